@@ -1,0 +1,34 @@
+"""Sphinx configuration for csp_rules (built in CI with warnings as errors: ``sphinx-build -W``)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).parent
+sys.path.insert(0, str(HERE / "_ext"))
+
+import csp_rules  # noqa: E402
+
+project = "csp_rules"
+author = "csp_rules developers"
+copyright = "2026, csp_rules developers"
+release = csp_rules.__version__
+version = release
+
+extensions = [
+    "sphinx.ext.autodoc",
+    "sphinx.ext.intersphinx",
+    "sphinx.ext.viewcode",
+    "sphinx.ext.doctest",
+    "csp_docs",
+]
+autodoc_member_order = "bysource"
+autodoc_typehints = "description"
+autodoc_default_options = {"members": True, "show-inheritance": True}
+nitpicky = False
+intersphinx_mapping: dict[str, tuple[str, None]] = {}
+exclude_patterns = ["_build"]
+html_theme = "alabaster"
+html_static_path = ["_static"]
+suppress_warnings = ["config.cache"]

@@ -1,0 +1,678 @@
+"""Rule sets: every parameter RULES.md names, as data with provenance, versioned by date in force.
+
+A :class:`RuleSet` is a frozen, picklable value. The shipped versions, S2018 (in force from
+2018-08-31) and S2020 (from 2020-01-21), are JSON files inside the package, read by the very
+loader users call on their own files (:func:`load_ruleset`, JSON or TOML). A user file may
+``"extends": "S2020"`` and override only what differs, e.g. a 7-day window.
+
+Rules are looked up by the date they are in force; a date before the first version is an
+error, never a guess (RULES.md, "Rule-set versions"):
+
+>>> from datetime import date
+>>> from csp_rules import rules_in_force
+>>> rules_in_force(date(2019, 5, 1)).version
+'S2018'
+>>> rules_in_force(date(2020, 1, 21)).version
+'S2020'
+>>> rules_in_force(date(2018, 8, 30))
+Traceback (most recent call last):
+...
+csp_rules.errors.NoRulesInForceError: on: no csp_rules rule set is in force on datetime.date(2018, 8, 30) (the first is S2018, from 2018-08-31)
+>>> s = rules_in_force(date(2021, 1, 1))
+>>> s.cancellation.window_days[ProductKind.SOFTWARE_SUBSCRIPTION], s.links.download_cap
+(60, 50)
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import math
+import sys
+from collections.abc import Callable, Iterator, Mapping
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP
+from importlib import resources
+from pathlib import Path
+from typing import Any, TypeVar
+
+import attrs
+
+from ._frozen import FrozenMap
+from ._lazy import Once
+from .errors import NoRulesInForceError, RuleSetFileError
+from .facts import Action, ProductKind, Role
+
+__all__ = [
+    "ActivityLogRules",
+    "CancellationRules",
+    "CreditRule",
+    "CreditRules",
+    "Exclusion",
+    "HybridBenefitRules",
+    "LinkRules",
+    "Parameter",
+    "ReservationRules",
+    "RoleRules",
+    "Route",
+    "RuleSet",
+    "Source",
+    "SupportRequestRules",
+    "TaxBasis",
+    "TaxRules",
+    "describe",
+    "load_ruleset",
+    "rules_in_force",
+    "ruleset_from_dict",
+    "shipped_rulesets",
+]
+
+FORMAT_VERSION = 1
+MAX_FILE_BYTES = 1 << 20
+_MAX_TEXT = 2000
+_MAX_INT = 10**6
+
+T = TypeVar("T")
+E = TypeVar("E", bound=enum.Enum)
+
+
+class Route(enum.Enum):
+    """How a purchase of a kind is cancelled."""
+
+    #: self-service within a window of ``window_days`` (R7.1)
+    WINDOW = "window"
+    #: only through a support request (R9, R10.3, R7.3 for Windows 7 ESU)
+    SUPPORT_REQUEST = "support_request"
+    #: cannot be cancelled or exchanged at all (R7.3, SUSE / Red Hat software plans)
+    NOT_CANCELLABLE = "not_cancellable"
+    #: these rules do not cover it (R7.4, Azure reservations)
+    NOT_COVERED = "not_covered"
+
+
+class CreditRule(enum.Enum):
+    """What a cancellation credits (R8.4)."""
+
+    FULL = "full"
+    PRORATED = "prorated"
+    #: the rule set's sources state no credit rule for this kind: never invent 0% or 100%
+    NONE_STATED = "none_stated"
+
+
+class TaxBasis(enum.Enum):
+    """What a tax rate applies to (R4 convention)."""
+
+    #: the rate is on the net (Australian GST): tax = gross × r / (1 + r)
+    NET = "net"
+    #: the rate is on the gross, tax included in its own base (Brazil's "por dentro"): tax = gross × r
+    GROSS = "gross"
+
+
+# --- field helpers --------------------------------------------------------------------------
+
+
+def _fail(path: str, value: Any, why: str) -> RuleSetFileError:
+    shown = repr(value)
+    if len(shown) > 80:
+        shown = shown[:65] + f"...<{len(shown)} chars>"
+    return RuleSetFileError(f"rule set field {path}: {why} (got {shown})", field=path, value=value)
+
+
+def _p_str(value: Any, path: str) -> str:
+    if not isinstance(value, str):
+        raise _fail(path, value, "expected a string")
+    if not value.strip() or len(value) > _MAX_TEXT or any(ord(c) < 32 and c not in "\n\t" for c in value):
+        raise _fail(path, value, "expected a non-empty printable string")
+    return value
+
+
+def _p_int(lo: int, hi: int) -> Callable[[Any, str], int]:
+    def parse(value: Any, path: str) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise _fail(path, value, "expected a whole number")
+        if not lo <= value <= hi:
+            raise _fail(path, value, f"expected a whole number from {lo} to {hi}")
+        return value
+
+    return parse
+
+
+def _p_bool(value: Any, path: str) -> bool:
+    if not isinstance(value, bool):
+        raise _fail(path, value, "expected true or false")
+    return value
+
+
+def _p_date(value: Any, path: str) -> date:
+    if isinstance(value, datetime):
+        raise _fail(path, value, "expected a date (YYYY-MM-DD), not a date-time")
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str) or len(value) != 10:
+        raise _fail(path, value, "expected a date as YYYY-MM-DD")
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise _fail(path, value, "expected a date as YYYY-MM-DD") from None
+
+
+def _p_enum(cls: type[E]) -> Callable[[Any, str], E]:
+    def parse(value: Any, path: str) -> E:
+        if isinstance(value, cls):
+            return value
+        if isinstance(value, str):
+            for member in cls:
+                if member.value == value:
+                    return member
+        allowed = ", ".join(repr(m.value) for m in cls)
+        raise _fail(path, value, f"expected one of {allowed}")
+
+    return parse
+
+
+def _p_rounding(value: Any, path: str) -> str:
+    if value != ROUND_HALF_UP:
+        raise _fail(path, value, "the only rounding RULES.md names is 'ROUND_HALF_UP'")
+    return ROUND_HALF_UP
+
+
+def _p_market(value: Any, path: str) -> str:
+    if not (isinstance(value, str) and len(value) == 2 and value.isascii() and value.isalpha() and value.isupper()):
+        raise _fail(path, value, "expected an ISO 3166-1 alpha-2 code such as 'AU'")
+    return value
+
+
+def _p_seq(item: Callable[[Any, str], T], *, limit: int = 1000) -> Callable[[Any, str], tuple[T, ...]]:
+    def parse(value: Any, path: str) -> tuple[T, ...]:
+        if not isinstance(value, (list, tuple)):
+            raise _fail(path, value, "expected a list")
+        if len(value) > limit:
+            raise _fail(path, value, f"expected at most {limit} items")
+        return tuple(item(v, f"{path}[{i}]") for i, v in enumerate(value))
+
+    return parse
+
+
+def _p_set(item: Callable[[Any, str], T]) -> Callable[[Any, str], frozenset[T]]:
+    seq = _p_seq(item)
+
+    def parse(value: Any, path: str) -> frozenset[T]:
+        items = seq(value, path)
+        result = frozenset(items)
+        if len(result) != len(items):
+            raise _fail(path, value, "the list repeats an item")
+        return result
+
+    return parse
+
+
+def _p_map(key: Callable[[Any, str], Any], item: Callable[[Any, str], Any]) -> Callable[[Any, str], FrozenMap[Any, Any]]:
+    def parse(value: Any, path: str) -> FrozenMap[Any, Any]:
+        if not isinstance(value, Mapping):
+            raise _fail(path, value, "expected a table (mapping)")
+        if len(value) > 1000:
+            raise _fail(path, value, "too many entries")
+        out = {}
+        for k, v in value.items():
+            out[key(k, f"{path}.{k}")] = item(v, f"{path}.{k}")
+        return FrozenMap(out)
+
+    return parse
+
+
+def _p_phrases(value: Any, path: str) -> tuple[str, ...]:
+    phrases = _p_seq(_p_str, limit=20)(value, path)
+    if not phrases:
+        raise _fail(path, value, "expected at least one phrase")
+    return phrases
+
+
+def _p_nested(cls: type[T]) -> Callable[[Any, str], T]:
+    def parse(value: Any, path: str) -> T:
+        return _build(cls, value, path)
+
+    return parse
+
+
+def _param(parse: Callable[[Any, str], Any], *, rule: str = "", doc: str = "", default: Any = attrs.NOTHING) -> Any:
+    """An attrs field with its parser, its RULES.md number and a one-line description."""
+    return attrs.field(default=default, metadata={"parse": parse, "rule": rule, "doc": doc})
+
+
+def _build(cls: type[T], data: Any, path: str) -> T:
+    if not isinstance(data, Mapping):
+        raise _fail(path or "(top)", data, "expected a table (mapping)")
+    fields = attrs.fields_dict(cls)  # type: ignore[arg-type]
+    unknown = sorted(str(k) for k in data if k not in fields)
+    if unknown:
+        prefix = f"{path}." if path else ""
+        raise _fail(f"{prefix}{unknown[0]}", data[unknown[0]] if unknown[0] in data else None,
+                    f"unknown field; known fields here: {', '.join(fields)}")
+    kwargs = {}
+    for name, field in fields.items():
+        sub = f"{path}.{name}" if path else name
+        if name in data:
+            kwargs[name] = field.metadata["parse"](data[name], sub)
+        elif field.default is attrs.NOTHING:
+            raise _fail(sub, None, "this field is required")
+    return cls(**kwargs)
+
+
+def _dump(value: Any) -> Any:
+    if attrs.has(type(value)):
+        return {f.name: _dump(getattr(value, f.name)) for f in attrs.fields(type(value))}
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, Mapping):
+        return {_dump(k): _dump(v) for k, v in value.items()}
+    if isinstance(value, frozenset):
+        return sorted(_dump(v) for v in value)
+    if isinstance(value, tuple):
+        return [_dump(v) for v in value]
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+# --- the rule set ---------------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class Source:
+    """A document a rule set encodes: its id, title, date and where it is kept."""
+
+    id: str = _param(_p_str, doc="short name used in RULES.md (S2020, S2018)")
+    title: str = _param(_p_str, doc="the page's title")
+    published: date = _param(_p_date, doc="the date of the page")
+    reference: str = _param(_p_str, doc="where the text is kept")
+    note: str = _param(_p_str, default="(none)", doc="what to know about this source")
+
+
+@attrs.frozen(kw_only=True)
+class Exclusion:
+    """A product family the cancellation steps do not apply to (R7.3), recognised by name.
+
+    A product name matches when, after normalisation (case, accents and punctuation ignored),
+    it contains every phrase of at least one group of ``match``. A name containing all phrases
+    of a ``near`` group without matching is a near miss: never silently self-service.
+    """
+
+    id: str = _param(_p_str, doc="stable identifier")
+    route: Route = _param(_p_enum(Route), rule="R7.3", doc="what the excluded product gets instead")
+    kinds: frozenset[ProductKind] = _param(
+        _p_set(_p_enum(ProductKind)), rule="R7.3", doc="product kinds that are this family whatever their name"
+    )
+    match: tuple[tuple[str, ...], ...] = _param(_p_seq(_p_phrases), rule="R7.3", doc="name patterns (all phrases of a group)")
+    near: tuple[tuple[str, ...], ...] = _param(_p_seq(_p_phrases), default=(), rule="R7.3", doc="near-miss patterns")
+    description: str = _param(_p_str, default="(none)", doc="what the source says")
+
+
+@attrs.frozen(kw_only=True)
+class CancellationRules:
+    """R7, R8.1, R10.3: how each product kind is cancelled, and for how long."""
+
+    routes: FrozenMap[ProductKind, Route] = _param(
+        _p_map(_p_enum(ProductKind), _p_enum(Route)), rule="R7.1, R7.3, R7.4, R10.3",
+        doc="how each product kind is cancelled",
+    )
+    window_days: FrozenMap[ProductKind, int] = _param(
+        _p_map(_p_enum(ProductKind), _p_int(1, 3660)), rule="R7.1, R7.2",
+        doc="length of the self-service window, in 24-hour days from the purchase instant",
+    )
+    exclusions: tuple[Exclusion, ...] = _param(
+        _p_seq(_p_nested(Exclusion), limit=50), default=(), rule="R7.3", doc="products the steps do not apply to"
+    )
+    dashboard_delay_minutes: int = _param(
+        _p_int(0, 24 * 60), rule="R8.1", doc="how long a cancellation may take to appear in the dashboard"
+    )
+    early_termination_fee: bool = _param(
+        _p_bool, default=False, rule="R7.1", doc="whether a cancellation within the window carries a fee"
+    )
+
+    def __attrs_post_init__(self) -> None:
+        for kind, route in self.routes.items():
+            if route is Route.WINDOW and kind not in self.window_days:
+                raise _fail(f"cancellation.window_days.{kind.value}", None,
+                            "a kind cancelled in a window needs its window length")
+
+
+@attrs.frozen(kw_only=True)
+class CreditRules:
+    """R8.4: the credit a cancellation brings, on the next monthly invoice."""
+
+    by_kind: FrozenMap[ProductKind, CreditRule] = _param(
+        _p_map(_p_enum(ProductKind), _p_enum(CreditRule)), rule="R8.4", doc="credit rule per product kind"
+    )
+    cancellation_day_credited: bool = _param(
+        _p_bool, rule="R8.4", doc="whether the day of the cancellation counts as unused (credited)"
+    )
+    rounding: str = _param(_p_rounding, default=ROUND_HALF_UP, rule="R8.4", doc="rounding of the credit, once")
+
+
+@attrs.frozen(kw_only=True)
+class LinkRules:
+    """R5.2, R5.3: download links."""
+
+    lifetime_days: int = _param(_p_int(1, 3660), rule="R5.2", doc="a link is usable for this many 24-hour days")
+    download_cap: int = _param(_p_int(1, _MAX_INT), rule="R5.2", doc="downloads per grant; the last one succeeds")
+    renewable: bool = _param(_p_bool, default=True, rule="R5.3", doc="'Get keys and downloads' again gives a fresh grant")
+
+
+@attrs.frozen(kw_only=True)
+class TaxRules:
+    """R4: whether listed prices include tax, and how a price splits into net and tax."""
+
+    inclusive_markets: frozenset[str] = _param(
+        _p_set(_p_market), rule="R4.1", doc="markets whose listed prices include tax"
+    )
+    default_basis: TaxBasis = _param(_p_enum(TaxBasis), rule="R4", doc="what a tax rate applies to by default")
+    basis_by_market: FrozenMap[str, TaxBasis] = _param(
+        _p_map(_p_market, _p_enum(TaxBasis)), default=FrozenMap(), rule="R4", doc="per-market tax basis"
+    )
+    rounding: str = _param(_p_rounding, default=ROUND_HALF_UP, rule="R4", doc="rounding of the rounded part")
+
+    def basis_for(self, market_code: str) -> TaxBasis:
+        """The tax basis for a market code."""
+        basis: TaxBasis = self.basis_by_market.get(market_code, self.default_basis)
+        return basis
+
+
+@attrs.frozen(kw_only=True)
+class ReservationRules:
+    """R3: markets where Azure reservations are unavailable, and which published list that is."""
+
+    unavailable_markets: frozenset[str] = _param(
+        _p_set(_p_market), rule="R3", doc="ISO 3166-1 alpha-2 codes where reservations are unavailable"
+    )
+    list_docs: str = _param(_p_str, rule="R3.4", doc="documentation family of the list (dashboard or api)")
+    list_first_seen: date = _param(_p_date, rule="R3.4", doc="when this list was first seen")
+    list_source: str = _param(_p_str, rule="R3.4", doc="where this list was published")
+
+
+@attrs.frozen(kw_only=True)
+class RoleRules:
+    """R1: which roles may do what."""
+
+    permissions: FrozenMap[Action, frozenset[Role]] = _param(
+        _p_map(_p_enum(Action), _p_set(_p_enum(Role))), rule="R1.1–R1.4", doc="roles allowed per action"
+    )
+
+
+@attrs.frozen(kw_only=True)
+class ActivityLogRules:
+    """R6: the activity log of key access and downloads."""
+
+    documented: bool = _param(_p_bool, rule="R6", doc="whether this version documents the activity log")
+
+
+@attrs.frozen(kw_only=True)
+class HybridBenefitRules:
+    """R2: Azure Hybrid Benefit."""
+
+    eligible_editions: frozenset[str] = _param(
+        _p_set(_p_str), rule="R2", doc="Windows Server editions that are eligible (lower case)"
+    )
+    requires_software_assurance: bool = _param(_p_bool, rule="R2", doc="whether Software Assurance is required")
+    savings_claim: str = _param(_p_str, rule="R2", doc="the documented savings claim, quoted, not computed")
+
+
+@attrs.frozen(kw_only=True)
+class SupportRequestRules:
+    """R9: the support request that cancels what self-service cannot."""
+
+    problem_type: str = _param(_p_str, rule="R9", doc="the problem type to choose")
+    problem_type_fr: str = _param(_p_str, rule="R9", doc="the same, as the French page names it")
+
+
+@attrs.frozen(kw_only=True)
+class RuleSet:
+    """One version of the CSP rules: every parameter RULES.md names, with provenance.
+
+    Build one with :func:`load_ruleset` (a file), :func:`ruleset_from_dict` (a mapping), or
+    :func:`attrs.evolve` on a shipped one. Rule sets compare, hash and pickle by value.
+    """
+
+    version: str = _param(_p_str, doc="version id, e.g. S2020")
+    title: str = _param(_p_str, doc="what this version is")
+    in_force_from: date = _param(_p_date, doc="first day this version is in force")
+    sources: tuple[Source, ...] = _param(_p_seq(_p_nested(Source), limit=50), doc="documents encoded")
+    cancellation: CancellationRules = _param(_p_nested(CancellationRules), rule="R7", doc="cancellation")
+    credits: CreditRules = _param(_p_nested(CreditRules), rule="R8.4", doc="credits")
+    links: LinkRules = _param(_p_nested(LinkRules), rule="R5", doc="download links")
+    tax: TaxRules = _param(_p_nested(TaxRules), rule="R4", doc="prices and tax")
+    reservations: ReservationRules = _param(_p_nested(ReservationRules), rule="R3", doc="reservation markets")
+    roles: RoleRules = _param(_p_nested(RoleRules), rule="R1", doc="roles")
+    activity_log: ActivityLogRules = _param(_p_nested(ActivityLogRules), rule="R6", doc="activity log")
+    hybrid_benefit: HybridBenefitRules = _param(_p_nested(HybridBenefitRules), rule="R2", doc="hybrid benefit")
+    support_request: SupportRequestRules = _param(_p_nested(SupportRequestRules), rule="R9", doc="support request")
+
+    def to_dict(self) -> dict[str, Any]:
+        """A plain JSON-able mapping that :func:`ruleset_from_dict` reads back to an equal rule set."""
+        data: dict[str, Any] = {"format": FORMAT_VERSION}
+        data.update(_dump(self))
+        return data
+
+    def to_json(self) -> str:
+        """The rule set as a JSON document (round-trips through :func:`load_ruleset`)."""
+        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n"
+
+    def __repr__(self) -> str:
+        return f"<RuleSet {self.version} in force from {self.in_force_from.isoformat()}>"
+
+    def _repr_html_(self) -> str:
+        from html import escape
+
+        rows = "".join(
+            f"<tr><td><code>{escape(p.path)}</code></td><td>{escape(p.display)}</td><td>{escape(p.rule)}</td></tr>"
+            for p in describe(self)
+        )
+        return (
+            f"<table><caption>Rule set <b>{escape(self.version)}</b>, in force from "
+            f"{self.in_force_from.isoformat()}</caption><tr><th>parameter</th><th>value</th><th>rule</th></tr>"
+            f"{rows}</table>"
+        )
+
+
+# --- loading --------------------------------------------------------------------------------
+
+
+def _deep_merge(base: Mapping[str, Any], override: Mapping[str, Any], path: str, depth: int = 0) -> dict[str, Any]:
+    if depth > 20:
+        raise _fail(path or "(top)", None, "nesting is too deep")
+    out = dict(base)
+    for key, value in override.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
+            out[key] = _deep_merge(out[key], value, f"{path}.{key}" if path else str(key), depth + 1)
+        else:
+            out[key] = value
+    return out
+
+
+def ruleset_from_dict(data: Mapping[str, Any]) -> RuleSet:
+    """Build a :class:`RuleSet` from a mapping, validating every field.
+
+    The mapping may hold ``"extends": "S2020"`` (a shipped version id): it then overrides only the
+    fields it names, tables merged key by key and lists replaced whole. ``"format"`` (1) is optional.
+
+    >>> r = ruleset_from_dict({"extends": "S2020", "version": "ACME-7D", "in_force_from": "2024-01-01",
+    ...                        "cancellation": {"window_days": {"software_subscription": 7}}})
+    >>> r.version, r.cancellation.window_days[ProductKind.SOFTWARE_SUBSCRIPTION]
+    ('ACME-7D', 7)
+    """
+    if not isinstance(data, Mapping):
+        raise _fail("(top)", data, "a rule set is a table (mapping)")
+    data = dict(data)
+    fmt = data.pop("format", FORMAT_VERSION)
+    if fmt != FORMAT_VERSION or isinstance(fmt, bool):
+        raise _fail("format", fmt, f"this csp_rules reads rule-set format {FORMAT_VERSION}")
+    extends = data.pop("extends", None)
+    if extends is not None:
+        base_id = _p_str(extends, "extends")
+        bases = {r.version: r for r in shipped_rulesets()}
+        if base_id not in bases:
+            raise _fail("extends", extends, f"expected a shipped version: {', '.join(bases)}")
+        base = bases[base_id].to_dict()
+        base.pop("format")
+        data = _deep_merge(base, data, "")
+    return _build(RuleSet, data, "")
+
+
+def _parse_text(text: str, suffix: str, name: str) -> Any:
+    if suffix == ".json":
+        try:
+            return json.loads(text, parse_constant=_refuse_constant)
+        except RecursionError:
+            raise _fail("(top)", name, "the file nests too deeply") from None
+        except ValueError as exc:  # JSONDecodeError, int too large to convert
+            raise _fail("(top)", name, f"not valid JSON: {exc}") from None
+    if suffix == ".toml":
+        if sys.version_info >= (3, 11):
+            import tomllib
+        else:  # pragma: no cover - Python 3.10 only
+            try:
+                import tomli as tomllib
+            except ImportError:
+                raise _fail("(top)", name, "reading TOML on Python 3.10 needs the 'tomli' package; "
+                            "or write the rule set as JSON") from None
+        try:
+            return tomllib.loads(text)
+        except RecursionError:
+            raise _fail("(top)", name, "the file nests too deeply") from None
+        except ValueError as exc:  # TOMLDecodeError, int too large to convert
+            raise _fail("(top)", name, f"not valid TOML: {exc}") from None
+    raise _fail("(top)", name, "a rule-set file is .json or .toml")
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not allowed in a rule set")
+
+
+def load_ruleset(path: str | Path) -> RuleSet:
+    """Read a rule set from a JSON or TOML file (at most 1 MiB), validating every field.
+
+    Errors are :class:`~csp_rules.errors.RuleSetFileError` naming the dotted field path and the
+    value. The shipped S2018 and S2020 are read by this same function.
+    """
+    p = Path(path)
+    try:
+        with p.open("rb") as fh:
+            raw = fh.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise RuleSetFileError(f"cannot read rule-set file {str(p)!r}: {exc.strerror}", field="(file)",
+                               value=str(p)) from None
+    return _load_bytes(raw, p.suffix.lower(), str(p))
+
+
+def _load_bytes(raw: bytes, suffix: str, name: str) -> RuleSet:
+    if len(raw) > MAX_FILE_BYTES:
+        raise RuleSetFileError(f"rule-set file {name!r} is larger than 1 MiB", field="(file)", value=name)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise RuleSetFileError(f"rule-set file {name!r} is not UTF-8", field="(file)", value=name) from None
+    data = _parse_text(text, suffix, name)
+    data = _check_finite(data, "", 0)
+    return ruleset_from_dict(data)
+
+
+def _check_finite(value: Any, path: str, depth: int) -> Any:
+    if depth > 32:
+        raise _fail(path or "(top)", None, "nesting is too deep")
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise _fail(path, value, "numbers must be finite")
+    elif isinstance(value, Mapping):
+        for k, v in value.items():
+            _check_finite(v, f"{path}.{k}" if path else str(k), depth + 1)
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            _check_finite(v, f"{path}[{i}]", depth + 1)
+    return value
+
+
+def _load_shipped() -> tuple[RuleSet, ...]:
+    folder = resources.files("csp_rules") / "data" / "rulesets"
+    sets = []
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".json"):
+            sets.append(_load_bytes(entry.read_bytes(), ".json", f"csp_rules/data/rulesets/{entry.name}"))
+    sets.sort(key=lambda r: r.in_force_from)
+    return tuple(sets)
+
+
+_SHIPPED: Once[tuple[RuleSet, ...]] = Once(_load_shipped)
+
+
+def shipped_rulesets() -> tuple[RuleSet, ...]:
+    """The rule sets shipped with csp_rules, oldest first (S2018, S2020)."""
+    return _SHIPPED()
+
+
+def rules_in_force(on: date) -> RuleSet:
+    """The shipped rule set in force on a date (an aware datetime counts by its UTC date).
+
+    A date before 2018-08-31 raises :class:`~csp_rules.errors.NoRulesInForceError`.
+    """
+    if isinstance(on, datetime):
+        from ._time import require_aware
+
+        day = require_aware(on, "on").date()
+    elif isinstance(on, date):
+        day = on
+    else:
+        raise TypeError(f"on: expected a date, got {type(on).__name__}")
+    chosen = None
+    for rs in shipped_rulesets():
+        if rs.in_force_from <= day:
+            chosen = rs
+    if chosen is None:
+        raise NoRulesInForceError(field="on", value=on)
+    return chosen
+
+
+def resolve_rules(rules: RuleSet | None, on: date) -> RuleSet:
+    """``rules`` if given, else the rule set in force on ``on`` (used by every rule family)."""
+    if rules is None:
+        return rules_in_force(on)
+    if not isinstance(rules, RuleSet):
+        raise TypeError(f"rules: expected a RuleSet, got {type(rules).__name__}")
+    return rules
+
+
+# --- description ----------------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class Parameter:
+    """One parameter of a rule set, for printing and for the rules reference."""
+
+    path: str
+    value: Any
+    rule: str
+    doc: str
+
+    @property
+    def display(self) -> str:
+        """The value as text."""
+        dumped = _dump(self.value)
+        if isinstance(dumped, (dict, list)):
+            return json.dumps(dumped, ensure_ascii=False)
+        return str(dumped)
+
+
+def _walk(obj: Any, prefix: str, inherited: str) -> Iterator[Parameter]:
+    for field in attrs.fields(type(obj)):
+        value = getattr(obj, field.name)
+        rule = field.metadata.get("rule") or inherited
+        path = f"{prefix}{field.name}"
+        if attrs.has(type(value)):
+            yield from _walk(value, path + ".", rule)
+        elif isinstance(value, tuple) and value and attrs.has(type(value[0])):
+            for i, item in enumerate(value):
+                yield from _walk(item, f"{path}[{i}].", rule)
+        else:
+            yield Parameter(path=path, value=value, rule=rule, doc=field.metadata.get("doc", ""))
+
+
+def describe(rules: RuleSet) -> tuple[Parameter, ...]:
+    """Every parameter of a rule set with its dotted path, value, RULES.md number and description."""
+    return tuple(_walk(rules, "", ""))
