@@ -18,7 +18,9 @@ TARGET_MS = 15.0
 
 
 def _cumulative_us(code: str, module: str) -> float:
-    out = subprocess.run([sys.executable, "-X", "importtime", "-c", code], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", code], capture_output=True, text=True, check=True
+    )
     for line in out.stderr.splitlines():
         parts = [p.strip() for p in line.split("|")]
         if len(parts) == 3 and parts[2] == module:
@@ -36,8 +38,13 @@ def main() -> int:
     samples = [_cumulative_us(f"{DEPS}; import csp_rules", "csp_rules") / 1000 for _ in range(15)]
     deps = [_cumulative_us(DEPS, "babel") / 1000 for _ in range(5)]
     added = statistics.median(samples)
-    report.figure("import csp_rules, added over its dependencies", added, "ms",
-                  target=f"<= {TARGET_MS} ms", ok=added <= TARGET_MS)
+    report.figure(
+        "import csp_rules, added over its dependencies",
+        added,
+        "ms",
+        target=f"<= {TARGET_MS} ms",
+        ok=added <= TARGET_MS,
+    )
     report.figure("import babel (for scale)", statistics.median(deps), "ms")
     first_use = [
         _seconds(

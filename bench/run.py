@@ -1,7 +1,7 @@
 """Run every benchmark in bench/ (or those named) and report; exit 1 if any target fails.
 
-    python bench/run.py            # all
-    python bench/run.py markets    # bench/markets.py only
+python bench/run.py            # all
+python bench/run.py markets    # bench/markets.py only
 """
 
 from __future__ import annotations
@@ -14,7 +14,9 @@ HERE = Path(__file__).parent
 
 
 def main(argv: list[str]) -> int:
-    names = argv or sorted(p.stem for p in HERE.glob("*.py") if not p.stem.startswith("_") and p.stem != "run")
+    names = argv or sorted(
+        p.stem for p in HERE.glob("*.py") if not p.stem.startswith("_") and p.stem != "run"
+    )
     status = 0
     for name in names:
         script = HERE / f"{name}.py"

@@ -39,8 +39,16 @@ def test_rules_json_round_trips(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_rules_from_a_users_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "acme.json"
-    path.write_text(json.dumps({"extends": "S2020", "version": "ACME-7D", "in_force_from": "2024-01-01",
-                                "cancellation": {"window_days": {"software_subscription": 7}}}))
+    path.write_text(
+        json.dumps(
+            {
+                "extends": "S2020",
+                "version": "ACME-7D",
+                "in_force_from": "2024-01-01",
+                "cancellation": {"window_days": {"software_subscription": 7}},
+            }
+        )
+    )
     assert main(["rules", "--file", str(path)]) == 0
     assert "ACME-7D" in capsys.readouterr().out
 
@@ -53,6 +61,7 @@ def test_bad_input_exits_2_with_one_line(argv: list[str], capsys: pytest.Capture
 
 
 def test_python_dash_m_and_help() -> None:
-    out = subprocess.run([sys.executable, "-m", "csp_rules", "rules", "--help"], capture_output=True, text=True,
-                         check=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "csp_rules", "rules", "--help"], capture_output=True, text=True, check=True
+    )
     assert "example: csp-rules rules" in out.stdout

@@ -24,8 +24,14 @@ class Answer(enum.Enum):
 def _decision(**facts: object) -> Decision:
     base = {"market": "FR", "market_name": "France", "list_first_seen": date(2019, 10, 18)}
     base.update(facts)
-    return Decision(outcome=Answer.YES, allowed=True, reasons=("reservations.available",),
-                    rule_numbers=("R3",), ruleset_version="S2020", facts=base)
+    return Decision(
+        outcome=Answer.YES,
+        allowed=True,
+        reasons=("reservations.available",),
+        rule_numbers=("R3",),
+        ruleset_version="S2020",
+        facts=base,
+    )
 
 
 def test_explain_in_both_languages_formats_dates_for_the_locale() -> None:
@@ -57,7 +63,9 @@ def test_decisions_are_immutable_hashable_and_pickle() -> None:
 
 
 def test_to_dict_is_json() -> None:
-    d = _decision(price=Money("1.50", "EUR"), when=datetime(2020, 1, 1, tzinfo=timezone.utc), share=Decimal("0.5"))
+    d = _decision(
+        price=Money("1.50", "EUR"), when=datetime(2020, 1, 1, tzinfo=timezone.utc), share=Decimal("0.5")
+    )
     data = json.loads(json.dumps(d.to_dict()))
     assert data["outcome"] == "yes"
     assert data["facts"]["price"] == {"amount": "1.50", "currency": "EUR"}
@@ -72,8 +80,11 @@ def test_to_dict_is_json() -> None:
         (1500, "1,500", "1\u202f500"),
         (Decimal("1234.5"), "1,234.5", "1\u202f234,5"),
         (date(2020, 3, 1), "March 1, 2020", "1 mars 2020"),
-        (datetime(2020, 3, 1, 13, 5, tzinfo=timezone(timedelta(hours=1))), "Mar 1, 2020, 12:05:00\u202fPM UTC",
-         "1 mars 2020, 12:05:00 UTC"),
+        (
+            datetime(2020, 3, 1, 13, 5, tzinfo=timezone(timedelta(hours=1))),
+            "Mar 1, 2020, 12:05:00\u202fPM UTC",
+            "1 mars 2020, 12:05:00 UTC",
+        ),
         (Money("110.00", "AUD"), "A$110.00", "110,00\xa0$AU"),
         (True, "yes", "oui"),
         (timedelta(days=3), "3 days", "3\xa0jours"),

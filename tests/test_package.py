@@ -27,7 +27,9 @@ def test_import_is_lazy() -> None:
         "mods = sorted(m for m in sys.modules if m.startswith('csp_rules')); "
         "print(mods); print(len(ld._cache))"
     )
-    out = subprocess.run([sys.executable, "-W", "error", "-c", code], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-W", "error", "-c", code], capture_output=True, text=True, check=True
+    )
     modules, locale_cache = out.stdout.splitlines()
     assert modules == "['csp_rules', 'csp_rules._version']"
     assert locale_cache == "0"
@@ -43,13 +45,17 @@ def test_every_public_module_imports_without_work_or_warnings() -> None:
         "from csp_rules import rulesets, decision\n"
         "print(len(ld._cache), rulesets._SHIPPED.loaded, decision._MESSAGES.loaded)\n"
     )
-    out = subprocess.run([sys.executable, "-W", "error", "-c", code], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-W", "error", "-c", code], capture_output=True, text=True, check=True
+    )
     assert out.stdout.split() == ["0", "False", "False"]
 
 
 def _readme_commands() -> dict[str, str]:
     text = (ROOT / "README.md").read_text(encoding="utf-8")
-    found = dict(re.findall(r"<!-- (main-job|test-suite) -->\s*```(?:sh|bash|console)?\n(.+?)\n```", text, re.S))
+    found = dict(
+        re.findall(r"<!-- (main-job|test-suite) -->\s*```(?:sh|bash|console)?\n(.+?)\n```", text, re.S)
+    )
     return {k: v.strip() for k, v in found.items()}
 
 

@@ -25,6 +25,9 @@ class FrozenMap(Mapping[K, V]):
 
     __slots__ = ("_data", "_hash")
 
+    _data: dict[K, V]
+    _hash: int | None
+
     def __init__(self, data: Mapping[K, V] | None = None) -> None:
         object.__setattr__(self, "_data", dict(data) if data else {})
         object.__setattr__(self, "_hash", None)
@@ -41,7 +44,7 @@ class FrozenMap(Mapping[K, V]):
     def __contains__(self, key: object) -> bool:
         return key in self._data
 
-    def get(self, key: K, default: Any = None) -> Any:  # type: ignore[override]
+    def get(self, key: K, default: Any = None) -> Any:
         return self._data.get(key, default)
 
     def __hash__(self) -> int:

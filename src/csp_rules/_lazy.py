@@ -20,27 +20,26 @@ class Once(Generic[T]):
     (42, 42, 1)
     """
 
-    __slots__ = ("_done", "_lock", "_loader", "_value")
+    __slots__ = ("_box", "_loader", "_lock")
 
     def __init__(self, loader: Callable[[], T]) -> None:
         self._loader = loader
         self._lock = threading.Lock()
-        self._done = False
-        self._value: T | None = None
+        self._box: list[T] = []
 
     def __call__(self) -> T:
-        if self._done:
-            return self._value  # type: ignore[return-value]
+        box = self._box
+        if box:
+            return box[0]
         with self._lock:
-            if not self._done:
-                self._value = self._loader()
-                self._done = True
-        return self._value  # type: ignore[return-value]
+            if not box:
+                box.append(self._loader())
+        return box[0]
 
     @property
     def loaded(self) -> bool:
         """Whether the value has been loaded (for tests of laziness)."""
-        return self._done
+        return bool(self._box)
 
 
 def once(loader: Callable[[], T]) -> Once[T]:

@@ -29,8 +29,9 @@ def require_aware(value: Any, field: str) -> datetime:
     try:
         return value.astimezone(UTC)
     except OverflowError as exc:
-        raise InvalidDateError(f"{field}: {value!r} is out of the representable range in UTC",
-                               field=field, value=value) from exc
+        raise InvalidDateError(
+            f"{field}: {value!r} is out of the representable range in UTC", field=field, value=value
+        ) from exc
 
 
 def as_instant(value: Any, field: str) -> datetime:
@@ -61,5 +62,8 @@ def add_days(instant: datetime, days: int, field: str = "date") -> datetime:
     try:
         return instant + timedelta(days=days)
     except OverflowError as exc:
-        raise InvalidDateError(f"{field}: {instant.isoformat()} + {days} days is past the end of the calendar",
-                               field=field, value=instant) from exc
+        raise InvalidDateError(
+            f"{field}: {instant.isoformat()} + {days} days is past the end of the calendar",
+            field=field,
+            value=instant,
+        ) from exc

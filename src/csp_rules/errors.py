@@ -182,7 +182,9 @@ class ValidationError(InvalidInputError):
 
     problems: tuple[FieldProblem, ...]
 
-    def __init__(self, problems: Sequence[FieldProblem], *, value: Any = _UNSET, field: str | None = None) -> None:
+    def __init__(
+        self, problems: Sequence[FieldProblem], *, value: Any = _UNSET, field: str | None = None
+    ) -> None:
         self.problems = tuple(problems)
         lines = "; ".join(f"{p.field}: {p.message}" for p in self.problems)
         super().__init__(f"{len(self.problems)} problem(s): {lines}", value=value, field=field)
@@ -349,7 +351,9 @@ class NoRulesInForceError(RuleSetError):
     """A date before the first rule-set version: the library does not guess older rules."""
 
     code = "error.no_rules_in_force"
-    default_message = "{field}: no csp_rules rule set is in force on {value} (the first is S2018, from 2018-08-31)"
+    default_message = (
+        "{field}: no csp_rules rule set is in force on {value} (the first is S2018, from 2018-08-31)"
+    )
 
 
 # --- tables ---------------------------------------------------------------------------------

@@ -49,7 +49,17 @@ from .errors import (
     UnknownCurrencyError,
 )
 
-__all__ = ["Action", "Customer", "Money", "ProductKind", "Purchase", "Role", "currency_digits"]
+__all__ = [
+    "Action",
+    "Customer",
+    "Money",
+    "ProductKind",
+    "Purchase",
+    "Role",
+    "clean_text",
+    "currency_digits",
+    "to_decimal",
+]
 
 
 # --- money ----------------------------------------------------------------------------------
@@ -67,7 +77,9 @@ def _load_currencies() -> frozenset[str]:
 _CURRENCIES: Once[frozenset[str]] = Once(_load_currencies)
 # Money arithmetic is exact: amounts have at most 64 significant digits (see to_decimal), so a sum
 # or product fits in 200 digits; anything inexact would be trapped rather than silently rounded.
-_EXACT = Context(prec=200, rounding=ROUND_HALF_UP, traps=[InvalidOperation, DivisionByZero, Overflow, Inexact])
+_EXACT = Context(
+    prec=200, rounding=ROUND_HALF_UP, traps=[InvalidOperation, DivisionByZero, Overflow, Inexact]
+)
 _WIDE = Context(prec=200, rounding=ROUND_HALF_UP, traps=[InvalidOperation, DivisionByZero, Overflow])
 
 
@@ -80,16 +92,20 @@ def _exact(op: str, a: Decimal, b: Decimal) -> Decimal:
             return _EXACT.subtract(a, b)
         return _EXACT.multiply(a, b)
     except ArithmeticError:
-        raise InvalidAmountError(f"amount: the result of {op!r} has too many digits to be exact",
-                                 field="amount", value=(a, b)) from None
+        raise InvalidAmountError(
+            f"amount: the result of {op!r} has too many digits to be exact", field="amount", value=(a, b)
+        ) from None
 
 
 def _quantize(amount: Decimal, quantum: Decimal, rounding: str) -> Decimal:
     try:
         return amount.quantize(quantum, rounding=rounding, context=_WIDE)
     except ArithmeticError:
-        raise InvalidAmountError(f"amount: cannot be rounded to {quantum}", field="amount",
-                                 value=amount) from None
+        raise InvalidAmountError(
+            f"amount: cannot be rounded to {quantum}", field="amount", value=amount
+        ) from None
+
+
 _DIGITS_CACHE: dict[str, int] = {}
 _QUANTUM_CACHE: dict[str, Decimal] = {}
 
@@ -134,15 +150,18 @@ def to_decimal(value: Any, field: str = "amount") -> Decimal:
     elif isinstance(value, str):
         text = value.strip()
         if len(text) > 64:
-            raise InvalidAmountError(f"{field}: amount text is too long ({len(text)} characters)",
-                                     field=field, value=value)
+            raise InvalidAmountError(
+                f"{field}: amount text is too long ({len(text)} characters)", field=field, value=value
+            )
         try:
             result = Decimal(text.replace("_", "!"))  # Decimal accepts '1_000'; amounts may not
         except (InvalidOperation, ValueError):
             raise InvalidAmountError(field=field, value=value) from None
     elif isinstance(value, float):
         raise InvalidAmountError(
-            f"{field}: floats are refused, give a Decimal, int or str (got {value!r})", field=field, value=value
+            f"{field}: floats are refused, give a Decimal, int or str (got {value!r})",
+            field=field,
+            value=value,
         )
     else:
         raise TypeError(f"{field}: expected a Decimal, int or str, got {type(value).__name__}")
@@ -269,8 +288,11 @@ class _ParseableEnum(enum.Enum):
         member = _enum_lookup(cls).get(key)
         if member is None:
             names = ", ".join(m.value for m in cls)
-            raise InvalidFieldError(f"{field}: unknown {cls.__name__} {value[:80]!r}; expected one of {names}",
-                                    field=field, value=value)
+            raise InvalidFieldError(
+                f"{field}: unknown {cls.__name__} {value[:80]!r}; expected one of {names}",
+                field=field,
+                value=value,
+            )
         return member
 
 
@@ -281,7 +303,7 @@ def _enum_lookup(cls: type[enum.Enum]) -> dict[str, Any]:
         for member in cls:
             table[member.name.lower()] = member
             table[str(member.value)] = member
-        table.update(getattr(cls, "_aliases", lambda: {})())
+        table.update(getattr(cls, "_aliases", dict)())
         type.__setattr__(cls, "_lookup_table", table)
     return table
 
@@ -338,25 +360,59 @@ class Action(_ParseableEnum):
 _MAX_TEXT = 4096
 
 
-def _text(field: str, *, optional: bool = False) -> Any:
-    def convert(value: Any) -> Any:
-        if value is None and optional:
+def clean_text(value: Any, field: str, *, optional: bool = False) -> str | None:
+    """White space folded; ``None`` or blank is missing (an error unless ``optional``); control
+    characters and texts over 4096 characters are refused; non-strings raise ``TypeError``."""
+    if value is None:
+        if optional:
             return None
-        if value is None:
-            raise MissingFieldError(field=field)
-        if not isinstance(value, str):
-            raise TypeError(f"{field}: expected str, got {type(value).__name__}")
-        text = " ".join(value.split())
-        if not text:
-            if optional:
-                return None
-            raise MissingFieldError(field=field, value=value)
-        if len(text) > _MAX_TEXT or any(ord(c) < 32 or c == "\x7f" for c in text):
-            raise InvalidFieldError(f"{field}: text is too long or has control characters",
-                                    field=field, value=value)
-        return text
+        raise MissingFieldError(field=field)
+    if not isinstance(value, str):
+        raise TypeError(f"{field}: expected str, got {type(value).__name__}")
+    if len(value) > _MAX_TEXT * 4:
+        raise InvalidFieldError(
+            f"{field}: text is too long ({len(value)} characters)", field=field, value=value
+        )
+    text = " ".join(value.split())
+    if not text:
+        if optional:
+            return None
+        raise MissingFieldError(field=field, value=value)
+    if len(text) > _MAX_TEXT or any(ord(c) < 32 or 0x7F <= ord(c) < 0xA0 for c in text):
+        raise InvalidFieldError(
+            f"{field}: text is too long or has control characters", field=field, value=value
+        )
+    return text
 
-    return convert
+
+def _required_text(field: str, value: Any) -> str:
+    text = clean_text(value, field)
+    assert text is not None
+    return text
+
+
+def _order_id(value: Any) -> str:
+    return _required_text("order_id", value)
+
+
+def _product_name(value: Any) -> str:
+    return _required_text("product_name", value)
+
+
+def _customer_name(value: Any) -> str | None:
+    return clean_text(value, "customer.name", optional=True)
+
+
+def _customer_domain(value: Any) -> str | None:
+    return clean_text(value, "customer.domain", optional=True)
+
+
+def _subscription_id(value: Any) -> str | None:
+    return clean_text(value, "subscription_id", optional=True)
+
+
+def _sku_name(value: Any) -> str | None:
+    return clean_text(value, "sku_name", optional=True)
 
 
 def _tenant_id(value: Any) -> uuid.UUID | None:
@@ -370,16 +426,18 @@ def _tenant_id(value: Any) -> uuid.UUID | None:
     try:
         return uuid.UUID(text)
     except ValueError:
-        raise InvalidFieldError(f"tenant_id: {value[:80]!r} is not a GUID", field="tenant_id", value=value) from None
+        raise InvalidFieldError(
+            f"tenant_id: {value[:80]!r} is not a GUID", field="tenant_id", value=value
+        ) from None
 
 
 @attrs.frozen(kw_only=True)
 class Customer:
     """The customer a purchase was made for: any one of name, tenant GUID or domain name (R7.5)."""
 
-    name: str | None = attrs.field(default=None, converter=_text("customer.name", optional=True))
+    name: str | None = attrs.field(default=None, converter=_customer_name)
     tenant_id: uuid.UUID | None = attrs.field(default=None, converter=_tenant_id)
-    domain: str | None = attrs.field(default=None, converter=_text("customer.domain", optional=True))
+    domain: str | None = attrs.field(default=None, converter=_customer_domain)
 
     @property
     def identified(self) -> bool:
@@ -396,18 +454,24 @@ def _purchased_at(value: Any) -> datetime:
     return _time.as_instant(value, "purchased_at")
 
 
-def _term_date(field: str) -> Any:
-    def convert(value: Any) -> date | None:
-        if value is None:
-            return None
-        if isinstance(value, datetime):
-            raise TypeError(f"{field}: give a calendar date (the term is [term_start, term_end) in UTC days), "
-                            "not a datetime")
-        if not isinstance(value, date):
-            raise TypeError(f"{field}: expected a date, got {type(value).__name__}")
-        return value
+def _term_date(value: Any, field: str) -> date | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        raise TypeError(
+            f"{field}: give a calendar date (the term is [term_start, term_end) in UTC days), not a datetime"
+        )
+    if not isinstance(value, date):
+        raise TypeError(f"{field}: expected a date, got {type(value).__name__}")
+    return value
 
-    return convert
+
+def _term_start(value: Any) -> date | None:
+    return _term_date(value, "term_start")
+
+
+def _term_end(value: Any) -> date | None:
+    return _term_date(value, "term_end")
 
 
 def _price(value: Any) -> Money | None:
@@ -435,24 +499,26 @@ class Purchase:
     ``[term_start, term_end)``. ``price`` is what was paid for the order, in :class:`Money`.
     """
 
-    order_id: str = attrs.field(converter=_text("order_id"))
-    product_name: str = attrs.field(converter=_text("product_name"))
+    order_id: str = attrs.field(converter=_order_id)
+    product_name: str = attrs.field(converter=_product_name)
     kind: ProductKind = attrs.field(converter=_kind)
     purchased_at: datetime = attrs.field(converter=_purchased_at)
     price: Money | None = attrs.field(default=None, converter=_price)
-    term_start: date | None = attrs.field(default=None, converter=_term_date("term_start"))
-    term_end: date | None = attrs.field(default=None, converter=_term_date("term_end"))
+    term_start: date | None = attrs.field(default=None, converter=_term_start)
+    term_end: date | None = attrs.field(default=None, converter=_term_end)
     customer: Customer | None = attrs.field(default=None, converter=_customer)
-    subscription_id: str | None = attrs.field(default=None, converter=_text("subscription_id", optional=True))
-    sku_name: str | None = attrs.field(default=None, converter=_text("sku_name", optional=True))
+    subscription_id: str | None = attrs.field(default=None, converter=_subscription_id)
+    sku_name: str | None = attrs.field(default=None, converter=_sku_name)
 
     def __attrs_post_init__(self) -> None:
         if (self.term_start is None) != (self.term_end is None):
             missing = "term_end" if self.term_end is None else "term_start"
-            raise MissingFieldError(f"{missing}: give both term_start and term_end, or neither",
-                                    field=missing, value=None)
+            raise MissingFieldError(
+                f"{missing}: give both term_start and term_end, or neither", field=missing, value=None
+            )
         if self.term_start is not None and self.term_end is not None and self.term_end <= self.term_start:
             raise InvalidDateError(
                 f"term_end: the term [{self.term_start}, {self.term_end}) ends before it starts",
-                field="term_end", value=self.term_end,
+                field="term_end",
+                value=self.term_end,
             )

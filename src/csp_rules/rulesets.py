@@ -176,7 +176,9 @@ def _p_rounding(value: Any, path: str) -> str:
 
 
 def _p_market(value: Any, path: str) -> str:
-    if not (isinstance(value, str) and len(value) == 2 and value.isascii() and value.isalpha() and value.isupper()):
+    if not (
+        isinstance(value, str) and len(value) == 2 and value.isascii() and value.isalpha() and value.isupper()
+    ):
         raise _fail(path, value, "expected an ISO 3166-1 alpha-2 code such as 'AU'")
     return value
 
@@ -205,7 +207,9 @@ def _p_set(item: Callable[[Any, str], T]) -> Callable[[Any, str], frozenset[T]]:
     return parse
 
 
-def _p_map(key: Callable[[Any, str], Any], item: Callable[[Any, str], Any]) -> Callable[[Any, str], FrozenMap[Any, Any]]:
+def _p_map(
+    key: Callable[[Any, str], Any], item: Callable[[Any, str], Any]
+) -> Callable[[Any, str], FrozenMap[Any, Any]]:
     def parse(value: Any, path: str) -> FrozenMap[Any, Any]:
         if not isinstance(value, Mapping):
             raise _fail(path, value, "expected a table (mapping)")
@@ -233,7 +237,9 @@ def _p_nested(cls: type[T]) -> Callable[[Any, str], T]:
     return parse
 
 
-def _param(parse: Callable[[Any, str], Any], *, rule: str = "", doc: str = "", default: Any = attrs.NOTHING) -> Any:
+def _param(
+    parse: Callable[[Any, str], Any], *, rule: str = "", doc: str = "", default: Any = attrs.NOTHING
+) -> Any:
     """An attrs field with its parser, its RULES.md number and a one-line description."""
     return attrs.field(default=default, metadata={"parse": parse, "rule": rule, "doc": doc})
 
@@ -245,8 +251,11 @@ def _build(cls: type[T], data: Any, path: str) -> T:
     unknown = sorted(str(k) for k in data if k not in fields)
     if unknown:
         prefix = f"{path}." if path else ""
-        raise _fail(f"{prefix}{unknown[0]}", data[unknown[0]] if unknown[0] in data else None,
-                    f"unknown field; known fields here: {', '.join(fields)}")
+        raise _fail(
+            f"{prefix}{unknown[0]}",
+            data.get(unknown[0]),
+            f"unknown field; known fields here: {', '.join(fields)}",
+        )
     kwargs = {}
     for name, field in fields.items():
         sub = f"{path}.{name}" if path else name
@@ -299,10 +308,16 @@ class Exclusion:
     id: str = _param(_p_str, doc="stable identifier")
     route: Route = _param(_p_enum(Route), rule="R7.3", doc="what the excluded product gets instead")
     kinds: frozenset[ProductKind] = _param(
-        _p_set(_p_enum(ProductKind)), rule="R7.3", doc="product kinds that are this family whatever their name"
+        _p_set(_p_enum(ProductKind)),
+        rule="R7.3",
+        doc="product kinds that are this family whatever their name",
     )
-    match: tuple[tuple[str, ...], ...] = _param(_p_seq(_p_phrases), rule="R7.3", doc="name patterns (all phrases of a group)")
-    near: tuple[tuple[str, ...], ...] = _param(_p_seq(_p_phrases), default=(), rule="R7.3", doc="near-miss patterns")
+    match: tuple[tuple[str, ...], ...] = _param(
+        _p_seq(_p_phrases), rule="R7.3", doc="name patterns (all phrases of a group)"
+    )
+    near: tuple[tuple[str, ...], ...] = _param(
+        _p_seq(_p_phrases), default=(), rule="R7.3", doc="near-miss patterns"
+    )
     description: str = _param(_p_str, default="(none)", doc="what the source says")
 
 
@@ -311,15 +326,20 @@ class CancellationRules:
     """R7, R8.1, R10.3: how each product kind is cancelled, and for how long."""
 
     routes: FrozenMap[ProductKind, Route] = _param(
-        _p_map(_p_enum(ProductKind), _p_enum(Route)), rule="R7.1, R7.3, R7.4, R10.3",
+        _p_map(_p_enum(ProductKind), _p_enum(Route)),
+        rule="R7.1, R7.3, R7.4, R10.3",
         doc="how each product kind is cancelled",
     )
     window_days: FrozenMap[ProductKind, int] = _param(
-        _p_map(_p_enum(ProductKind), _p_int(1, 3660)), rule="R7.1, R7.2",
+        _p_map(_p_enum(ProductKind), _p_int(1, 3660)),
+        rule="R7.1, R7.2",
         doc="length of the self-service window, in 24-hour days from the purchase instant",
     )
     exclusions: tuple[Exclusion, ...] = _param(
-        _p_seq(_p_nested(Exclusion), limit=50), default=(), rule="R7.3", doc="products the steps do not apply to"
+        _p_seq(_p_nested(Exclusion), limit=50),
+        default=(),
+        rule="R7.3",
+        doc="products the steps do not apply to",
     )
     dashboard_delay_minutes: int = _param(
         _p_int(0, 24 * 60), rule="R8.1", doc="how long a cancellation may take to appear in the dashboard"
@@ -331,8 +351,11 @@ class CancellationRules:
     def __attrs_post_init__(self) -> None:
         for kind, route in self.routes.items():
             if route is Route.WINDOW and kind not in self.window_days:
-                raise _fail(f"cancellation.window_days.{kind.value}", None,
-                            "a kind cancelled in a window needs its window length")
+                raise _fail(
+                    f"cancellation.window_days.{kind.value}",
+                    None,
+                    "a kind cancelled in a window needs its window length",
+                )
 
 
 @attrs.frozen(kw_only=True)
@@ -345,16 +368,24 @@ class CreditRules:
     cancellation_day_credited: bool = _param(
         _p_bool, rule="R8.4", doc="whether the day of the cancellation counts as unused (credited)"
     )
-    rounding: str = _param(_p_rounding, default=ROUND_HALF_UP, rule="R8.4", doc="rounding of the credit, once")
+    rounding: str = _param(
+        _p_rounding, default=ROUND_HALF_UP, rule="R8.4", doc="rounding of the credit, once"
+    )
 
 
 @attrs.frozen(kw_only=True)
 class LinkRules:
     """R5.2, R5.3: download links."""
 
-    lifetime_days: int = _param(_p_int(1, 3660), rule="R5.2", doc="a link is usable for this many 24-hour days")
-    download_cap: int = _param(_p_int(1, _MAX_INT), rule="R5.2", doc="downloads per grant; the last one succeeds")
-    renewable: bool = _param(_p_bool, default=True, rule="R5.3", doc="'Get keys and downloads' again gives a fresh grant")
+    lifetime_days: int = _param(
+        _p_int(1, 3660), rule="R5.2", doc="a link is usable for this many 24-hour days"
+    )
+    download_cap: int = _param(
+        _p_int(1, _MAX_INT), rule="R5.2", doc="downloads per grant; the last one succeeds"
+    )
+    renewable: bool = _param(
+        _p_bool, default=True, rule="R5.3", doc="'Get keys and downloads' again gives a fresh grant"
+    )
 
 
 @attrs.frozen(kw_only=True)
@@ -364,7 +395,9 @@ class TaxRules:
     inclusive_markets: frozenset[str] = _param(
         _p_set(_p_market), rule="R4.1", doc="markets whose listed prices include tax"
     )
-    default_basis: TaxBasis = _param(_p_enum(TaxBasis), rule="R4", doc="what a tax rate applies to by default")
+    default_basis: TaxBasis = _param(
+        _p_enum(TaxBasis), rule="R4", doc="what a tax rate applies to by default"
+    )
     basis_by_market: FrozenMap[str, TaxBasis] = _param(
         _p_map(_p_market, _p_enum(TaxBasis)), default=FrozenMap(), rule="R4", doc="per-market tax basis"
     )
@@ -411,7 +444,9 @@ class HybridBenefitRules:
     eligible_editions: frozenset[str] = _param(
         _p_set(_p_str), rule="R2", doc="Windows Server editions that are eligible (lower case)"
     )
-    requires_software_assurance: bool = _param(_p_bool, rule="R2", doc="whether Software Assurance is required")
+    requires_software_assurance: bool = _param(
+        _p_bool, rule="R2", doc="whether Software Assurance is required"
+    )
     savings_claim: str = _param(_p_str, rule="R2", doc="the documented savings claim, quoted, not computed")
 
 
@@ -442,8 +477,12 @@ class RuleSet:
     reservations: ReservationRules = _param(_p_nested(ReservationRules), rule="R3", doc="reservation markets")
     roles: RoleRules = _param(_p_nested(RoleRules), rule="R1", doc="roles")
     activity_log: ActivityLogRules = _param(_p_nested(ActivityLogRules), rule="R6", doc="activity log")
-    hybrid_benefit: HybridBenefitRules = _param(_p_nested(HybridBenefitRules), rule="R2", doc="hybrid benefit")
-    support_request: SupportRequestRules = _param(_p_nested(SupportRequestRules), rule="R9", doc="support request")
+    hybrid_benefit: HybridBenefitRules = _param(
+        _p_nested(HybridBenefitRules), rule="R2", doc="hybrid benefit"
+    )
+    support_request: SupportRequestRules = _param(
+        _p_nested(SupportRequestRules), rule="R9", doc="support request"
+    )
 
     def to_dict(self) -> dict[str, Any]:
         """A plain JSON-able mapping that :func:`ruleset_from_dict` reads back to an equal rule set."""
@@ -475,7 +514,9 @@ class RuleSet:
 # --- loading --------------------------------------------------------------------------------
 
 
-def _deep_merge(base: Mapping[str, Any], override: Mapping[str, Any], path: str, depth: int = 0) -> dict[str, Any]:
+def _deep_merge(
+    base: Mapping[str, Any], override: Mapping[str, Any], path: str, depth: int = 0
+) -> dict[str, Any]:
     if depth > 20:
         raise _fail(path or "(top)", None, "nesting is too deep")
     out = dict(base)
@@ -529,10 +570,13 @@ def _parse_text(text: str, suffix: str, name: str) -> Any:
             import tomllib
         else:  # pragma: no cover - Python 3.10 only
             try:
-                import tomli as tomllib
+                import tomli as tomllib  # type: ignore[import-not-found,no-redef,unused-ignore]
             except ImportError:
-                raise _fail("(top)", name, "reading TOML on Python 3.10 needs the 'tomli' package; "
-                            "or write the rule set as JSON") from None
+                raise _fail(
+                    "(top)",
+                    name,
+                    "reading TOML on Python 3.10 needs the 'tomli' package; or write the rule set as JSON",
+                ) from None
         try:
             return tomllib.loads(text)
         except RecursionError:
@@ -557,8 +601,9 @@ def load_ruleset(path: str | Path) -> RuleSet:
         with p.open("rb") as fh:
             raw = fh.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
-        raise RuleSetFileError(f"cannot read rule-set file {str(p)!r}: {exc.strerror}", field="(file)",
-                               value=str(p)) from None
+        raise RuleSetFileError(
+            f"cannot read rule-set file {str(p)!r}: {exc.strerror}", field="(file)", value=str(p)
+        ) from None
     return _load_bytes(raw, p.suffix.lower(), str(p))
 
 

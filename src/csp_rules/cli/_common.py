@@ -16,8 +16,9 @@ def parse_date(text: str, field: str = "--on") -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise InvalidDateError(f"{field}: expected a date as YYYY-MM-DD, got {text!r}", field=field,
-                               value=text) from None
+        raise InvalidDateError(
+            f"{field}: expected a date as YYYY-MM-DD, got {text!r}", field=field, value=text
+        ) from None
 
 
 def parse_instant(text: str, field: str = "--at") -> datetime:
@@ -25,15 +26,18 @@ def parse_instant(text: str, field: str = "--at") -> datetime:
     try:
         value = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
     except ValueError:
-        raise InvalidDateError(f"{field}: expected an ISO 8601 date-time with a time zone, got {text!r}",
-                               field=field, value=text) from None
+        raise InvalidDateError(
+            f"{field}: expected an ISO 8601 date-time with a time zone, got {text!r}", field=field, value=text
+        ) from None
     if value.utcoffset() is None:
         raise NaiveDatetimeError(field=field, value=text)
     return value
 
 
 def add_lang(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--lang", choices=("en", "fr"), default="en", help="language of the output (default: en)")
+    parser.add_argument(
+        "--lang", choices=("en", "fr"), default="en", help="language of the output (default: en)"
+    )
 
 
 def print_json(data: Any) -> None:

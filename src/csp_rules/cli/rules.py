@@ -10,7 +10,12 @@ from ._common import add_lang, parse_date, print_json
 
 _TEXT = {
     "en": {"in_force": "in force from", "sources": "Sources", "parameter": "parameter", "rule": "rule"},
-    "fr": {"in_force": "en vigueur depuis le", "sources": "Sources", "parameter": "paramètre", "rule": "règle"},
+    "fr": {
+        "in_force": "en vigueur depuis le",
+        "sources": "Sources",
+        "parameter": "paramètre",
+        "rule": "règle",
+    },
 }
 
 
@@ -49,7 +54,9 @@ def run(args: argparse.Namespace) -> int:
     print(f"{t['sources']}:")
     for source in rules.sources:
         print(f"  {source.id} ({source.published.isoformat()}): {source.title}; {source.reference}")
-    params = [p for p in describe(rules) if not p.path.startswith(("sources", "version", "title", "in_force"))]
+    params = [
+        p for p in describe(rules) if not p.path.startswith(("sources", "version", "title", "in_force"))
+    ]
     width = max(len(p.path) for p in params)
     print(f"{t['parameter']:<{width}}  {t['rule']:<22}  value")
     for p in params:
