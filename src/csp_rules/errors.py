@@ -39,6 +39,7 @@ __all__ = [
     "InvalidDateError",
     "InvalidFieldError",
     "InvalidInputError",
+    "InvalidMarketTextError",
     "LinkError",
     "MarketError",
     "MissingColumnsError",
@@ -47,6 +48,7 @@ __all__ = [
     "NaiveDatetimeError",
     "NoRulesInForceError",
     "NotAMarketError",
+    "NotCancellableError",
     "RoleError",
     "RuleSetError",
     "RuleSetFileError",
@@ -290,6 +292,13 @@ class NotAMarketError(MarketError):
     default_message = "{field}: {value} is a region or grouping, not a market (R3.3)"
 
 
+class InvalidMarketTextError(MarketError):
+    """Text that cannot be a market code or name: empty, longer than any name, or with control characters."""
+
+    code = "error.invalid_market_text"
+    default_message = "{field}: {value} cannot be a market code or name"
+
+
 # --- roles ----------------------------------------------------------------------------------
 
 
@@ -329,6 +338,19 @@ class LinkError(InvalidInputError):
     """A download-link operation that the rules refuse (for example renewing a revoked link)."""
 
     code = "error.link"
+
+
+# --- cancellation ---------------------------------------------------------------------------
+
+
+class NotCancellableError(InvalidInputError):
+    """The effects of a cancellation were asked for a purchase that cannot be cancelled at that instant.
+
+    :attr:`value` is the :class:`~csp_rules.cancellation.CancellationDecision` saying why.
+    """
+
+    code = "error.not_cancellable"
+    default_message = "{field}: this purchase cannot be cancelled then ({value})"
 
 
 # --- rule sets ------------------------------------------------------------------------------

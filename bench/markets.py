@@ -1,0 +1,114 @@
+"""Benchmark markets (issue 3): the R3 fast path, warm name resolution, first use of the index.
+
+Targets:
+
+* ``reservations_available("FR")``: at most 4x a bare ``frozenset`` membership test (the
+  baseline, timed in the same process, as a call of the same shape);
+* warm name resolution (a name resolved before): median at most 2 µs;
+* first name resolution in a fresh process (the index loads): at most 100 ms;
+* resident memory the index adds: at most 20 MB (peak, ``VmHWM``, before/after the first
+  resolution in a fresh process that already imported csp_rules.markets).
+
+    python bench/markets.py
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from _util import Report, per_call
+
+import csp_rules
+from csp_rules import markets
+from csp_rules.markets import reservations_available, resolve
+
+RATIO_TARGET = 4.0
+WARM_TARGET_US = 2.0
+FIRST_TARGET_MS = 100.0
+RSS_TARGET_MB = 20.0
+
+_FRESH = r"""
+import json, time
+def status():
+    out = {}
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            key, _, value = line.partition(":")
+            if key in ("VmRSS", "VmHWM"):
+                out[key] = int(value.split()[0]) / 1024
+    return out
+import csp_rules.markets as m
+import csp_rules.decision, csp_rules.rulesets, csp_rules._market_index  # what the import brings anyway
+before = status()
+start = time.perf_counter()
+m.resolve("Polynésie française")
+first = time.perf_counter() - start
+after = status()
+start = time.perf_counter()
+m.resolve("Heard et McDonald (Îles)")
+second = time.perf_counter() - start
+print(json.dumps({"first": first, "second": second, "rss": after["VmRSS"] - before["VmRSS"],
+                  "hwm": after["VmHWM"] - before["VmHWM"]}))
+"""
+
+
+def _fresh(runs: int = 7) -> list[dict[str, float]]:
+    out = []
+    for _ in range(runs):
+        done = subprocess.run([sys.executable, "-c", _FRESH], capture_output=True, text=True, check=True)
+        out.append(json.loads(done.stdout))
+    return out
+
+
+def main() -> int:
+    report = Report("markets")
+    unavailable = csp_rules.S2020.reservations.unavailable_markets
+
+    baseline = per_call(lambda: "FR" in unavailable, number=20000)
+    fast = per_call(lambda: reservations_available("FR"), number=20000)
+    ratio = fast / baseline
+    report.figure("baseline: 'FR' in frozenset (call of a lambda)", baseline * 1e9, "ns")
+    report.figure("reservations_available('FR')", fast * 1e9, "ns")
+    report.figure(
+        "  ratio to the baseline", ratio, "x", target=f"<= {RATIO_TARGET:g}x", ok=ratio <= RATIO_TARGET
+    )
+    market_fast = per_call(lambda: reservations_available(markets.Market("FR")), number=5000)
+    report.figure("reservations_available(Market('FR')) (info)", market_fast * 1e9, "ns")
+
+    names = ["Polynésie française", "Congo (RDC)", "Korea, Republic of", "Jan Mayen", "Allemagne", "대한민국"]
+    for name in names:
+        resolve(name)
+    warm = statistics.median(per_call(lambda n=n: resolve(n), number=5000) for n in names)  # type: ignore[misc]
+    report.figure("warm name resolution, median of 6 names", warm * 1e6, "µs", target=f"<= {WARM_TARGET_US:g} µs",
+                  ok=warm * 1e6 <= WARM_TARGET_US)  # fmt: skip
+
+    def cold() -> None:
+        markets._CACHE.clear()
+        resolve("Heard et McDonald (Îles)")
+
+    report.figure(
+        "uncached name resolution (info: normalization + lookup)", per_call(cold, number=200) * 1e6, "µs"
+    )
+
+    fresh = _fresh()
+    first_ms = statistics.median(r["first"] for r in fresh) * 1e3
+    second_us = statistics.median(r["second"] for r in fresh) * 1e6
+    hwm = max(r["hwm"] for r in fresh)
+    rss = statistics.median(r["rss"] for r in fresh)
+    report.figure("first name resolution, fresh process (median of 7)", first_ms, "ms",
+                  target=f"<= {FIRST_TARGET_MS:g} ms", ok=first_ms <= FIRST_TARGET_MS)  # fmt: skip
+    report.figure("  next new name in that process (info)", second_us, "µs")
+    report.figure("memory added by the index, peak (max of 7)", hwm, "MB", target=f"<= {RSS_TARGET_MB:g} MB",
+                  ok=hwm <= RSS_TARGET_MB)  # fmt: skip
+    report.figure("memory added by the index, resident after (median)", rss, "MB")
+    return report.done()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,757 @@
+"""Markets: where Azure reservations are unavailable (R3), prices with tax (R4.1), any market name.
+
+A market is an ISO 3166-1 alpha-2 code (XK for Kosovo): :class:`Market`. :func:`resolve` turns
+what partners and pipelines write into one: alpha-2, alpha-3 and numeric codes, the name of every
+territory in every locale babel ships (CLDR), Partner Center's own spellings in 17 languages,
+ISO names, former names (Swaziland) and the places below country level of R3.1 (Jan Mayen,
+Bonaire, Ascension...). Case, accents, punctuation and spacing do not matter, nor do inverted
+forms ("Cook (îles)"). It never guesses: a name that means two markets raises
+:class:`~csp_rules.errors.AmbiguousMarketError` (a language hint may settle it), an unknown one
+:class:`~csp_rules.errors.UnknownMarketError` with the closest names, a region or grouping
+(Europe, EU, UN, ``150``) :class:`~csp_rules.errors.NotAMarketError` (R3.3).
+
+R3 (S2020): Azure reservations are unavailable in the 106 markets of the list first seen
+2019-10-18 (both CG and CD, R3.2) and available in every other market (R3.3). The answer comes
+from the rule set's ``reservations.unavailable_markets``; with ``rules=None`` the newest
+shipped rule set is used (there is no purchase date here), so pass ``rules=rules_in_force(day)``
+to answer for a day. :func:`unavailable_markets` gives the published list a date falls under, for
+the dashboard or the API documentation (R3.4).
+
+R4.1: listed prices include tax in AU and BR only (the rule set's ``tax.inclusive_markets``).
+
+>>> resolve("Polynésie française").code, resolve("fra").code, resolve("250").code
+('PF', 'FR', 'FR')
+>>> resolve("Jan Mayen"), resolve("Cook (îles)").code, resolve("Congo (RDC)").code
+(Market(code='SJ'), 'CK', 'CD')
+>>> resolve("République démocratique du Congo").code       # R3.2: the DRC, never CG
+'CD'
+>>> resolve("Kongo")
+Traceback (most recent call last):
+...
+csp_rules.errors.AmbiguousMarketError: market: 'Kongo' names several markets (CD, CG); give a code or a language hint
+>>> resolve("Kongo", lang="de").code                         # German Partner Center pages: CG
+'CG'
+>>> resolve("Europe")
+Traceback (most recent call last):
+...
+csp_rules.errors.NotAMarketError: market: 'Europe' is a region or grouping (150), not a market (R3.3)
+>>> reservations_available("FR"), reservations_available("Congo"), reservations_available("XK")
+(True, False, False)
+>>> check_reservations("St Helena, Ascension, Tristan da Cunha").explain()
+'Azure reservations are not available in St. Helena (SH): it is on the list first seen on October 18, 2019.'
+>>> price_includes_tax("AU"), price_includes_tax("Brésil"), price_includes_tax("FR")
+(True, True, False)
+>>> sorted(unavailable_markets(date(2018, 7, 1)))
+['BR', 'CN', 'IN', 'KR', 'RU', 'TW']
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+import unicodedata
+from collections.abc import Mapping
+from datetime import date, datetime
+from importlib import resources
+from typing import Any, Final, NoReturn
+
+import attrs
+
+from . import _market_index as _mi
+from ._lazy import Once
+from .decision import Decision, babel_locale, message
+from .errors import (
+    AmbiguousMarketError,
+    InvalidFieldError,
+    InvalidMarketTextError,
+    NoRulesInForceError,
+    NotAMarketError,
+    UnknownMarketError,
+    UnsupportedLocaleError,
+)
+from .rulesets import RuleSet, shipped_rulesets
+
+__all__ = [
+    "REASON_CODES",
+    "Market",
+    "MarketList",
+    "ReservationDecision",
+    "ReservationOutcome",
+    "check_reservations",
+    "index_versions",
+    "market_list",
+    "market_lists",
+    "markets",
+    "price_includes_tax",
+    "reservations_available",
+    "resolve",
+    "unavailable_markets",
+]
+
+#: the reason codes this module emits (texts in ``data/messages/reservations.json``)
+REASON_CODES: Final[frozenset[str]] = frozenset({"reservations.available", "reservations.unavailable"})
+
+#: documentation families of the market-list history (R3.4)
+DOCS_FAMILIES: Final = ("dashboard", "api")
+
+# markets whose decisions also cite R3.1 (places below country level) or R3.2 (the Congo trap);
+# citations only: the answer always comes from the rule set
+_R3_1: Final = frozenset({"BQ", "SJ", "SH", "MF", "SX", "SZ"})
+_R3_2: Final = frozenset({"CG", "CD"})
+
+_GROUPINGS: Final = frozenset({"EU", "EZ", "UN", "QO", "ZZ"})
+_MAX_INPUT: Final = 4 * _mi.MAX_NAME_CHARS  # longer input is refused before any other work
+_CONTROL: Final = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+_CODE_LIKE: Final = re.compile(r"[A-Za-z]{2,3}|[0-9]{3}")
+_LANG_TAG: Final = re.compile(r"[a-z]{2,3}(?:-[a-z0-9]{1,8}){0,3}")
+_CACHE_SIZE: Final = 4096
+
+
+# --- Market -----------------------------------------------------------------------------------
+
+
+@attrs.frozen(init=False, order=True, hash=False)
+class Market:
+    """A market: an ISO 3166-1 alpha-2 code, XK for Kosovo (R3).
+
+    ``Market("FR")`` takes a market code exactly as ISO writes it; :func:`resolve` takes
+    anything else (names, lower case, alpha-3, numeric codes). Markets compare, sort and hash by
+    code, and pickle.
+
+    >>> Market("FR") == resolve("France"), Market("XK").name(), Market("SJ").name("fr")
+    (True, 'Kosovo', 'Svalbard et Jan Mayen')
+    >>> Market("EU")
+    Traceback (most recent call last):
+    ...
+    csp_rules.errors.NotAMarketError: code: 'EU' is a region or grouping (EU), not a market (R3.3)
+    """
+
+    code: str
+
+    def __init__(self, code: str) -> None:
+        if not isinstance(code, str):
+            raise TypeError(f"code: expected an ISO 3166-1 alpha-2 code as a str, got {type(code).__name__}")
+        if code not in _markets():
+            value = _codes().values.get(code)
+            if value is not None and value.startswith("!"):
+                raise _not_a_market(code, value[1:].split(), "code")
+            hint = f"; resolve({code!r}) accepts names and other codes" if value else ""
+            raise UnknownMarketError(
+                f"code: {code!r} is not an ISO 3166-1 alpha-2 market code{hint}", value=code, field="code"
+            )
+        self.__attrs_init__(code)
+
+    def name(self, locale: str = "en") -> str:
+        """The market's name in a locale babel knows (``"en"``, ``"fr"``, ``"de_CH"``...), from CLDR.
+
+        Names are for display: they come from the installed babel, while :func:`resolve` reads
+        only the index shipped with csp_rules.
+        """
+        return _territory_name(self.code, locale)
+
+    def __str__(self) -> str:
+        return self.code
+
+    def __hash__(self) -> int:
+        # not the hash of the code itself: a dict holding both codes and markets stays fast
+        return hash(self.code) ^ 0x4D41524B
+
+
+def _make_market(code: str) -> Market:
+    market = Market.__new__(Market)
+    market.__attrs_init__(code)
+    return market
+
+
+_CODES: Once[_mi.CodeTable] = Once(_mi.load_codes)
+_MARKETS: Once[dict[str, Market]] = Once(lambda: {c: _make_market(c) for c in _CODES().markets})
+_INDEX: Once[_mi.NameIndex] = Once(_mi.load_index)
+
+
+def _codes() -> _mi.CodeTable:
+    return _CODES()
+
+
+def _markets() -> dict[str, Market]:
+    return _MARKETS()
+
+
+def markets() -> tuple[Market, ...]:
+    """Every market, sorted by code: the 249 ISO 3166-1 codes and XK."""
+    return tuple(_markets()[c] for c in sorted(_markets()))
+
+
+_BABEL: dict[str, Any] = {}
+
+
+def _territory_name(code: str, locale: str) -> str:
+    if not isinstance(locale, str):
+        raise TypeError(f"locale: expected a str such as 'en' or 'fr', got {type(locale).__name__}")
+    loc = _BABEL.get(locale)
+    if loc is None:
+        from babel import Locale, UnknownLocaleError
+
+        try:
+            loc = Locale.parse(locale.replace("-", "_"))
+        except (UnknownLocaleError, ValueError, TypeError):
+            raise UnsupportedLocaleError(
+                f"locale: babel knows no locale {locale[:40]!r}", field="locale", value=locale
+            ) from None
+        if len(_BABEL) < 64:
+            _BABEL[locale] = loc
+    name = loc.territories.get(code)
+    if not name and locale != "en":
+        return _territory_name(code, "en")
+    return str(name or code)
+
+
+# --- resolve ----------------------------------------------------------------------------------
+
+
+def _not_a_market(value: str, regions: list[str], field: str) -> NotAMarketError:
+    shown = repr(value) if len(value) <= 60 else repr(value[:45]) + "..."
+    return NotAMarketError(
+        f"{field}: {shown} is a region or grouping ({', '.join(regions)}), not a market (R3.3)",
+        value=value,
+        field=field,
+    )
+
+
+def _ambiguous(value: str, codes: list[str], field: str) -> AmbiguousMarketError:
+    shown = repr(value) if len(value) <= 60 else repr(value[:45]) + "..."
+    regions = [c for c in codes if c.isdigit() or c in _GROUPINGS]
+    places = [c for c in codes if c not in regions]
+    what = ", ".join(places) + (f"; or the region {', '.join(regions)}" if regions and places else "")
+    return AmbiguousMarketError(
+        f"{field}: {shown} names several markets ({what}); give a code or a language hint",
+        value=value,
+        field=field,
+        candidates=codes,
+    )
+
+
+# an outcome: a Market, or (kind, data) for an error, re-raised as a fresh exception every time
+_Outcome = Market | tuple[str, tuple[str, ...]]
+_CACHE: dict[str, _Outcome] = {}
+_LANG_CACHE: dict[str, dict[str, _Outcome]] = {}
+
+
+def _raise(value: str, outcome: tuple[str, tuple[str, ...]], field: str) -> NoReturn:
+    kind, data = outcome
+    if kind == "ambiguous":
+        raise _ambiguous(value, list(data), field)
+    if kind == "region":
+        raise _not_a_market(value, list(data), field)
+    raise UnknownMarketError(value=value, field=field, suggestions=data)
+
+
+def resolve(value: str | Market, *, lang: str | None = None) -> Market:
+    """The market a code or name designates (R3, R3.1, R3.3).
+
+    :param value: an alpha-2 (``"FR"``, ``"fr"``), alpha-3 (``"FRA"``) or numeric (``"250"``)
+        code, or a name in any language CLDR or Partner Center writes it; a :class:`Market` is
+        returned as it is.
+    :param lang: a language hint (``"de"``, ``"pt-BR"``): a name with one meaning in that
+        language's Partner Center pages or CLDR names gets that meaning (German ``Kongo`` is
+        CG), where it would otherwise be ambiguous.
+    :raises TypeError: ``value`` is not a str (or a Market), or ``lang`` is not a str.
+    :raises AmbiguousMarketError: the name means several markets; ``candidates`` lists them.
+    :raises NotAMarketError: a region or grouping (Europe, EU, UN, ``150``): R3.3.
+    :raises UnknownMarketError: nothing known by that code or name; ``suggestions`` lists the
+        closest English and French names.
+    :raises InvalidMarketTextError: empty text, text longer than any name, control characters.
+
+    Only the index shipped with csp_rules is read (never the installed babel), so the answer
+    does not depend on the babel version.
+
+    >>> resolve("KOR"), resolve("Korea, Republic of"), resolve("대한민국")
+    (Market(code='KR'), Market(code='KR'), Market(code='KR'))
+    >>> resolve("Swaziland").code, resolve("Tristan da Cunha").code, resolve("AC").code
+    ('SZ', 'SH', 'SH')
+    >>> resolve("Atlantis")
+    Traceback (most recent call last):
+    ...
+    csp_rules.errors.UnknownMarketError: market: unknown market 'Atlantis'...
+    """
+    if isinstance(value, Market):
+        return value
+    if not isinstance(value, str):
+        raise TypeError(f"market: expected a market code or name as a str, got {type(value).__name__}")
+    if lang is None:
+        cache = _CACHE
+        tags: tuple[str, ...] = ()
+    else:
+        tags = _lang_tags(lang)
+        found = _LANG_CACHE.get(tags[0])
+        if found is None:
+            found = {}
+            if len(_LANG_CACHE) < 64:  # at most 64 languages are cached
+                _LANG_CACHE[tags[0]] = found
+        cache = found
+    outcome = cache.get(value)
+    if outcome is None:
+        outcome = _resolve(value, tags)
+        if len(value) <= _mi.MAX_NAME_CHARS:
+            if len(cache) >= _CACHE_SIZE:
+                cache.clear()
+            cache[value] = outcome
+    if isinstance(outcome, Market):
+        return outcome
+    _raise(value, outcome, "market")
+
+
+def _lang_tags(lang: Any) -> tuple[str, ...]:
+    if not isinstance(lang, str):
+        raise TypeError(f"lang: expected a language tag as a str such as 'de', got {type(lang).__name__}")
+    tag = lang.strip().lower().replace("_", "-")
+    if len(tag) > 35 or not _LANG_TAG.fullmatch(tag):
+        raise InvalidFieldError(
+            f"lang: expected a language tag such as 'de' or 'pt-BR', got {lang[:40]!r}",
+            value=lang,
+            field="lang",
+        )
+    base = tag.split("-")[0]
+    return (tag, base) if base != tag else (tag,)
+
+
+def _check_text(value: str) -> str:
+    """The text without surrounding white space and with runs of white space as one space."""
+    if len(value) > _MAX_INPUT:
+        raise InvalidMarketTextError(
+            f"market: a text of {len(value)} characters is longer than any market name",
+            value=value,
+            field="market",
+        )
+    text = value.strip()
+    if not text:
+        raise InvalidMarketTextError("market: an empty text names no market", value=value, field="market")
+    if _CONTROL.search(text):
+        raise InvalidMarketTextError(
+            "market: a market code or name has no control characters", value=value, field="market"
+        )
+    text = " ".join(text.split())
+    if len(text) > _mi.MAX_NAME_CHARS:
+        raise InvalidMarketTextError(
+            f"market: a text of {len(text)} characters is longer than any market name",
+            value=value,
+            field="market",
+        )
+    return text
+
+
+def _by_code(text: str) -> _Outcome | None:
+    candidate = text if text.isascii() else unicodedata.normalize("NFKC", text)
+    if not _CODE_LIKE.fullmatch(candidate):
+        return None
+    value = _codes().values.get(candidate.upper())
+    if value is None:
+        return None
+    return _decode(value)
+
+
+def _decode(value: str) -> _Outcome:
+    if value[0] == "!":
+        return ("region", tuple(value[1:].split()))
+    if " " in value:
+        return ("ambiguous", tuple(value.split()))
+    return _markets()[value]
+
+
+def _code_or_name(by_code: _Outcome, tokens: tuple[str, ...], tags: tuple[str, ...]) -> _Outcome:
+    """A text that is a code and, in lower or mixed case, also a name: Vietnamese ``Nga`` is RU,
+    ``NGA`` is NG. The language's names decide when its language is given; else it is ambiguous."""
+    index = _INDEX()
+    exact = " ".join(tokens)
+    for tag in tags:
+        table = index.lang.get(tag)
+        if table is not None and exact in table:
+            return _decode(table[exact])
+    found = _lookup(tokens, ()) if tokens else None
+    if found is None:
+        return by_code
+    by_name = _decode(found)
+    if by_name == by_code:
+        return by_code
+    codes = sorted({*_codes_of(by_code), *_codes_of(by_name)})
+    if all(c.isdigit() or c in _GROUPINGS for c in codes):
+        return ("region", tuple(codes))
+    return ("ambiguous", tuple(codes))
+
+
+def _codes_of(outcome: _Outcome) -> tuple[str, ...]:
+    return (outcome.code,) if isinstance(outcome, Market) else outcome[1]
+
+
+def _lookup(tokens: tuple[str, ...], tags: tuple[str, ...]) -> str | None:
+    """The index's value for normalized tokens: language tables first, then the four tiers."""
+    index = _INDEX()
+    exact, bag, compact, loose = _mi.keys_of(tokens)
+    for tag in tags:
+        table = index.lang.get(tag)
+        if table is not None and exact in table:
+            return table[exact]
+    found = index.exact.get(exact)
+    if found is None:
+        found = index.bag.get(bag) or index.exact.get(bag)
+    if found is None:
+        found = index.compact.get(compact) or index.exact.get(compact)
+    if found is None and loose:
+        found = index.loose.get(loose) or index.bag.get(loose) or index.exact.get(loose)
+    return found
+
+
+def _resolve(value: str, tags: tuple[str, ...]) -> _Outcome:
+    text = _check_text(value)
+    by_code = _by_code(text)
+    if by_code is not None and text.isupper():  # "NGA": written as codes are
+        return by_code
+    tokens = _mi.name_tokens(text)
+    if by_code is not None:
+        return _code_or_name(by_code, tokens, tags)
+    found = _lookup(tokens, tags) if tokens else None
+    if found is not None:
+        return _decode(found)
+    if len(tokens) == 1 and tokens[0].isascii():  # "U.K.", "the US": a code written otherwise
+        outcome = _by_code(tokens[0])
+        if outcome is not None:
+            return outcome
+    combined = _code_and_name(text, tags) or _all_parts(text, tags)
+    if combined is not None:
+        return combined
+    return ("unknown", _suggestions(tokens))
+
+
+def _code_and_name(text: str, tags: tuple[str, ...]) -> Market | None:
+    """``France (FR)``, ``FR - France``, ``FRA: France``: a code and a name that agree."""
+    name = code = ""
+    if text.endswith(")") and "(" in text:
+        opening = text.rindex("(")
+        name, code = text[:opening], text[opening + 1 : -1]
+    else:
+        for sep in (" - ", " – ", ": ", " | ", " "):
+            head, cut, tail = text.partition(sep)
+            if cut and 2 <= len(head.strip()) <= 3:
+                code, name = head, tail
+                break
+    code, name = code.strip(), name.strip()
+    if not code or not name:
+        return None
+    by_code = _by_code(code)
+    if not isinstance(by_code, Market):
+        return None
+    tokens = _mi.name_tokens(name)
+    value = _lookup(tokens, tags) if tokens else None
+    if value is not None and _decode(value) == by_code:
+        return by_code
+    return None
+
+
+_PARTS: Final = re.compile(r"\s*(?:[,;/&+]|\s(?:and|et|und|y|e|en|og|och)\s)\s*", re.IGNORECASE)
+
+
+def _all_parts(text: str, tags: tuple[str, ...]) -> Market | None:
+    """``Bonaire, Saint Eustatius and Saba``: a list of places that are all within one market (R3.1)."""
+    parts = [p for p in _PARTS.split(text) if p]
+    if len(parts) < 2:
+        return None
+    found: set[_Outcome] = set()
+    for part in parts:
+        tokens = _mi.name_tokens(part)
+        value = _lookup(tokens, tags) if tokens else None
+        if value is None:
+            return None
+        found.add(_decode(value))
+        if len(found) > 1:
+            return None
+    only = found.pop()
+    return only if isinstance(only, Market) else None
+
+
+def _load_suggestions() -> tuple[list[str], dict[str, list[str]]]:
+    shown: dict[str, list[str]] = {}
+    for key, display, code in _INDEX().suggest:
+        entry = f"{display} ({code})"
+        shown.setdefault(key, [])
+        if entry not in shown[key]:
+            shown[key].append(entry)
+    return sorted(shown), shown
+
+
+_SUGGEST: Once[tuple[list[str], dict[str, list[str]]]] = Once(_load_suggestions)
+
+
+def _suggestions(tokens: tuple[str, ...]) -> tuple[str, ...]:
+    """The closest English and French names (at most three), by difflib over about 600 names."""
+    if not tokens:
+        return ()
+    import difflib
+
+    pool, shown = _SUGGEST()
+    key = " ".join(tokens)
+    close = difflib.get_close_matches(key, pool, n=3, cutoff=0.6)
+    out: list[str] = []
+    for k in close:
+        out.extend(shown[k])
+    return tuple(out[:3])
+
+
+def index_versions() -> Mapping[str, str]:
+    """The versions the shipped name index was built from (``babel``, ``cldr``, ``pycountry``).
+
+    >>> index_versions()["babel"], index_versions()["cldr"]
+    ('2.18.0', '47')
+    """
+    index = _INDEX()
+    return {name: index.header_value(name) or "" for name in ("babel", "cldr", "pycountry")}
+
+
+# --- R3: reservations -------------------------------------------------------------------------
+
+
+class ReservationOutcome(enum.Enum):
+    """Whether Azure reservations can be bought in a market (R3)."""
+
+    AVAILABLE = "available"
+    UNAVAILABLE = "unavailable"
+
+
+@attrs.frozen(kw_only=True)
+class ReservationDecision(Decision):
+    """A :class:`~csp_rules.decision.Decision` about a market (R3), with the :class:`Market`.
+
+    :meth:`explain` names the market in the language of the explanation.
+    """
+
+    market: Market
+
+    def explain(self, locale: str = "en") -> str:
+        """One sentence, in English or French, naming the market in that language."""
+        return message(self.reasons[0], locale, self._facts_for(locale))
+
+    def explain_all(self, locale: str = "en") -> tuple[str, ...]:
+        """One sentence per reason code, main reason first."""
+        facts = self._facts_for(locale)
+        return tuple(message(code, locale, facts) for code in self.reasons)
+
+    def _facts_for(self, locale: str) -> dict[str, Any]:
+        loc = babel_locale(locale)  # refuses what the catalogs do not speak
+        facts = dict(self.facts)
+        facts["market_name"] = self.market.name(str(loc))
+        return facts
+
+
+def _newest_rules() -> RuleSet:
+    return shipped_rulesets()[-1]
+
+
+def _rules(rules: Any) -> RuleSet:
+    if rules is None:
+        return _newest_rules()
+    if not isinstance(rules, RuleSet):
+        raise TypeError(f"rules: expected a RuleSet, got {type(rules).__name__}")
+    return rules
+
+
+def _fast_table(question: str) -> dict[Any, bool]:
+    rules = _newest_rules()
+    if question == "reservations":
+        answer = {code: code not in rules.reservations.unavailable_markets for code in _markets()}
+    else:
+        answer = {code: code in rules.tax.inclusive_markets for code in _markets()}
+    table: dict[Any, bool] = {}
+    for code, yes in answer.items():
+        table[code] = table[code.lower()] = table[_markets()[code]] = yes
+    return table
+
+
+# code (upper and lower case) or Market -> answer under the newest shipped rule set
+_FAST_RESERVATIONS: Once[dict[Any, bool]] = Once(lambda: _fast_table("reservations"))
+_FAST_TAX: Once[dict[Any, bool]] = Once(lambda: _fast_table("tax"))
+_FAST: dict[Any, bool] = {}
+_FAST_T: dict[Any, bool] = {}
+
+
+def reservations_available(market: Market | str, *, rules: RuleSet | None = None) -> bool:
+    """Whether Azure reservations can be bought in a market (R3, R3.3): the rule set's list.
+
+    :param market: a :class:`Market` or anything :func:`resolve` takes (without a language hint).
+    :param rules: the rule set; by default the newest shipped one (S2020). For the rules of a
+        given day pass ``rules=rules_in_force(day)``; for the published lists by date see
+        :func:`unavailable_markets`.
+
+    An unknown market raises (never "available"), like :func:`resolve`.
+
+    >>> reservations_available("FR"), reservations_available("CG"), reservations_available("Congo (RDC)")
+    (True, False, False)
+    """
+    if rules is None:
+        answer = _FAST.get(market)
+        if answer is not None:
+            return answer
+        if not _FAST:
+            _FAST.update(_FAST_RESERVATIONS())
+    code = resolve(market).code
+    return code not in _rules(rules).reservations.unavailable_markets
+
+
+def check_reservations(market: Market | str, *, rules: RuleSet | None = None) -> ReservationDecision:
+    """R3: whether Azure reservations can be bought in a market, as an explainable decision.
+
+    The facts are ``market`` (its code), ``market_name`` (English), ``list_first_seen``,
+    ``list_docs`` and ``list_source`` (R3.4: which published list the rule set uses).
+    ``rule_numbers`` cite R3 and R3.4, R3.3 for an available market, R3.1 for the markets of
+    places below country level (BQ, SJ, SH, MF, SX, SZ) and R3.2 for CG and CD.
+
+    >>> d = check_reservations("Congo")
+    >>> d.outcome, d.allowed, d.rule_numbers, d.facts["list_first_seen"]
+    (<ReservationOutcome.UNAVAILABLE: 'unavailable'>, False, ('R3', 'R3.2', 'R3.4'), datetime.date(2019, 10, 18))
+    >>> check_reservations("Allemagne").explain("fr")
+    'Les réservations Azure sont disponibles pour le marché Allemagne (DE) selon la liste du 18 octobre 2019.'
+    """
+    m = resolve(market)
+    rs = _rules(rules)
+    available = m.code not in rs.reservations.unavailable_markets
+    numbers = ["R3"]
+    if m.code in _R3_1:
+        numbers.append("R3.1")
+    if m.code in _R3_2:
+        numbers.append("R3.2")
+    if available:
+        numbers.append("R3.3")
+    numbers.append("R3.4")
+    return ReservationDecision(
+        outcome=ReservationOutcome.AVAILABLE if available else ReservationOutcome.UNAVAILABLE,
+        allowed=available,
+        reasons=("reservations.available" if available else "reservations.unavailable",),
+        rule_numbers=tuple(numbers),
+        ruleset_version=rs.version,
+        facts={
+            "market": m.code,
+            "market_name": m.name("en"),
+            "list_first_seen": rs.reservations.list_first_seen,
+            "list_docs": rs.reservations.list_docs,
+            "list_source": rs.reservations.list_source,
+        },
+        market=m,
+    )
+
+
+# --- R4.1: prices and tax ---------------------------------------------------------------------
+
+
+def price_includes_tax(market: Market | str, *, rules: RuleSet | None = None) -> bool:
+    """R4.1: whether a listed price in a market includes tax (AU and BR in S2018 and S2020).
+
+    :param market: a :class:`Market` or anything :func:`resolve` takes.
+    :param rules: the rule set (``tax.inclusive_markets``); by default the newest shipped one.
+
+    >>> price_includes_tax("AU"), price_includes_tax("bra"), price_includes_tax("Germany")
+    (True, True, False)
+    """
+    if rules is None:
+        answer = _FAST_T.get(market)
+        if answer is not None:
+            return answer
+        if not _FAST_T:
+            _FAST_T.update(_FAST_TAX())
+    code = resolve(market).code
+    return code in _rules(rules).tax.inclusive_markets
+
+
+# --- R3.4: the published lists ----------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class MarketList:
+    """One published version of the unavailable-markets list (R3.4)."""
+
+    first_seen: date
+    docs: str  # "dashboard" or "api"
+    source: str
+    codes: frozenset[str]
+
+
+def _load_lists() -> tuple[MarketList, ...]:
+    entry = resources.files("csp_rules") / "data" / "markets" / "market_list_versions.tsv"
+    lines = [line for line in entry.read_text("utf-8").splitlines() if line and not line.startswith("#")]
+    head = lines[0].split("\t")
+    out = []
+    for line in lines[1:]:
+        row = dict(zip(head, line.split("\t"), strict=True))
+        codes = frozenset(row["iso2_codes"].split(","))
+        if len(codes) != int(row["count"]):  # pragma: no cover - the shipped file is checked by tests
+            raise RuntimeError(f"market_list_versions.tsv: {row['first_seen']} lists {len(codes)} codes")
+        out.append(
+            MarketList(
+                first_seen=date.fromisoformat(row["first_seen"]),
+                docs=row["docs"],
+                source=row["source"],
+                codes=codes,
+            )
+        )
+    out.sort(key=lambda m: (m.docs, m.first_seen))
+    return tuple(out)
+
+
+_LISTS: Once[tuple[MarketList, ...]] = Once(_load_lists)
+
+
+def market_lists(docs: str | None = None) -> tuple[MarketList, ...]:
+    """Every published list (R3.4), oldest first, of one documentation family or of both."""
+    if docs is None:
+        return _LISTS()
+    return tuple(m for m in _LISTS() if m.docs == _docs(docs))
+
+
+def _docs(docs: Any) -> str:
+    if not isinstance(docs, str):
+        raise TypeError(f"docs: expected 'dashboard' or 'api', got {type(docs).__name__}")
+    if docs not in DOCS_FAMILIES:
+        raise InvalidFieldError(
+            f"docs: expected 'dashboard' or 'api', got {docs[:40]!r}", value=docs, field="docs"
+        )
+    return docs
+
+
+def market_list(on: date, docs: str = "dashboard") -> MarketList:
+    """The list of a documentation family in force on a date: the last first seen on or before it (R3.4).
+
+    An aware datetime counts by its UTC date. A date before the family's first list raises
+    :class:`~csp_rules.errors.NoRulesInForceError` (no guess).
+
+    >>> market_list(date(2020, 1, 21)).first_seen, len(market_list(date(2020, 1, 21)).codes)
+    (datetime.date(2019, 10, 18), 106)
+    """
+    if isinstance(on, datetime):
+        from ._time import require_aware
+
+        day = require_aware(on, "on").date()
+    elif isinstance(on, date):
+        day = on
+    else:
+        raise TypeError(f"on: expected a date, got {type(on).__name__}")
+    family = market_lists(docs)
+    chosen = None
+    for version in family:
+        if version.first_seen <= day:
+            chosen = version
+    if chosen is None:
+        raise NoRulesInForceError(
+            f"on: no {docs} list of unavailable markets is known on {day.isoformat()} "
+            f"(the first was seen {family[0].first_seen.isoformat()})",
+            value=on,
+            field="on",
+        )
+    return chosen
+
+
+def unavailable_markets(on: date, docs: str = "dashboard") -> frozenset[str]:
+    """The markets where Azure reservations were unavailable on a date, per a documentation family (R3.4).
+
+    ``docs`` is ``"dashboard"`` (Partner Center's pages) or ``"api"`` (the Partner Center API
+    pages); they disagreed for a while (see the markets page of the documentation).
+
+    >>> len(unavailable_markets(date(2019, 10, 18))), len(unavailable_markets(date(2019, 10, 18), docs="api"))
+    (106, 107)
+    """
+    return market_list(on, docs).codes

@@ -1,0 +1,208 @@
+"""The shipped market-name index: rebuilt and compared, swept against every CLDR name, versions."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+from collections.abc import Iterator
+from importlib import resources
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+from csp_rules import _market_index as mi
+from csp_rules import markets as m
+from csp_rules.errors import AmbiguousMarketError, MarketError, NotAMarketError
+
+ROOT = Path(__file__).resolve().parents[1]
+
+#: the versions the shipped index was built from and reviewed with (docs/markets.rst)
+BUILT_WITH = {"babel": "2.18.0", "cldr": "47", "pycountry": "26.2.16"}
+
+
+def _builder() -> ModuleType:
+    spec = importlib.util.spec_from_file_location(
+        "build_market_index", ROOT / "tools" / "build_market_index.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["build_market_index"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def builder() -> ModuleType:
+    return _builder()
+
+
+def _meaning(text: str, lang: str | None = None) -> str | tuple[str, ...]:
+    """The market code, the candidates of an ambiguous name, or "region" (R3.3)."""
+    try:
+        return m.resolve(text, lang=lang).code
+    except AmbiguousMarketError as exc:
+        return exc.candidates
+    except NotAMarketError:
+        return "region"
+
+
+def _installed_versions() -> dict[str, str]:
+    import babel
+    import pycountry
+    from babel.core import get_cldr_version
+
+    return {"babel": babel.__version__, "cldr": str(get_cldr_version()),
+            "pycountry": getattr(pycountry, "__version__", "unknown")}  # fmt: skip
+
+
+def test_index_records_the_versions_it_was_built_from() -> None:
+    assert dict(m.index_versions()) == BUILT_WITH
+
+
+def test_shipped_index_is_what_the_builder_builds(builder: ModuleType) -> None:
+    if _installed_versions() != BUILT_WITH:
+        # the test extra pins these versions, so in CI a mismatch is a failure, never a silent skip
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must install the versions the index was built with: {BUILT_WITH}")
+        pytest.skip(f"the index is rebuilt only with {BUILT_WITH}; installed: {_installed_versions()}")
+    built = builder.build()
+    folder = resources.files("csp_rules") / "data" / "markets"
+    assert (folder / mi.CODES_FILE).read_bytes() == built.codes_text.encode("utf-8")
+    shipped = (folder / mi.INDEX_FILE).read_bytes().decode("utf-8")
+    if shipped != built.index_text:  # show the first difference rather than two megabytes
+        pairs = zip(shipped.splitlines(), built.index_text.splitlines(), strict=False)
+        for i, (a, b) in enumerate(pairs):
+            assert a == b, f"line {i + 1} differs: run tools/build_market_index.py"
+    assert shipped == built.index_text
+
+
+def _cldr_names() -> Iterator[tuple[str, str, str]]:
+    from babel import localedata
+
+    for locale_id in sorted(localedata.locale_identifiers()):
+        for code, name in localedata.load(locale_id)["territories"].items():
+            yield locale_id, code, name
+
+
+def test_every_cldr_name_means_its_territory_or_is_ambiguous(builder: ModuleType) -> None:
+    """For every territory name of every locale babel ships: that territory (AC and TA: SH, R3.1),
+    or AmbiguousMarketError listing it, never another market; a region's name is never a market."""
+    markets = {mk.code for mk in m.markets()}
+    checked = 0
+    for locale_id, code, name in _cldr_names():
+        if code in builder.PSEUDO:
+            continue
+        expected = builder.CONTAINED_IN.get(code, code)
+        lang = locale_id.split("_")[0]
+        for hint in (None, lang):
+            got = _meaning(name, hint)
+            if got == "region":
+                assert expected not in markets, (locale_id, code, name)
+            elif isinstance(got, tuple):
+                assert expected in got, (locale_id, code, name, got)
+            else:
+                assert got == expected, (locale_id, code, name, got)
+        checked += 1
+    assert checked > 200_000
+
+
+def test_region_names_never_resolve_to_a_market() -> None:
+    regions = {"EU", "EZ", "UN", "QO", "ZZ"}
+    for _locale_id, code, name in _cldr_names():
+        if code.isdigit() or code in regions:
+            try:
+                got = m.resolve(name).code
+            except MarketError:
+                continue
+            pytest.fail(f"the region {code} name {name!r} resolved to {got}")
+
+
+def test_codes_agree_with_pycountry() -> None:
+    import pycountry
+
+    also_names = set()
+    for c in pycountry.countries:
+        for code in (c.alpha_2, c.alpha_3, c.numeric):
+            assert m.resolve(code).code == c.alpha_2, code
+        for code in (c.alpha_2.lower(), c.alpha_3.lower(), c.alpha_3.title()):
+            got = _meaning(code)
+            if isinstance(got, tuple):  # also a name of another market, in some language
+                assert c.alpha_2 in got
+                also_names.add(code.lower())
+            else:
+                assert got == c.alpha_2, code
+    # Vietnamese: Áo (AT), Bỉ (BE), Nga (RU); "Nam" is a region's name in some language
+    assert also_names == {"ao", "bi", "nga", "nam"}
+    assert {mk.code for mk in m.markets()} == {c.alpha_2 for c in pycountry.countries} | {"XK"}
+
+
+def test_real_world_cases_are_not_verbatim_in_any_table() -> None:
+    verbatim: set[str] = {name for _l, _c, name in _cldr_names()}
+    folder = resources.files("csp_rules") / "data" / "markets"
+    for table, columns in (("markets_s2020.tsv", (1, 2)), ("partner_center_market_names.tsv", (1,)),
+                           ("aliases.tsv", (1,))):  # fmt: skip
+        for line in (folder / table).read_text("utf-8").splitlines():
+            if line and not line.startswith("#"):
+                cells = line.split("\t")
+                verbatim.update(cells[i] for i in columns if i < len(cells))
+    cases = (ROOT / "tests" / "cases" / "markets" / "real_world_names.tsv").read_text("utf-8").split("\n")
+    names = [line.split("\t")[0] for line in cases if line and not line.startswith("#")][1:]
+    listed = [n for n in names if n in verbatim or n.strip() in verbatim]
+    assert listed == []
+
+
+def test_index_values_are_markets_or_regions() -> None:
+    index = m._INDEX()
+    markets = {mk.code for mk in m.markets()}
+    regions = {"EU", "EZ", "UN", "QO", "ZZ"}
+
+    def valid(value: str) -> bool:
+        codes = value.lstrip("!").split()
+        if value.startswith("!"):
+            return all(c.isdigit() or c in regions for c in codes)
+        return all(c in markets or c.isdigit() or c in regions for c in codes) and (
+            len(codes) == 1 or len(set(codes)) == len(codes) > 1
+        )
+
+    for table in (index.exact, index.bag, index.compact, index.loose, *index.lang.values()):
+        values = set(dict(table.items()).values())
+        assert values and all(valid(v) for v in values), [v for v in values if not valid(v)]
+    for _key, _display, code in index.suggest:
+        assert code in markets
+
+
+def test_sorted_tables_are_sorted_and_complete() -> None:
+    index = m._INDEX()
+    for table in (index.exact, index.bag, index.compact, index.loose):
+        keys = list(table)
+        encoded = [k.encode("utf-8") + b"\t" for k in keys]
+        assert encoded == sorted(encoded) and len(set(keys)) == len(keys) == len(table)
+        for key in keys[:: max(1, len(keys) // 500)]:
+            assert key in table and table[key] == table.get(key)
+    assert len(index.exact) > 40_000
+
+
+def test_names_come_only_from_the_shipped_index(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A newer babel may add or change names: resolve() does not see them (the index decides);
+    Market.name() shows the installed babel's names (display only)."""
+    from babel import localedata
+
+    real_load = localedata.load
+
+    def newer_load(name: str, merge_inherited: bool = True) -> Any:
+        data = real_load(name, merge_inherited)
+        if name in ("de", "en"):
+            data = dict(data)
+            data["territories"] = {**data["territories"], "FR": "Neufrankreich", "AQ": "Kongo"}
+        return data
+
+    monkeypatch.setattr(localedata, "load", newer_load)
+    monkeypatch.setattr(m, "_CACHE", {})
+    with pytest.raises(MarketError):
+        m.resolve("Neufrankreich")
+    with pytest.raises(AmbiguousMarketError) as info:
+        m.resolve("Kongo")
+    assert set(info.value.candidates) == {"CD", "CG"}

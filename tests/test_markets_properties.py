@@ -1,0 +1,146 @@
+"""Properties of csp_rules.markets: spelling does not matter, never another market, fast = slow."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+import csp_rules
+from csp_rules import _market_index as mi
+from csp_rules import markets as m
+from csp_rules.errors import InvalidMarketTextError, MarketError
+
+_LOCALES = ("en", "fr", "de", "es", "it", "pt", "nl", "pl", "sv", "cs", "ru", "ja", "zh", "ko", "ar", "tr", "vi",
+            "fi", "hu", "el", "he", "hi", "th", "uk", "ro", "id", "sw", "yo", "fr_CA", "pt_PT", "zh_Hant", "es_419")  # fmt: skip
+_CONTAINED_IN = {"AC": "SH", "TA": "SH", "CP": "FR", "DG": "IO", "EA": "ES", "IC": "ES", "CQ": "GG"}
+
+
+def _names() -> list[tuple[str, str]]:
+    from babel import localedata
+
+    markets = {mk.code for mk in m.markets()}
+    out = []
+    for locale in _LOCALES:
+        for code, name in localedata.load(locale)["territories"].items():
+            target = _CONTAINED_IN.get(code, code)
+            if target in markets:
+                out.append((name, target))
+    return sorted(out)
+
+
+NAMES = _names()
+CODES = [mk.code for mk in m.markets()]
+
+
+def _outcome(text: str) -> str:
+    try:
+        return m.resolve(text).code
+    except MarketError as exc:
+        return type(exc).__name__ + repr(sorted(getattr(exc, "candidates", ())))
+
+
+def _strip_accents(text: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFD", text) if not 0x300 <= ord(c) <= 0x36F)
+
+
+@given(st.sampled_from(NAMES))
+def test_a_territory_name_means_that_territory_or_is_ambiguous(item: tuple[str, str]) -> None:
+    name, code = item
+    got = _outcome(name)
+    assert got == code or (got.startswith("AmbiguousMarketError") and repr(code) in got)
+
+
+@given(
+    st.sampled_from(NAMES),
+    st.lists(st.sampled_from(["upper", "lower", "title", "swapcase", "pad", "spaces", "accents", "dots"]),
+             max_size=3),
+)  # fmt: skip
+def test_case_accents_and_spacing_do_not_matter(item: tuple[str, str], changes: list[str]) -> None:
+    name, _code = item
+    text = name
+    for change in changes:
+        if change == "pad":
+            text = f"  {text}\t"
+        elif change == "spaces":
+            text = text.replace(" ", "   ")
+        elif change == "accents":
+            text = _strip_accents(text)
+        elif change == "dots":
+            text = text.replace(" ", " . ")
+        else:
+            text = getattr(text, change)()
+    before, after = _outcome(name), _outcome(text)
+    if changes == ["accents"] or "accents" in changes:
+        # dropping accents may merge a name with another (Mön, Món): never into another market
+        assert after == before or after.startswith(("AmbiguousMarketError", "Unknown"))
+    else:
+        assert after == before, (name, text)
+
+
+@given(st.sampled_from(CODES), st.sampled_from(["upper", "lower", "pad"]))
+def test_codes_round_trip(code: str, form: str) -> None:
+    text = {"upper": code, "lower": code.lower(), "pad": f" {code} "}[form]
+    market = m.Market(code)
+    assert m.resolve(market.code) == market
+    if form != "lower" or code.lower() not in {"ao", "bi"}:
+        assert m.resolve(text) == market
+
+
+@given(st.text(max_size=200))
+def test_any_text_is_a_market_or_a_market_error(text: str) -> None:
+    try:
+        result = m.resolve(text)
+    except MarketError:
+        return
+    assert isinstance(result, m.Market)
+
+
+@given(st.text(alphabet=st.characters(codec="utf-8"), min_size=1, max_size=40))
+def test_control_characters_are_refused(text: str) -> None:
+    poisoned = "Fr" + "\x00" + text
+    try:
+        m.resolve(poisoned)
+    except InvalidMarketTextError:
+        return
+    raise AssertionError("a control character was accepted")
+
+
+@given(
+    st.one_of(
+        st.sampled_from(CODES),
+        st.sampled_from(CODES).map(str.lower),
+        st.sampled_from(NAMES).map(lambda x: x[0]),
+    )
+)
+def test_fast_path_agrees_with_the_rule_set(text: str) -> None:
+    try:
+        code = m.resolve(text).code
+    except MarketError:
+        return
+    s2020 = csp_rules.S2020
+    assert m.reservations_available(text) == (code not in s2020.reservations.unavailable_markets)
+    assert m.reservations_available(text) == m.reservations_available(text, rules=s2020)
+    assert m.reservations_available(text) == m.check_reservations(text).allowed
+    assert m.price_includes_tax(text) == (code in s2020.tax.inclusive_markets)
+    assert m.price_includes_tax(text) == m.price_includes_tax(text, rules=s2020)
+
+
+@given(st.text(max_size=60))
+def test_normalization_is_idempotent(text: str) -> None:
+    tokens = mi.name_tokens(text)
+    assert mi.name_tokens(" ".join(tokens)) == tokens
+
+
+_KEYS = st.text(max_size=16).map(lambda t: mi.keys(t)[0]).filter(bool)
+
+
+@given(st.dictionaries(_KEYS, st.sampled_from(["FR", "CD CG", "!150"]), max_size=60), st.text(max_size=12))
+def test_sorted_table_agrees_with_a_dict(table: dict[str, str], probe: str) -> None:
+    text = "\n".join(mi.format_section("exact", table)) + "\n"
+    index = mi.parse_index(text.encode("utf-8"))
+    assert dict(index.exact.items()) == table
+    for key in [*table, probe]:
+        assert index.exact.get(key) == table.get(key)
+        assert (key in index.exact) == (key in table)
