@@ -1,0 +1,732 @@
+"""Getting keys and downloads (RULES.md R5, R10.2): the selection, and download links that expire.
+
+Sources: S2020 and S2018 (on-premises software uses the same steps, R10.2).
+
+* R5.1 A selection is complete only with all three of **version**, **language** and **file
+  type/OS** (:class:`DownloadSelection`, :func:`check_selection`).
+* R5.2 A download link expires after **two weeks** or after **50 downloads**, whichever comes first.
+* R5.3 Selecting "Get keys and downloads" again gives another two weeks and 50 downloads, as
+  many times as needed (:func:`renew_link`).
+* R8.2 Once the purchase is cancelled every link is revoked and cannot be renewed.
+
+Convention (R5): two weeks is ``lifetime_days`` × 24 h from the instant the link was issued or
+renewed; a link is usable while ``at < issued_at + lifetime_days`` **and** ``downloads <
+download_cap``, where ``downloads`` counts the downloads already made (with 49 made the 50th
+succeeds; with 50 made the link is exhausted). Both numbers come from the rule set
+(``rules.links``); with ``rules=None`` the rule set in force on the link's issue date is used, so
+a link issued before 2018-08-31 is an error. When several states apply, the status reported is
+the first of **revoked, expired, exhausted** (the other reasons follow in ``reasons``).
+
+>>> from datetime import datetime, timedelta, timezone
+>>> t0 = datetime(2020, 3, 2, 9, 30, tzinfo=timezone.utc)
+>>> link = issue_link(t0)
+>>> d = link_status(link, at=t0 + timedelta(days=3), downloads=49)
+>>> d.status, d.downloads_left, d.time_left, d.expires_at.isoformat()
+(<LinkStatus.ACTIVE: 'active'>, 1, datetime.timedelta(days=11), '2020-03-16T09:30:00+00:00')
+>>> link_status(link, at=t0 + timedelta(days=3), downloads=50).status
+<LinkStatus.EXHAUSTED: 'exhausted'>
+>>> link_usable(link, at=t0 + timedelta(days=14) - timedelta(microseconds=1), downloads=0)
+True
+>>> print(link_status(link, at=t0 + timedelta(days=14), downloads=0).explain("en"))
+The link expired on Mar 16, 2020, 9:30:00...AM UTC, 14 days after it was issued;
+select Get keys and downloads again for a new link.
+>>> renewed = renew_link(link, at=t0 + timedelta(days=20))
+>>> link_status(renewed, at=t0 + timedelta(days=20), downloads=0).downloads_left
+50
+>>> DownloadSelection(version="2019", language="Français", file_type="ISO x64").language
+'fr'
+>>> DownloadSelection(version="2019", language="", file_type=None)
+Traceback (most recent call last):
+...
+csp_rules.errors.ValidationError: 2 problem(s): language: required (R5.1); file_type: required (R5.1)
+"""
+
+from __future__ import annotations
+
+import enum
+import unicodedata
+from datetime import date, datetime, timedelta
+from typing import Any, Final
+
+import attrs
+
+from . import _time
+from ._frozen import FrozenMap
+from ._lazy import Once
+from .decision import Decision
+from .errors import (
+    FieldProblem,
+    InvalidDateError,
+    InvalidFieldError,
+    LinkError,
+    MissingFieldError,
+    ValidationError,
+)
+from .rulesets import RuleSet, resolve_rules, shipped_rulesets
+
+__all__ = [
+    "REASON_CODES",
+    "SELECTION_FIELDS",
+    "DownloadLink",
+    "DownloadSelection",
+    "LinkDecision",
+    "LinkStatus",
+    "SelectionDecision",
+    "SelectionStatus",
+    "check_selection",
+    "issue_link",
+    "link_status",
+    "link_usable",
+    "normalize_language",
+    "renew_link",
+    "selection_complete",
+]
+
+#: every reason code this module emits (messages in ``data/messages/links.json``)
+REASON_CODES: Final[frozenset[str]] = frozenset(
+    {
+        "links.active",
+        "links.expired",
+        "links.exhausted",
+        "links.revoked",
+        "links.selection_complete",
+        "links.selection_incomplete",
+    }
+)
+
+#: the three parts of a complete selection (R5.1), in the order the dashboard shows them
+SELECTION_FIELDS: Final[tuple[str, str, str]] = ("version", "language", "file_type")
+
+_FIELD_NAMES: Final[FrozenMap[str, tuple[str, str, str]]] = FrozenMap(
+    {
+        "en": ("version", "language", "file type/OS"),
+        "fr": ("version", "langue", "type de fichier/système d'exploitation"),
+    }
+)
+
+_MAX_TEXT = 200
+_MAX_LANGUAGE = 100
+
+
+# --- R5.1 the selection ---------------------------------------------------------------------
+
+
+def _name_key(text: str) -> str:
+    """Language-name key: case and accents dropped, punctuation runs as one space."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    out: list[str] = []
+    space = False
+    for c in decomposed:
+        if unicodedata.combining(c):
+            continue
+        if c.isalnum():
+            if space and out:
+                out.append(" ")
+            out.append(c)
+            space = False
+        else:
+            space = True
+    return "".join(out).casefold()
+
+
+@attrs.frozen
+class _LanguageNames:
+    languages: FrozenMap[str, str]  # name key -> language code (possibly with script/territory)
+    scripts: FrozenMap[str, str]  # name key -> script code
+    territories: FrozenMap[str, str]  # name key -> territory code
+
+
+def _load_language_names() -> _LanguageNames:
+    from babel import Locale
+
+    languages: dict[str, str] = {}
+    scripts: dict[str, str] = {}
+    territories: dict[str, str] = {}
+    for ui in ("en", "fr"):  # English names win over French ones where they collide
+        loc = Locale(ui)
+        for code, name in loc.languages.items():
+            languages.setdefault(_name_key(name), code)
+        for code, name in loc.scripts.items():
+            scripts.setdefault(_name_key(name), code)
+        for code, name in loc.territories.items():
+            if code.isalpha() and code != "ZZ":  # countries and territories, not regions
+                territories.setdefault(_name_key(name), code)
+    return _LanguageNames(FrozenMap(languages), FrozenMap(scripts), FrozenMap(territories))
+
+
+def _load_autonyms() -> FrozenMap[str, str]:
+    """Each language's own name for itself (``Deutsch``, ``español``); loads every base locale once."""
+    from babel import Locale
+    from babel.localedata import locale_identifiers
+
+    names: dict[str, str] = {}
+    for ident in sorted(locale_identifiers()):
+        if "_" in ident or ident == "root":
+            continue
+        name = Locale.parse(ident).languages.get(ident)
+        if name:
+            names.setdefault(_name_key(name), ident)
+    return FrozenMap(names)
+
+
+_NAMES: Once[_LanguageNames] = Once(_load_language_names)
+_AUTONYMS: Once[FrozenMap[str, str]] = Once(_load_autonyms)
+_LANGUAGE_CACHE: dict[str, str] = {}
+
+
+def _bad_language(value: str, why: str) -> InvalidFieldError:
+    shown = repr(value) if len(value) <= 80 else repr(value[:65]) + f"...<{len(value)} chars>"
+    return InvalidFieldError(f"language: {shown} {why}", field="language", value=value)
+
+
+def _from_code(text: str) -> str | None:
+    """A canonical babel identifier for a locale code, or None if ``text`` is not one."""
+    from babel import Locale, UnknownLocaleError
+    from babel.core import parse_locale
+
+    try:
+        parts = parse_locale(text.replace("-", "_"))
+    except ValueError:
+        return None
+    lang, territory, script = parts[0], parts[1], parts[2]
+    if lang in ("und", "root") or territory == "ZZ":
+        return None
+    try:
+        loc = Locale.parse("_".join(p for p in (lang, script, territory) if p))
+    except (UnknownLocaleError, ValueError):
+        return None
+    # babel fills in likely subtags; refuse what it had to replace
+    if (
+        loc.language != lang
+        or (territory and loc.territory != territory)
+        or (script and loc.script != script)
+    ):
+        return None
+    if territory is None and script is None:
+        return str(loc.language)
+    return str(loc)
+
+
+def _from_name(text: str) -> str | None:
+    names = _NAMES()
+    head, paren, rest = text.partition("(")
+    key = _name_key(head)
+    code: str | None = names.languages.get(key)
+    if code is None:
+        code = _AUTONYMS().get(key)
+    if code is None:
+        return None
+    if not paren:
+        return _from_code(code)  # a name babel knows, of a language babel has locale data for
+    inner, close, tail = rest.partition(")")
+    if not close or tail.strip():
+        return None
+    script: str | None = None
+    territory: str | None = None
+    for part in inner.split(","):
+        pkey = _name_key(part)
+        if pkey in names.scripts and script is None:
+            script = names.scripts[pkey]
+        elif pkey in names.territories and territory is None:
+            territory = names.territories[pkey]
+        else:
+            return None
+    return _from_code("_".join(p for p in (code, script, territory) if p))
+
+
+def normalize_language(value: str) -> str:
+    """The babel locale identifier for a download language (R5.1).
+
+    Accepts a locale code (``"fr"``, ``"fr-FR"``, ``"zh-Hant"``) or a language name babel knows
+    in English, French or the language itself (``"French"``, ``"Français"``, ``"Deutsch"``,
+    ``"Chinese (Traditional)"``, ``"Portuguese (Brazil)"``), for a language babel has locale
+    data for. A text that is a locale code is read as one first. The name tables load lazily,
+    once (the languages' own names on the first name not found in English or French).
+
+    :raises MissingFieldError: for an empty value.
+    :raises InvalidFieldError: for text that is no language babel knows.
+    :raises TypeError: if ``value`` is not a ``str``.
+
+    >>> normalize_language("fr-FR"), normalize_language("zh-Hant"), normalize_language("Portuguese (Brazil)")
+    ('fr_FR', 'zh_Hant', 'pt_BR')
+    """
+    if not isinstance(value, str):
+        raise TypeError(f"language: expected a str, got {type(value).__name__}")
+    text = value.strip()
+    if not text:
+        raise MissingFieldError(field="language", value=value)
+    cached = _LANGUAGE_CACHE.get(text)
+    if cached is not None:
+        return cached
+    if len(text) > _MAX_LANGUAGE:
+        raise _bad_language(value, "is too long to be a language")
+    if any(ord(c) < 32 for c in text):
+        raise _bad_language(value, "has control characters")
+    result = _from_code(text) if text.replace("-", "").replace("_", "").isalnum() and text.isascii() else None
+    if result is None:
+        result = _from_name(text)
+    if result is None:
+        raise _bad_language(value, "is not a language code or a language name babel knows")
+    if len(_LANGUAGE_CACHE) < 1024:
+        _LANGUAGE_CACHE[text] = result
+    return result
+
+
+def _language_name(language: str, locale: str) -> str:
+    from babel import Locale
+
+    from .decision import babel_locale
+
+    return str(Locale.parse(language).get_display_name(babel_locale(locale)))
+
+
+def _clean_text(value: Any, field: str, problems: list[FieldProblem]) -> str | None:
+    if value is None:
+        problems.append(FieldProblem(field, "required (R5.1)", value))
+        return None
+    if not isinstance(value, str):
+        raise TypeError(f"{field}: expected a str, got {type(value).__name__}")
+    text = " ".join(value.split()) if len(value) <= 4 * _MAX_TEXT else value
+    if not text:
+        problems.append(FieldProblem(field, "required (R5.1)", value))
+        return None
+    if len(text) > _MAX_TEXT or any(ord(c) < 32 or c == "\x7f" for c in text):
+        problems.append(FieldProblem(field, f"at most {_MAX_TEXT} printable characters", value))
+        return None
+    return text
+
+
+def _clean_selection(
+    version: Any, language: Any, file_type: Any
+) -> tuple[list[FieldProblem], tuple[Any, ...]]:
+    problems: list[FieldProblem] = []
+    clean_version = _clean_text(version, "version", problems)
+    clean_language: str | None = None
+    if language is None or (isinstance(language, str) and not language.strip()):
+        problems.append(FieldProblem("language", "required (R5.1)", language))
+    else:
+        try:
+            clean_language = normalize_language(language)
+        except InvalidFieldError as exc:
+            problems.append(FieldProblem("language", exc.message.partition(": ")[2], language))
+    clean_file_type = _clean_text(file_type, "file_type", problems)
+    return problems, (clean_version, clean_language, clean_file_type)
+
+
+@attrs.frozen
+class DownloadSelection:
+    """What to download (R5.1): ``version``, ``language`` and ``file_type`` (file type/OS), all three.
+
+    ``version`` and ``file_type`` are free text as the dashboard lists them (spaces collapsed,
+    at most 200 characters). ``language`` is a locale code or a language name, stored as the
+    babel locale identifier (``"fr"``, ``"pt_BR"``, ``"zh_Hant"``).
+
+    :raises ValidationError: if any part is missing or malformed; its ``problems`` name every one.
+    :raises TypeError: if a part is neither ``None`` nor a ``str``.
+    """
+
+    version: str
+    language: str
+    file_type: str
+
+    def __attrs_post_init__(self) -> None:
+        problems, cleaned = _clean_selection(self.version, self.language, self.file_type)
+        if problems:
+            raise ValidationError(
+                problems, value=(self.version, self.language, self.file_type), field="selection"
+            )
+        for name, value in zip(SELECTION_FIELDS, cleaned, strict=True):
+            object.__setattr__(self, name, value)
+
+    @property
+    def language_tag(self) -> str:
+        """The language as a BCP 47 tag (``"pt-BR"``)."""
+        return self.language.replace("_", "-")
+
+    def language_name(self, locale: str = "en") -> str:
+        """The language's name in English or French, from babel (``"Portuguese (Brazil)"``)."""
+        return _language_name(self.language, locale)
+
+
+class SelectionStatus(enum.Enum):
+    """Outcome of :func:`check_selection` (R5.1)."""
+
+    COMPLETE = "complete"
+    INCOMPLETE = "incomplete"
+
+
+@attrs.frozen(kw_only=True)
+class SelectionDecision(Decision):
+    """Whether a selection is complete (R5.1); ``missing`` names the parts not given."""
+
+    missing: tuple[str, ...]
+    selection: DownloadSelection | None
+
+
+def check_selection(
+    version: str | None = None, language: str | None = None, file_type: str | None = None
+) -> SelectionDecision:
+    """Whether version, language and file type/OS are all chosen (R5.1), as a decision.
+
+    Missing parts (``None`` or blank) make it ``INCOMPLETE`` with ``missing`` naming them; a part
+    that is given but malformed (an unknown language, control characters) is bad input.
+
+    :raises ValidationError: for a malformed part.
+    :raises TypeError: for a part that is neither ``None`` nor a ``str``.
+
+    >>> d = check_selection(version="2019", language="fr")
+    >>> d.outcome, d.missing, d.explain("en")
+    (<SelectionStatus.INCOMPLETE: 'incomplete'>, ('file_type',),
+     'The selection is incomplete: choose the file type/OS before Get keys and downloads.')
+    """
+    problems, cleaned = _clean_selection(version, language, file_type)
+    missing = tuple(p.field for p in problems if p.message == "required (R5.1)")
+    malformed = [p for p in problems if p.message != "required (R5.1)"]
+    if malformed:
+        raise ValidationError(malformed, value=(version, language, file_type), field="selection")
+    selection = None if missing else DownloadSelection(*cleaned)
+    facts: dict[str, Any] = {
+        "version": cleaned[0] or "",
+        "language": cleaned[1] or "",
+        "file_type": cleaned[2] or "",
+        "missing": missing,
+    }
+    for lang, names in _FIELD_NAMES.items():
+        facts[f"missing_{lang}"] = ", ".join(names[SELECTION_FIELDS.index(m)] for m in missing)
+        facts[f"language_name_{lang}"] = _language_name(cleaned[1], lang) if cleaned[1] else ""
+    return SelectionDecision(
+        outcome=SelectionStatus.INCOMPLETE if missing else SelectionStatus.COMPLETE,
+        allowed=not missing,
+        reasons=("links.selection_incomplete" if missing else "links.selection_complete",),
+        rule_numbers=("R5.1",),
+        ruleset_version=shipped_rulesets()[-1].version,
+        facts=FrozenMap(facts),
+        missing=missing,
+        selection=selection,
+    )
+
+
+def selection_complete(
+    version: str | None = None, language: str | None = None, file_type: str | None = None
+) -> bool:
+    """Boolean shorthand for :func:`check_selection` (R5.1)."""
+    return check_selection(version, language, file_type).allowed
+
+
+# --- R5.2, R5.3, R8.2 links -----------------------------------------------------------------
+
+
+def _selection(value: Any) -> DownloadSelection | None:
+    if value is None or isinstance(value, DownloadSelection):
+        return value
+    raise TypeError(f"selection: expected a DownloadSelection, got {type(value).__name__}")
+
+
+def _order_id(value: Any) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise TypeError(f"order_id: expected a str, got {type(value).__name__}")
+    text = value.strip()
+    if not text or len(text) > _MAX_TEXT or any(ord(c) < 32 for c in text):
+        raise InvalidFieldError(
+            "order_id: expected a non-empty printable order ID", field="order_id", value=value
+        )
+    return text
+
+
+def _issued_at(value: Any) -> datetime:
+    return _time.require_aware(value, "issued_at")
+
+
+def _renewals(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"renewals: expected an int, got {type(value).__name__}")
+    if value < 0:
+        raise InvalidFieldError("renewals: cannot be negative", field="renewals", value=value)
+    return value
+
+
+@attrs.frozen(kw_only=True)
+class DownloadLink:
+    """A download link (or key grant) as issued by "Get keys and downloads" (R5.2, R5.3).
+
+    ``issued_at`` is the instant it was issued or last renewed (stored in UTC); ``renewals``
+    counts the renewals so far. ``selection`` and ``order_id`` say what it is for (optional).
+    The link carries no download count: the caller passes the count to :func:`link_status`.
+    """
+
+    issued_at: datetime = attrs.field(converter=_issued_at)
+    selection: DownloadSelection | None = attrs.field(default=None, converter=_selection)
+    order_id: str | None = attrs.field(default=None, converter=_order_id)
+    renewals: int = attrs.field(default=0, converter=_renewals)
+
+    def expires_at(self, rules: RuleSet | None = None) -> datetime:
+        """The first instant the link is no longer usable: ``issued_at + lifetime_days`` (R5.2)."""
+        ruleset = resolve_rules(rules, self.issued_at.date())
+        return _time.add_days(self.issued_at, ruleset.links.lifetime_days, "expires_at")
+
+
+def issue_link(
+    at: datetime,
+    *,
+    selection: DownloadSelection | None = None,
+    order_id: str | None = None,
+    rules: RuleSet | None = None,
+) -> DownloadLink:
+    """The link "Get keys and downloads" issues at ``at`` (R5.2; R10.2 for on-premises software).
+
+    Getting keys and downloads takes the Admin agent role (R1.1): check it with
+    :func:`csp_rules.roles.authorize` first.
+
+    :raises NaiveDatetimeError: if ``at`` has no time zone.
+    :raises NoRulesInForceError: if ``at`` is before the first rule set (2018-08-31) and ``rules`` is None.
+    :raises TypeError: for arguments of the wrong type.
+    """
+    link = DownloadLink(issued_at=_time.require_aware(at, "at"), selection=selection, order_id=order_id)
+    link.expires_at(rules)  # a rule set must be in force, and the expiry representable
+    return link
+
+
+def _downloads(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"downloads: expected an int (downloads already made), got {type(value).__name__}")
+    if value < 0:
+        raise InvalidFieldError(
+            f"downloads: the number of downloads made cannot be negative (got {value})",
+            field="downloads",
+            value=value,
+        )
+    return value
+
+
+class LinkStatus(enum.Enum):
+    """State of a download link (R5.2, R8.2). Precedence when several apply: revoked, expired, exhausted."""
+
+    ACTIVE = "active"
+    EXPIRED = "expired"
+    EXHAUSTED = "exhausted"
+    REVOKED = "revoked"
+
+
+@attrs.frozen(kw_only=True)
+class LinkDecision(Decision):
+    """The state of a link at an instant (R5.2, R8.2): ``status``, downloads and time left, expiry.
+
+    ``outcome`` is ``status``; ``allowed`` is true only for :attr:`LinkStatus.ACTIVE`.
+    ``downloads_left`` is ``max(0, download_cap - downloads)`` and ``time_left`` is
+    ``max(0, expires_at - at)``; both are reported whatever the status. The typed properties
+    read the decision's facts (one source of truth, and a cheaper decision to build).
+    """
+
+    @property
+    def status(self) -> LinkStatus:
+        """The link's state; the same as ``outcome``."""
+        status: LinkStatus = self.outcome  # type: ignore[assignment]
+        return status
+
+    @property
+    def downloads_left(self) -> int:
+        """Downloads still possible on this grant: ``max(0, download_cap - downloads)``."""
+        left: int = self.facts["downloads_left"]
+        return left
+
+    @property
+    def time_left(self) -> timedelta:
+        """Time until expiry, ``max(0, expires_at - at)``."""
+        left: timedelta = self.facts["time_left"]
+        return left
+
+    @property
+    def expires_at(self) -> datetime:
+        """The first instant the link is no longer usable: ``issued_at + lifetime_days`` (R5.2)."""
+        expires: datetime = self.facts["expires_at"]
+        return expires
+
+
+_ZERO = timedelta(0)
+_REASON = {
+    LinkStatus.REVOKED: "links.revoked",
+    LinkStatus.EXPIRED: "links.expired",
+    LinkStatus.EXHAUSTED: "links.exhausted",
+}
+_RULES_FOR = {
+    LinkStatus.ACTIVE: ("R5.2",),
+    LinkStatus.EXPIRED: ("R5.2", "R5.3"),
+    LinkStatus.EXHAUSTED: ("R5.2", "R5.3"),
+    LinkStatus.REVOKED: ("R8.2",),
+}
+
+
+def _verdicts() -> dict[tuple[bool, bool, bool], tuple[LinkStatus, tuple[str, ...], tuple[str, ...]]]:
+    """(revoked, expired, exhausted) -> (status, reasons, rule numbers); precedence revoked > expired > exhausted."""
+    table = {}
+    for revoked in (False, True):
+        for expired in (False, True):
+            for exhausted in (False, True):
+                flags = (
+                    (LinkStatus.REVOKED, revoked),
+                    (LinkStatus.EXPIRED, expired),
+                    (LinkStatus.EXHAUSTED, exhausted),
+                )
+                states = [state for state, on in flags if on]
+                if states:
+                    verdict = (states[0], tuple(_REASON[state] for state in states), _RULES_FOR[states[0]])
+                else:
+                    verdict = (LinkStatus.ACTIVE, ("links.active",), _RULES_FOR[LinkStatus.ACTIVE])
+                table[revoked, expired, exhausted] = verdict
+    return table
+
+
+_VERDICTS: Final = _verdicts()
+
+# (rule set, lifetime, cap) per issue date for rules=None; shipped rule sets never change, so this cache
+# is invisible to callers (bounded; plain dict reads and writes are atomic)
+_PARAMS: dict[date, tuple[RuleSet, timedelta, int]] = {}
+
+
+def _link_params(rules: RuleSet | None, day: date) -> tuple[RuleSet, timedelta, int]:
+    if rules is None:
+        hit = _PARAMS.get(day)
+        if hit is not None:
+            return hit
+    ruleset = resolve_rules(rules, day)
+    params = (ruleset, timedelta(days=ruleset.links.lifetime_days), ruleset.links.download_cap)
+    if rules is None and len(_PARAMS) < 4096:
+        _PARAMS[day] = params
+    return params
+
+
+def _rules_on(rules: RuleSet | None, day: date) -> RuleSet:
+    return resolve_rules(rules, day)
+
+
+def _instant(value: Any, field: str) -> datetime:
+    if type(value) is datetime and value.tzinfo is _time.UTC:
+        return value
+    return _time.require_aware(value, field)
+
+
+def link_status(
+    link: DownloadLink,
+    *,
+    at: datetime,
+    downloads: int,
+    revoked_at: datetime | None = None,
+    rules: RuleSet | None = None,
+) -> LinkDecision:
+    """The state of ``link`` at ``at`` after ``downloads`` downloads (R5.2, R5.3, R8.2).
+
+    Usable (:attr:`LinkStatus.ACTIVE`) while ``at < issued_at + lifetime_days`` and ``downloads <
+    download_cap``; ``downloads`` counts the downloads already made, so with ``download_cap - 1``
+    made one more succeeds. ``revoked_at`` is when the purchase was cancelled (R8.2): from that
+    instant on the link is :attr:`LinkStatus.REVOKED`. Precedence: revoked, expired, exhausted.
+    With ``rules=None`` the rule set in force on the link's issue date applies.
+
+    :raises InvalidFieldError: for a negative download count.
+    :raises InvalidDateError: if ``at`` is before the link was issued.
+    :raises NaiveDatetimeError: for a datetime without a time zone.
+    :raises NoRulesInForceError: for a link issued before the first rule set, with ``rules=None``.
+    :raises TypeError: for arguments of the wrong type.
+    """
+    if not isinstance(link, DownloadLink):
+        raise TypeError(f"link: expected a DownloadLink, got {type(link).__name__}")
+    now = _instant(at, "at")
+    if type(downloads) is not int or downloads < 0:
+        downloads = _downloads(downloads)
+    revoked = None if revoked_at is None else _instant(revoked_at, "revoked_at")
+    issued = link.issued_at
+    if now < issued:
+        raise InvalidDateError(
+            f"at: {now.isoformat()} is before the link was issued ({issued.isoformat()})",
+            field="at",
+            value=at,
+        )
+    ruleset, lifetime, cap = _link_params(rules, issued.date())
+    try:
+        expires = issued + lifetime
+    except OverflowError:
+        expires = _time.add_days(issued, lifetime.days, "expires_at")  # raises InvalidDateError
+    status, reasons, rule_numbers = _VERDICTS[
+        revoked is not None and revoked <= now, now >= expires, downloads >= cap
+    ]
+    downloads_left = cap - downloads if downloads < cap else 0
+    time_left = expires - now if now < expires else _ZERO
+    facts = {
+        "issued_at": issued,
+        "expires_at": expires,
+        "downloads": downloads,
+        "downloads_left": downloads_left,
+        "download_cap": cap,
+        "lifetime_days": lifetime.days,
+        "time_left": time_left,
+        "days_left": time_left.days,
+        "at": now,
+    }
+    if revoked is not None:
+        facts["revoked_at"] = revoked
+    return LinkDecision(
+        outcome=status,
+        allowed=status is LinkStatus.ACTIVE,
+        reasons=reasons,
+        rule_numbers=rule_numbers,
+        ruleset_version=ruleset.version,
+        facts=FrozenMap(facts),
+    )
+
+
+def link_usable(
+    link: DownloadLink,
+    *,
+    at: datetime,
+    downloads: int,
+    revoked_at: datetime | None = None,
+    rules: RuleSet | None = None,
+) -> bool:
+    """Boolean shorthand for :func:`link_status` (R5.2): whether one more download succeeds at ``at``."""
+    return link_status(link, at=at, downloads=downloads, revoked_at=revoked_at, rules=rules).allowed
+
+
+def renew_link(
+    link: DownloadLink,
+    *,
+    at: datetime,
+    revoked_at: datetime | None = None,
+    rules: RuleSet | None = None,
+) -> DownloadLink:
+    """Select "Get keys and downloads" again at ``at`` (R5.3): a fresh ``lifetime_days`` and a fresh
+    count of ``download_cap`` downloads from ``at``, as often as needed, active or not.
+
+    Refused once the purchase is cancelled (R8.2): when ``revoked_at <= at``. With ``rules=None``
+    the rule set in force on ``at`` decides whether links are renewable.
+
+    :raises LinkError: if the link is revoked, or the rule set says links are not renewable.
+    :raises InvalidDateError: if ``at`` is before the link was issued.
+    :raises NaiveDatetimeError: for a datetime without a time zone.
+    :raises TypeError: for arguments of the wrong type.
+    """
+    if not isinstance(link, DownloadLink):
+        raise TypeError(f"link: expected a DownloadLink, got {type(link).__name__}")
+    now = _time.require_aware(at, "at")
+    revoked = None if revoked_at is None else _time.require_aware(revoked_at, "revoked_at")
+    if now < link.issued_at:
+        raise InvalidDateError(
+            f"at: {now.isoformat()} is before the link was issued ({link.issued_at.isoformat()})",
+            field="at",
+            value=at,
+        )
+    if revoked is not None and revoked <= now:
+        raise LinkError(
+            f"revoked_at: the purchase was cancelled at {revoked.isoformat()}; its links are revoked and "
+            "cannot be renewed (R8.2)",
+            field="revoked_at",
+            value=revoked_at,
+        )
+    ruleset = _rules_on(rules, now.date())
+    if not ruleset.links.renewable:
+        raise LinkError(
+            f"at: rule set {ruleset.version} does not renew download links (R5.3)", field="at", value=at
+        )
+    renewed = attrs.evolve(link, issued_at=now, renewals=link.renewals + 1)
+    renewed.expires_at(ruleset)
+    return renewed
