@@ -33,7 +33,16 @@ import enum
 import re
 import uuid
 from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Context, Decimal, DivisionByZero, Inexact, InvalidOperation, Overflow
+from decimal import (
+    ROUND_HALF_UP,
+    Context,
+    Decimal,
+    DivisionByZero,
+    Inexact,
+    InvalidOperation,
+    Overflow,
+    localcontext,
+)
 from typing import Any
 
 import attrs
@@ -194,6 +203,14 @@ class Money:
     amount: Decimal = attrs.field(converter=_money_amount)
     currency: str = attrs.field(converter=_money_currency)
 
+    @classmethod
+    def _trusted(cls, amount: Decimal, currency: str) -> Money:
+        """Library-internal fast path: a finite Decimal and a currency already checked (no conversion)."""
+        money = object.__new__(cls)
+        object.__setattr__(money, "amount", amount)
+        object.__setattr__(money, "currency", currency)
+        return money
+
     @property
     def digits(self) -> int:
         """Minor-unit digits of the currency (CLDR)."""
@@ -213,7 +230,9 @@ class Money:
 
         from .decision import babel_locale
 
-        return str(format_currency(self.amount, self.currency, locale=babel_locale(locale)))
+        loc = babel_locale(locale)
+        with localcontext(_WIDE):  # never the caller's decimal context
+            return str(format_currency(self.amount, self.currency, locale=loc))
 
     def _same(self, other: Money, op: str) -> None:
         if other.currency != self.currency:
@@ -270,6 +289,11 @@ class Money:
 
     def __str__(self) -> str:
         return f"{self.amount} {self.currency}"
+
+    def _repr_html_(self) -> str:
+        from html import escape
+
+        return f"<span title='{escape(str(self))}'>{escape(self.format('en'))}</span>"
 
 
 # --- products, roles, actions ---------------------------------------------------------------
