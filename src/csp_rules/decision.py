@@ -27,6 +27,7 @@ csp_rules.errors.UnsupportedLocaleError: locale: unsupported locale 'de'; use 'e
 
 from __future__ import annotations
 
+import decimal
 import enum
 import json
 from collections.abc import Mapping
@@ -99,8 +100,20 @@ def babel_locale(locale: str) -> Any:
     return result
 
 
+#: babel formats numbers under this context, never the caller's (a low precision would break it)
+_FORMAT_CONTEXT = decimal.Context(prec=100, rounding=decimal.ROUND_HALF_EVEN)
+
+
 def format_value(value: Any, locale: str = "en") -> str:
-    """A fact formatted for a locale: dates, instants (in UTC), amounts, numbers and durations."""
+    """A fact formatted for a locale: dates, instants (in UTC), amounts, numbers and durations.
+
+    The caller's :mod:`decimal` context does not matter: formatting uses a context of its own.
+    """
+    with decimal.localcontext(_FORMAT_CONTEXT):
+        return _format_value(value, locale)
+
+
+def _format_value(value: Any, locale: str) -> str:
     loc = babel_locale(locale)
     from babel import dates, numbers
 

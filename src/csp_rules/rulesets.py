@@ -501,7 +501,7 @@ class RuleSet:
         from html import escape
 
         rows = "".join(
-            f"<tr><td><code>{escape(p.path)}</code></td><td>{escape(p.display)}</td><td>{escape(p.rule)}</td></tr>"
+            f"<tr><td><code>{escape(p.path)}</code></td><td>{escape(_clip(p.display))}</td><td>{escape(p.rule)}</td></tr>"
             for p in describe(self)
         )
         return (
@@ -509,6 +509,11 @@ class RuleSet:
             f"{self.in_force_from.isoformat()}</caption><tr><th>parameter</th><th>value</th><th>rule</th></tr>"
             f"{rows}</table>"
         )
+
+
+def _clip(text: str, limit: int = 160) -> str:
+    """A long value cut for display (the exclusions' name patterns run to kilobytes)."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 # --- loading --------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from .._version import __version__
 from ..errors import CspRulesError
 
 #: subcommand modules, in the order ``--help`` lists them
-COMMANDS = ("rules",)
+COMMANDS = ("evaluate", "rules", "market", "cancel", "credit", "link")
 
 
 def build_parser() -> argparse.ArgumentParser:
