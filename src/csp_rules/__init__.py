@@ -57,8 +57,18 @@ _LAZY = {
 }
 
 
+#: rule-family and helper modules reachable as attributes (``csp_rules.markets.resolve(...)``), imported on use
+_SUBMODULES = frozenset(
+    {"activity", "batch", "billing", "cancellation", "decision", "errors", "facts", "links", "markets", "roles",
+     "rulesets", "support", "testing", "timeline"}
+)  # fmt: skip
+
+
 def __getattr__(name: str) -> Any:
     import importlib
+
+    if name in _SUBMODULES:
+        return importlib.import_module(f"csp_rules.{name}")
 
     if name in ("S2018", "S2020"):
         from .rulesets import shipped_rulesets
@@ -74,4 +84,4 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+    return sorted(set(globals()) | set(__all__) | _SUBMODULES)

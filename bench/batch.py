@@ -1,0 +1,297 @@
+"""Benchmark csp_rules.batch and ``csp-rules evaluate`` (issue 7).
+
+Targets (one run, this machine):
+
+* ``batch.evaluate`` at least 50x faster per row than the loop over the scalar functions (per row:
+  build ``Money`` and ``Purchase``, ``markets.reservations_available``, ``cancellation.evaluate``,
+  ``billing.refund_credit``), the loop timed on a 100,000-row sample, in the same process;
+* ``batch.evaluate`` at least 1,000,000 rows/s on 1,000,000 rows after a warm-up (one thread:
+  Arrow's pool is set to one CPU);
+* peak memory of ``batch.evaluate`` (extra peak RSS, measured in a fresh subprocess with the table
+  loaded) at most 3x the input table's Arrow size;
+* ``csp-rules evaluate`` on a 1,000,000-row CSV (2020 layout): rows/s and peak RSS, and the peak
+  RSS not growing with the file's length (1,000,000 rows vs 250,000 rows, within 25 %).
+
+The CSV files are generated into ``$TMPDIR/csp_rules_bench`` (never the repository) by
+``tools/make_example_csv.py`` and reused by later runs.
+
+    python bench/batch.py            # everything
+    python bench/batch.py --quick    # 200,000 rows, no CLI part
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import numpy as np  # noqa: E402
+import pyarrow as pa  # noqa: E402
+import pyarrow.compute as pc  # noqa: E402
+from _util import Report  # noqa: E402
+
+from csp_rules import batch, billing, cancellation, markets  # noqa: E402
+from csp_rules.facts import Money, Purchase  # noqa: E402
+
+AT = datetime(2021, 12, 1, tzinfo=timezone.utc)
+WORK = Path(tempfile.gettempdir()) / "csp_rules_bench"
+
+MARKETS = ["US", "GB", "FR", "DE", "AU", "BR", "IN", "JP", "CN", "KR", "XK", "AD", "CA", "KW"]
+CURRENCY = {
+    "US": "USD",
+    "GB": "GBP",
+    "FR": "EUR",
+    "DE": "EUR",
+    "AU": "AUD",
+    "BR": "BRL",
+    "IN": "INR",
+    "JP": "JPY",
+    "CN": "CNY",
+    "KR": "KRW",
+    "XK": "EUR",
+    "AD": "EUR",
+    "CA": "CAD",
+    "KW": "KWD",
+}
+DIGITS = {"JPY": 0, "KRW": 0, "KWD": 3}
+PRODUCTS = [f"Software product {i}" for i in range(60)] + [
+    "Windows 7 Extended Security Updates 2020",
+    "Windows 7 Extended Security Updates - Year 2",
+    "SUSE Linux Enterprise Server Priority Software Plan",
+    "Red Hat Enterprise Linux Software Plan",
+]
+KINDS = ["software_subscription", "perpetual_software", "azure_reservation", "azure_software_plan"]
+
+
+def make_table(n: int, seed: int = 1) -> pa.Table:
+    """``n`` purchases in the canonical layout with Arrow types (timestamps, decimals, dates)."""
+    rng = np.random.default_rng(seed)
+    market = np.array(MARKETS)[rng.integers(0, len(MARKETS), n)]
+    currency = _lookup(CURRENCY, market)
+    day0 = np.datetime64("2019-06-01")
+    days = rng.integers(0, 900, n)
+    bought = (day0 + days.astype("timedelta64[D]")).astype("datetime64[us]") + rng.integers(
+        0, 86_400_000_000, n
+    ).astype("timedelta64[us]")
+    cents = rng.integers(0, 5_000_000, n)
+    digits = _lookup({c: DIGITS.get(c, 2) for c in set(CURRENCY.values())}, currency)
+    price = _decimals(cents, digits)
+    start = day0 + days.astype("timedelta64[D]")
+    return pa.table(
+        {
+            "market": pa.array(market),
+            "order_id": pc.binary_join_element_wise("O-", pc.cast(pa.array(np.arange(n)), pa.string()), ""),
+            "product_name": pa.array(np.array(PRODUCTS)[rng.integers(0, len(PRODUCTS), n)]),
+            "kind": pa.array(np.array(KINDS)[rng.choice(4, n, p=[0.45, 0.35, 0.12, 0.08])]),
+            "purchased_at": pa.array(bought).cast(pa.timestamp("us", tz="UTC")),
+            "price": price,
+            "currency": pa.array(currency),
+            "term_start": pa.array(start),
+            "term_end": pa.array(start + np.timedelta64(365, "D")),
+        }
+    )
+
+
+def _lookup(mapping: dict[str, Any], keys: np.ndarray) -> np.ndarray:
+    """``mapping[k]`` for every ``k`` of ``keys``, vectorised."""
+    known = np.array(sorted(mapping))
+    values = np.array([mapping[k] for k in known])
+    return values[np.searchsorted(known, keys)]
+
+
+def _decimals(units: np.ndarray, digits: np.ndarray) -> pa.Array:
+    """decimal128(20, 3) amounts ``units / 10**digits`` (exact), built from their integer values."""
+    scaled = units * 10 ** (3 - digits)
+    words = np.empty(2 * len(scaled), dtype=np.int64)
+    words[0::2] = scaled
+    words[1::2] = 0
+    return pa.Array.from_buffers(pa.decimal128(20, 3), len(scaled), [None, pa.py_buffer(words.tobytes())])
+
+
+def scalar_loop(rows: list[dict[str, Any]]) -> float:
+    """Seconds for the loop over the scalar functions, one row at a time."""
+    start = time.perf_counter()
+    for row in rows:
+        purchase = Purchase(
+            order_id=row["order_id"],
+            product_name=row["product_name"],
+            kind=row["kind"],
+            purchased_at=row["purchased_at"],
+            price=Money(row["price"], row["currency"]),
+            term_start=row["term_start"],
+            term_end=row["term_end"],
+        )
+        markets.reservations_available(row["market"], rules=None)
+        cancellation.evaluate(purchase, at=AT)
+        billing.refund_credit(purchase, cancelled_at=AT)
+    return time.perf_counter() - start
+
+
+def time_batch(table: pa.Table, repeat: int = 3) -> float:
+    batch.evaluate(table.slice(0, 20_000), at=AT)  # warm-up: imports, rule sets, market index
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        batch.evaluate(table, at=AT)
+        samples.append(time.perf_counter() - start)
+    return statistics.median(samples)
+
+
+MEMORY_SCRIPT = textwrap.dedent("""
+    import os, sys, threading, time, pyarrow as pa
+    pa.set_cpu_count(1)
+    from datetime import datetime, timezone
+    from csp_rules import batch
+    page = os.sysconf("SC_PAGE_SIZE")
+    def rss():
+        with open("/proc/self/statm") as fh:
+            return int(fh.read().split()[1]) * page
+    with pa.memory_map(sys.argv[1]) as source:
+        table = pa.ipc.open_file(source).read_all()
+    table = pa.Table.from_batches([b.copy() if hasattr(b, "copy") else b for b in table.to_batches()])
+    table = pa.concat_tables([table]).combine_chunks()  # owned buffers in memory, not the map
+    at = datetime(2021, 12, 1, tzinfo=timezone.utc)
+    batch.evaluate(table.slice(0, 5000), at=at)
+    base = rss()
+    peak = [base]
+    running = [True]
+    def sample():
+        while running[0]:
+            peak[0] = max(peak[0], rss())
+            time.sleep(0.001)
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    out = batch.evaluate(table, at=at)
+    running[0] = False
+    sampler.join()
+    peak[0] = max(peak[0], rss())
+    print(table.nbytes, peak[0] - base, out.nbytes)
+""")
+
+
+def peak_memory(table: pa.Table) -> tuple[int, int, int]:
+    """``(input bytes, extra peak RSS bytes of evaluate, output bytes)`` in a fresh process."""
+    WORK.mkdir(exist_ok=True)
+    path = WORK / f"table_{table.num_rows}.arrow"
+    with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+        writer.write_table(table)
+    done = subprocess.run(
+        [sys.executable, "-c", MEMORY_SCRIPT, str(path)], capture_output=True, text=True, check=True
+    )
+    size, extra, out = (int(x) for x in done.stdout.split())
+    return size, extra, out
+
+
+def csv_file(rows: int) -> Path:
+    WORK.mkdir(exist_ok=True)
+    path = WORK / f"one_time_purchases_{rows}.csv"
+    if not path.exists():
+        subprocess.run(
+            [
+                sys.executable,
+                str(HERE.parent / "tools" / "make_example_csv.py"),
+                "--rows",
+                str(rows),
+                "--out",
+                str(path),
+            ],
+            check=True,
+        )
+    return path
+
+
+def run_cli(path: Path) -> tuple[float, int]:
+    """``(seconds, peak RSS bytes)`` of ``csp-rules evaluate`` on ``path`` writing a CSV, in a subprocess."""
+    out = WORK / "evaluated.csv"
+    command = [
+        sys.executable,
+        "-m",
+        "csp_rules",
+        "evaluate",
+        str(path),
+        "--at",
+        "2020-06-30T12:00:00Z",
+        "-o",
+        str(out),
+        "--quiet",
+    ]
+    start = time.perf_counter()
+    process = subprocess.Popen(command)
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        raise SystemExit(f"csp-rules evaluate failed with status {process.returncode}")
+    out.unlink(missing_ok=True)
+    return seconds, usage.ru_maxrss * 1024
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args(argv)
+    pa.set_cpu_count(1)
+    n = 200_000 if args.quick else 1_000_000
+    sample_n = 20_000 if args.quick else 100_000
+    report = Report("batch")
+    table = make_table(n)
+
+    sample = table.slice(0, sample_n).to_pylist()
+    scalar_loop(sample[:2000])  # warm-up
+    scalar_per_row = scalar_loop(sample) / len(sample)
+    batch_seconds = time_batch(table)
+    batch_per_row = batch_seconds / n
+    report.figure("scalar loop, per row (100,000-row sample)", scalar_per_row * 1e6, "µs")
+    report.figure(f"batch.evaluate, per row ({n:,} rows)", batch_per_row * 1e6, "µs")
+    ratio = scalar_per_row / batch_per_row
+    report.figure(
+        "speed-up of batch.evaluate over the scalar loop", ratio, "x", target=">= 50x", ok=ratio >= 50
+    )
+    rate = n / batch_seconds
+    report.figure(
+        "batch.evaluate throughput (one core, after warm-up)",
+        rate,
+        "rows/s",
+        target=">= 1,000,000",
+        ok=rate >= 1_000_000,
+    )
+
+    size, extra, out = peak_memory(table)
+    report.figure("input table (Arrow)", size / 2**20, "MiB")
+    report.figure("output columns added (Arrow)", (out - size) / 2**20, "MiB")
+    report.figure(
+        "peak extra RSS of batch.evaluate / input size",
+        extra / size,
+        "x",
+        target="<= 3x",
+        ok=extra <= 3 * size,
+    )
+
+    if not args.quick:
+        small, big = csv_file(250_000), csv_file(1_000_000)
+        _, rss_small = run_cli(small)
+        seconds_big, rss_big = run_cli(big)
+        report.figure("csp-rules evaluate, 1,000,000-row CSV -> CSV", 1_000_000 / seconds_big, "rows/s")
+        report.figure("csp-rules evaluate, 1,000,000 rows: peak RSS", rss_big / 2**20, "MiB")
+        report.figure("csp-rules evaluate, 250,000 rows: peak RSS", rss_small / 2**20, "MiB")
+        growth = rss_big / rss_small
+        report.figure(
+            "peak RSS 1,000,000 rows / 250,000 rows", growth, "x", target="<= 1.25x (flat)", ok=growth <= 1.25
+        )
+        report.figure("CSV file size, 1,000,000 rows", big.stat().st_size / 2**20, "MiB")
+    return report.done()
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,598 @@
+"""Vectorised reading of table columns for :mod:`csp_rules.batch`: instants, dates, amounts, per-row problems.
+
+Private. Every reader returns numpy arrays (one value per row) and marks the rows it cannot read
+in an :class:`Issues` table, first problem per row wins. The common forms are read by Arrow
+compute kernels (no Python call per row); rare forms (a date with a ``Z``, an amount with an
+exponent, non-ASCII text) go through Python once per **distinct** value.
+
+Text forms read (after trimming surrounding whitespace on the Python path):
+
+* instants: ISO 8601 ``YYYY-MM-DD``, ``YYYY-MM-DDTHH[:MM[:SS[.ffffff]]]`` (``T`` or a space; ``,``
+  also separates fractions; digits past the sixth are dropped), optionally followed by ``Z`` or
+  an offset ``±HH:MM`` / ``±HHMM`` / ``±HH``; years 0001 to 9999, also after conversion to UTC;
+* amounts: what :func:`csp_rules.facts.to_decimal` reads (``"12.50"``, ``"-3"``, ``"1E+3"``...).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Hashable
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+from typing import Any, TypeVar
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .errors import CspRulesError, InvalidAmountError, InvalidInputError
+
+__all__ = [
+    "DAY_US",
+    "MAX_US",
+    "MIN_US",
+    "Amounts",
+    "Issues",
+    "Problem",
+    "amounts",
+    "distinct_map",
+    "instants",
+    "plain",
+]
+
+I64 = npt.NDArray[np.int64]
+I32 = npt.NDArray[np.int32]
+I8 = npt.NDArray[np.int8]
+B = npt.NDArray[np.bool_]
+T = TypeVar("T")
+
+DAY_US = 86_400_000_000
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+#: 0001-01-01T00:00:00 UTC and 9999-12-31T23:59:59.999999 UTC in microseconds since 1970
+MIN_US = (datetime(1, 1, 1, tzinfo=timezone.utc) - _EPOCH) // timedelta(microseconds=1)
+MAX_US = (datetime.max.replace(tzinfo=timezone.utc) - _EPOCH) // timedelta(microseconds=1)
+
+# status of an instant
+OK, NULL, INVALID, NAIVE = 0, 1, 2, 3
+
+
+class Problem:
+    """A row's error as its code and one-line message.
+
+    Kept instead of the exception itself: a caught exception holds its traceback, whose frames hold
+    the arrays being read, in a reference cycle only the garbage collector would break.
+    """
+
+    __slots__ = ("code", "message")
+
+    def __init__(self, error: CspRulesError) -> None:
+        self.code = error.code
+        self.message = " ".join(str(error).split())
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class Issues:
+    """Per-row problems: ``idx[i]`` is -1 or the index of a ``(code, message)`` entry; first one wins."""
+
+    __slots__ = ("_interned", "entries", "idx")
+
+    def __init__(self, n: int) -> None:
+        self.idx: I32 = np.full(n, -1, dtype=np.int32)
+        self.entries: list[tuple[str, str]] = []
+        self._interned: dict[tuple[str, str], int] = {}
+
+    def entry(self, error: CspRulesError | Problem) -> int:
+        """The index of the entry for an error (its code and its message on one line)."""
+        key = (error.code, " ".join(str(error).split()))
+        found = self._interned.get(key)
+        if found is None:
+            found = len(self.entries)
+            self.entries.append(key)
+            self._interned[key] = found
+        return found
+
+    def free(self) -> B:
+        """Rows without a problem yet."""
+        out: B = self.idx < 0
+        return out
+
+    def mark(self, mask: B, error: CspRulesError | Problem) -> None:
+        """Give ``error`` to the rows of ``mask`` that have no problem yet."""
+        if mask.any():
+            self.idx[mask & (self.idx < 0)] = self.entry(error)
+
+    def mark_row(self, row: int, error: CspRulesError | Problem) -> None:
+        """Give ``error`` to one row if it has no problem yet."""
+        if self.idx[row] < 0:
+            self.idx[row] = self.entry(error)
+
+    def mark_rows(self, mask: B, make: Callable[[int], CspRulesError | Problem | None]) -> None:
+        """Give each row of ``mask`` without a problem yet the error ``make(row)`` (a Python call per such row)."""
+        rows = np.flatnonzero(mask & (self.idx < 0))
+        for row in rows.tolist():
+            error = make(row)
+            if error is not None:
+                self.idx[row] = self.entry(error)
+
+    def mark_by_key(
+        self, mask: B, keys: npt.NDArray[Any], make: Callable[[Any], CspRulesError | Problem | None]
+    ) -> None:
+        """Give the rows of ``mask`` without a problem the error ``make(key)``, called once per distinct key."""
+        rows = np.flatnonzero(mask & (self.idx < 0))
+        if not len(rows):
+            return
+        distinct, inverse = np.unique(keys[rows], return_inverse=True)
+        entries = []
+        for key in distinct.tolist():
+            error = make(key)
+            entries.append(-1 if error is None else self.entry(error))
+        per_row = np.array(entries, dtype=np.int32)[inverse.reshape(-1)]
+        self.idx[rows] = np.where(per_row >= 0, per_row, self.idx[rows])
+
+    def mark_by_value(
+        self, mask: B, arr: pa.Array, make: Callable[[Any], CspRulesError | Problem | None]
+    ) -> None:
+        """Like :meth:`mark_by_key`, keyed by the values of an Arrow array (``make`` gets Python values)."""
+        rows = np.flatnonzero(mask & (self.idx < 0))
+        if not len(rows):
+            return
+        errors, idx = distinct_map(take_rows(arr, rows), make)
+        entries = np.array([-1 if e is None else self.entry(e) for e in errors] + [-1], dtype=np.int32)
+        per_row = entries[idx]
+        self.idx[rows] = np.where(per_row >= 0, per_row, self.idx[rows])
+
+    def mark_entries(self, entry_per_row: I32) -> None:
+        """Take the entries ``entry_per_row`` (-1: none) where no problem is recorded yet."""
+        take = (entry_per_row >= 0) & (self.idx < 0)
+        self.idx[take] = entry_per_row[take]
+
+
+# --- numpy -> Arrow without pa.array (which imports pandas when it is installed: a second of start-up)
+
+
+def _validity(null: B | None) -> tuple[pa.Buffer | None, int]:
+    if null is None or not null.any():
+        return None, 0
+    return pa.py_buffer(np.packbits(~null, bitorder="little")), int(null.sum())
+
+
+def ints(values: npt.NDArray[Any], kind: pa.DataType | None = None, null: B | None = None) -> pa.Array:
+    """An Arrow integer (or timestamp) array of a numpy array (int64 by default), nulls where ``null``."""
+    kind = pa.int64() if kind is None else kind
+    dtype = np.int32 if kind.bit_width == 32 else np.int64
+    data = np.ascontiguousarray(values, dtype=dtype)
+    validity, nulls = _validity(null)
+    return pa.Array.from_buffers(kind, len(data), [validity, pa.py_buffer(data)], null_count=nulls)
+
+
+def booleans(values: B, null: B | None = None) -> pa.Array:
+    """An Arrow boolean array of a numpy array, nulls where ``null``."""
+    validity, nulls = _validity(null)
+    data = pa.py_buffer(np.packbits(np.asarray(values, dtype=np.bool_), bitorder="little"))
+    return pa.Array.from_buffers(pa.bool_(), len(values), [validity, data], null_count=nulls)
+
+
+def strings(values: list[str]) -> pa.Array:
+    """An Arrow string array of a (short) list of str."""
+    encoded = [v.encode("utf-8") for v in values]
+    offsets = np.zeros(len(encoded) + 1, dtype=np.int32)
+    np.cumsum([len(b) for b in encoded], out=offsets[1:])
+    data = pa.py_buffer(b"".join(encoded))
+    return pa.Array.from_buffers(pa.string(), len(encoded), [None, pa.py_buffer(offsets), data])
+
+
+def take_rows(arr: pa.Array, rows: npt.NDArray[np.int64]) -> pa.Array:
+    """``arr`` at the given row numbers."""
+    return arr.take(ints(rows))
+
+
+def plain(arr: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """One contiguous array, dictionaries decoded."""
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks() if arr.num_chunks != 1 else arr.chunk(0)
+    if pa.types.is_dictionary(arr.type):
+        arr = arr.dictionary_decode()
+    return arr
+
+
+def valid_mask(arr: pa.Array) -> B:
+    """True where the value is not null."""
+    if arr.null_count == 0:
+        return np.ones(len(arr), dtype=np.bool_)
+    if pa.types.is_null(arr.type):
+        return np.zeros(len(arr), dtype=np.bool_)
+    out: B = np.asarray(arr.is_valid())
+    return out
+
+
+def bools(arr: pa.Array) -> B:
+    """A boolean Arrow array as numpy, nulls read as False."""
+    if arr.null_count:
+        arr = pc.fill_null(arr, False)
+    out: B = np.asarray(arr, dtype=np.bool_)
+    return out
+
+
+def distinct_map(arr: pa.Array, fn: Callable[[Any], T]) -> tuple[list[T], I32]:
+    """``fn`` called once per distinct non-null value: ``(results, index per row)``, index -1 for nulls."""
+    encoded = pc.dictionary_encode(arr)
+    if isinstance(encoded, pa.ChunkedArray):  # pragma: no cover - callers pass arrays
+        encoded = encoded.combine_chunks()
+    results = [fn(v) for v in encoded.dictionary.to_pylist()]
+    indices = encoded.indices
+    idx: I32 = (
+        np.asarray(pc.fill_null(indices, -1), dtype=np.int32)
+        if indices.null_count
+        else np.asarray(indices, dtype=np.int32)
+    )
+    return results, idx
+
+
+def is_string(t: pa.DataType) -> bool:
+    """Whether a type holds text (string, large string, or string view on pyarrow >= 16)."""
+    is_view = getattr(pa.types, "is_string_view", None)
+    return bool(pa.types.is_string(t) or pa.types.is_large_string(t) or (is_view is not None and is_view(t)))
+
+
+def as_string(arr: pa.Array) -> pa.Array:
+    """A string view of a column of text (large strings and string views are cast to string)."""
+    if pa.types.is_string(arr.type):
+        return arr
+    return pc.cast(arr, pa.string())
+
+
+# --- instants -------------------------------------------------------------------------------
+
+_FAST_NAIVE = r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}(?::\d{2}(?::\d{2}(?:\.\d{1,6})?)?)?)?$"
+_FAST_OFFSET = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}(?::\d{2}(?::\d{2}(?:\.\d{1,6})?)?)?(?:Z|[+-]\d{2}:\d{2})$"
+_INSTANT = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})"
+    r"(?:[T ](\d{2})(?::(\d{2})(?::(\d{2})(?:[.,](\d{1,20}))?)?)?"
+    r"(Z|z|[+-]\d{2}(?::?\d{2})?)?)?"
+)
+
+
+def parse_instant_text(text: str) -> tuple[int, bool, bool] | None:
+    """``(microseconds since 1970 UTC, date only, has an offset)`` of ISO 8601 text, or None.
+
+    >>> parse_instant_text("2020-03-01T10:00:00+01:00")
+    (1583053200000000, False, True)
+    >>> parse_instant_text(" 2020-03-01 "), parse_instant_text("2020-02-30")
+    ((1583020800000000, True, False), None)
+    """
+    text = text.strip()
+    if len(text) > 64:
+        return None
+    m = _INSTANT.fullmatch(text)
+    if m is None:
+        return None
+    y, mo, d, hh, mi, ss, frac, tz = m.groups()
+    try:
+        local = datetime(
+            int(y),
+            int(mo),
+            int(d),
+            int(hh or 0),
+            int(mi or 0),
+            int(ss or 0),
+            int((frac or "0")[:6].ljust(6, "0")),
+            tzinfo=timezone.utc,  # the wall time as if in UTC; the offset is applied below
+        )
+    except ValueError:
+        return None
+    us = (local - _EPOCH) // timedelta(microseconds=1)
+    if tz and tz not in "Zz":
+        sign = -1 if tz[0] == "-" else 1
+        digits = tz[1:].replace(":", "")
+        oh, om = int(digits[:2]), int(digits[2:] or 0)
+        if oh > 23 or om > 59:
+            return None
+        us -= sign * (oh * 60 + om) * 60_000_000
+    if not MIN_US <= us <= MAX_US:
+        return None
+    return us, hh is None, bool(tz)
+
+
+def _timestamps_us(arr: pa.Array) -> I64:
+    """Microseconds of a timestamp array (floor for finer units; overflow handled by the caller's range check)."""
+    unit = arr.type.unit
+    raw = np.asarray(
+        pc.fill_null(arr.cast(pa.int64()), 0) if arr.null_count else arr.cast(pa.int64()), dtype=np.int64
+    )
+    if unit == "us":
+        return raw
+    if unit == "ns":
+        out: I64 = np.floor_divide(raw, 1000)
+        return out
+    factor = {"s": 1_000_000, "ms": 1000}[unit]
+    limit = np.iinfo(np.int64).max // factor
+    clipped = np.clip(raw, -limit, limit)
+    out = clipped * factor
+    out[(raw > limit) | (raw < -limit)] = MAX_US + 1
+    return out
+
+
+def instants(arr: pa.Array, *, naive_is_utc: bool) -> tuple[I64, I8, B]:
+    """Read a column of instants: ``(us since 1970 UTC, status, date only)`` per row.
+
+    ``status`` is ``OK``, ``NULL``, ``INVALID`` or ``NAIVE`` (a time of day without an offset, when
+    ``naive_is_utc`` is False). Dates and bare-date text are 00:00 UTC (``date only``).
+
+    :raises InvalidInputError: the column's type cannot hold instants (a number, say).
+    """
+    n = len(arr)
+    valid = valid_mask(arr)
+    us = np.zeros(n, dtype=np.int64)
+    status = np.where(valid, OK, NULL).astype(np.int8)
+    date_only = np.zeros(n, dtype=np.bool_)
+    t = arr.type
+    if pa.types.is_null(t):
+        return us, status, date_only
+    if pa.types.is_timestamp(t):
+        us = _timestamps_us(arr)
+        if t.tz is None and not naive_is_utc:
+            status[valid] = NAIVE
+    elif pa.types.is_date(t):
+        days = np.asarray(pc.fill_null(arr.cast(pa.date32()).cast(pa.int32()), 0), dtype=np.int64)
+        us = days * DAY_US
+        date_only[:] = True
+    elif is_string(t):
+        _string_instants(as_string(arr), valid, us, status, date_only, naive_is_utc)
+    else:
+        raise InvalidInputError(f"a column of type {t} cannot hold dates or instants", value=str(t))
+    bad = (status == OK) & ((us < MIN_US) | (us > MAX_US))
+    status[bad] = INVALID
+    return us, status, date_only
+
+
+_MONTH_DAYS = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int64)
+
+
+def _possible(sub: pa.Array) -> B:
+    """For text of the fast forms (fixed positions): whether its date and time of day exist."""
+    padded = pc.utf8_rpad(sub, width=19, padding="0")  # a bare date reads as 00:00:00
+
+    def number(start: int, stop: int) -> I64:
+        out: I64 = np.asarray(
+            pc.cast(pc.utf8_slice_codeunits(padded, start, stop), pa.int64()), dtype=np.int64
+        )
+        return out
+
+    year, month, day = number(0, 4), number(5, 7), number(8, 10)
+    hour, minute, second = number(11, 13), number(14, 16), number(17, 19)
+    leap = ((year % 4 == 0) & (year % 100 != 0)) | (year % 400 == 0)
+    month_ok = (month >= 1) & (month <= 12)
+    days = _MONTH_DAYS.take(np.where(month_ok, month, 0)) + (leap & (month == 2))
+    out: B = (
+        (year >= 1) & month_ok & (day >= 1) & (day <= days) & (hour <= 23) & (minute <= 59) & (second <= 59)
+    )
+    return out
+
+
+def _string_instants(s: pa.Array, valid: B, us: I64, status: I8, date_only: B, naive_is_utc: bool) -> None:
+    try:  # the common case: every value is an ISO date or date-time without an offset
+        parsed = pc.cast(s, pa.timestamp("us"))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        pass
+    else:
+        us[:] = np.asarray(pc.fill_null(parsed.cast(pa.int64()), 0), dtype=np.int64)
+        short = valid & (np.asarray(pc.fill_null(pc.utf8_length(s), 0), dtype=np.int64) == 10)
+        date_only[:] = short
+        if not naive_is_utc:
+            status[valid & ~short] = NAIVE
+        return
+    todo = valid.copy()
+    for pattern, target in ((_FAST_NAIVE, pa.timestamp("us")), (_FAST_OFFSET, pa.timestamp("us", tz="UTC"))):
+        if not todo.any():
+            break
+        match = bools(pc.match_substring_regex(s, pattern=pattern)) & todo
+        if not match.any():
+            continue
+        rows = np.flatnonzero(match)
+        sub = s if len(rows) == len(s) else take_rows(s, rows)
+        try:
+            parsed = pc.cast(sub, target)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            # 2020-02-30, 25:00...: Arrow refuses the whole cast; mark those and cast the others
+            try:
+                possible = _possible(sub)
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):  # pragma: no cover - defensive
+                continue
+            status[rows[~possible]] = INVALID
+            todo[rows[~possible]] = False
+            rows = rows[possible]
+            sub = take_rows(sub, np.flatnonzero(possible))
+            try:
+                parsed = pc.cast(sub, target)
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                continue  # something else Arrow refuses (an odd offset): the Python path tells which
+        us[rows] = np.asarray(parsed.cast(pa.int64()), dtype=np.int64)
+        if target.tz is None:
+            short = np.asarray(pc.utf8_length(sub), dtype=np.int64) == 10
+            date_only[rows] = short
+            if not naive_is_utc:
+                status[rows[~short]] = NAIVE
+        todo[rows] = False
+    if not todo.any():
+        return
+    rows = np.flatnonzero(todo)
+    sub = take_rows(s, rows)
+    results, idx = distinct_map(sub, lambda v: parse_instant_text(v))
+    for row, k in zip(rows.tolist(), idx.tolist(), strict=True):
+        got = results[k]
+        if got is None:
+            status[row] = INVALID
+            continue
+        value, only_date, has_offset = got
+        us[row] = value
+        date_only[row] = only_date
+        if not (only_date or has_offset or naive_is_utc):
+            status[row] = NAIVE
+
+
+# --- amounts --------------------------------------------------------------------------------
+
+_FAST_AMOUNT = r"^-?[0-9]+(?:\.[0-9]+)?$"
+_I64_MAX = np.iinfo(np.int64).max
+
+
+class Amounts:
+    """Amounts of a column as ``mant / 10**scale`` in int64, or exact :class:`Decimal` for the rest.
+
+    ``status`` per row: 0 read, 1 null, 2 unreadable (an entry in the issues table). ``big`` maps
+    a row to its :class:`Decimal` when the int64 form cannot hold it (``mant`` is 0 there).
+    """
+
+    __slots__ = ("big", "mant", "negative", "scale", "status")
+
+    def __init__(self, n: int) -> None:
+        self.mant: I64 = np.zeros(n, dtype=np.int64)
+        self.scale: I64 = np.zeros(n, dtype=np.int64)
+        self.status: I8 = np.zeros(n, dtype=np.int8)
+        self.negative: B = np.zeros(n, dtype=np.bool_)
+        self.big: dict[int, Decimal] = {}
+
+    def decimal(self, row: int) -> Decimal:
+        """The exact amount of a read row."""
+        found = self.big.get(row)
+        if found is not None:
+            return found
+        return Decimal(int(self.mant[row])).scaleb(-int(self.scale[row]))
+
+
+def _split_decimal(value: Decimal) -> tuple[int, int] | None:
+    """``(mant, scale)`` with ``value == mant / 10**scale``, when both fit the int64 path."""
+    sign, digits, exponent = value.as_tuple()
+    assert isinstance(exponent, int)
+    mant = int("".join(map(str, digits)) or "0")
+    if exponent > 0:
+        if exponent > 18:
+            return None
+        mant *= 10**exponent
+        exponent = 0
+    if mant > _I64_MAX // 4 or -exponent > 36:
+        return None
+    return (-mant if sign else mant), -exponent
+
+
+def amounts(arr: pa.Array, field: str, issues: Issues) -> Amounts:
+    """Read a column of amounts exactly; unreadable values get an ``error.invalid_amount`` issue.
+
+    Strings and integers are read as :func:`csp_rules.facts.to_decimal` reads them; decimal
+    columns exactly. Floats are refused up front (:class:`~csp_rules.errors.InvalidAmountError`),
+    as :class:`~csp_rules.facts.Money` refuses them.
+    """
+    from .facts import to_decimal
+
+    n = len(arr)
+    out = Amounts(n)
+    valid = valid_mask(arr)
+    out.status[~valid] = 1
+    t = arr.type
+    if pa.types.is_null(t):
+        return out
+    if pa.types.is_floating(t):
+        raise InvalidAmountError(
+            f"{field}: the column holds floats ({t}), which are refused; give decimals or strings "
+            "(e.g. pandas: dtype=str when reading, or Decimal values)",
+            field=field,
+            value=str(t),
+        )
+    if pa.types.is_integer(t):
+        if pa.types.is_uint64(t):
+            arr = pc.cast(arr, pa.decimal128(20, 0))
+            t = arr.type
+        else:
+            out.mant = np.asarray(pc.fill_null(arr.cast(pa.int64()), 0), dtype=np.int64)
+            out.negative = out.mant < 0
+            return out
+    if pa.types.is_decimal(t):
+        _decimal_amounts(arr, valid, out)
+        return out
+    if not is_string(t):
+        raise InvalidInputError(
+            f"{field}: a column of type {t} cannot hold amounts", field=field, value=str(t)
+        )
+    s = as_string(arr)
+    fast = (
+        bools(pc.match_substring_regex(s, pattern=_FAST_AMOUNT))
+        & (np.asarray(pc.fill_null(pc.utf8_length(s), 99), dtype=np.int64) <= 18)
+        & valid
+    )
+    if fast.any():
+        rows = np.flatnonzero(fast)
+        sub = s if len(rows) == n else take_rows(s, rows)
+        dot = np.asarray(pc.find_substring(sub, "."), dtype=np.int64)
+        length = np.asarray(pc.utf8_length(sub), dtype=np.int64)
+        digits = pc.replace_substring(sub, ".", "")
+        out.mant[rows] = np.asarray(pc.cast(digits, pa.int64()), dtype=np.int64)
+        out.scale[rows] = np.where(dot >= 0, length - dot - 1, 0)
+        out.negative[rows] = np.asarray(pc.starts_with(sub, "-"), dtype=np.bool_) & (out.mant[rows] < 0)
+    slow = valid & ~fast
+    if slow.any():
+        rows = np.flatnonzero(slow)
+        sub = take_rows(s, rows)
+
+        def read(text: str) -> Decimal | Problem:
+            try:
+                return to_decimal(text, field)
+            except CspRulesError as exc:
+                return Problem(exc)
+
+        results, idx = distinct_map(sub, read)
+        for row, k in zip(rows.tolist(), idx.tolist(), strict=True):
+            _store(out, row, results[k], issues)
+    return out
+
+
+def _store(out: Amounts, row: int, value: Decimal | Problem, issues: Issues) -> None:
+    if isinstance(value, Problem):
+        out.status[row] = 2
+        if issues.idx[row] < 0:
+            issues.idx[row] = issues.entry(value)
+        return
+    out.negative[row] = value < 0
+    split = _split_decimal(value)
+    if split is None:
+        out.big[row] = value
+    else:
+        out.mant[row], out.scale[row] = split
+
+
+def _decimal_amounts(arr: pa.Array, valid: B, out: Amounts) -> None:
+    t = arr.type
+    if pa.types.is_decimal128(t) and t.scale >= 0:
+        buffer = arr.buffers()[1]
+        words = np.frombuffer(buffer, dtype=np.int64, count=2 * (arr.offset + len(arr)))[2 * arr.offset :]
+        low, high = words[0::2], words[1::2]
+        fits = ((high == 0) & (low >= 0)) | ((high == -1) & (low < 0))
+        out.mant = np.where(valid & fits, low, 0)
+        out.scale[:] = t.scale
+        out.negative = valid & (high < 0)
+        for row in np.flatnonzero(valid & ~fits).tolist():
+            out.mant[row] = 0
+            value = arr[row].as_py()
+            out.big[row] = value
+            out.negative[row] = value < 0
+        return
+    values = arr.to_pylist()
+    for row in np.flatnonzero(valid).tolist():
+        value = values[row]
+        out.negative[row] = value < 0
+        split = _split_decimal(value)
+        if split is None:
+            out.big[row] = value
+        else:
+            out.mant[row], out.scale[row] = split
+
+
+def cached(cache: dict[Hashable, T], key: Hashable, make: Callable[[], T]) -> T:
+    """``cache[key]``, made once."""
+    try:
+        return cache[key]
+    except KeyError:
+        value = cache[key] = make()
+        return value

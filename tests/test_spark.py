@@ -1,0 +1,130 @@
+"""csp_rules.batch.evaluate under Spark (``mapInArrow``, local mode): same results as on one machine.
+
+Marked ``spark``: ``.ci/run`` installs pyspark (``pip install -e ".[spark]"``) and runs
+``pytest -m spark``; it needs Java 17. Without pyspark installed the module is skipped.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from datetime import date, datetime, timezone
+from decimal import Decimal
+from typing import Any
+
+import pyarrow as pa
+import pytest
+
+from csp_rules import batch
+
+pytestmark = pytest.mark.spark
+pyspark = pytest.importorskip("pyspark", reason="pyspark is installed by .ci/run for `pytest -m spark`")
+
+UTC = timezone.utc
+AT = datetime(2020, 2, 20, 12, tzinfo=UTC)
+INPUT_DDL = (
+    "market STRING, order_id STRING, product_name STRING, kind STRING, purchased_at TIMESTAMP, "
+    "price DECIMAL(18,2), currency STRING, term_start DATE, term_end DATE"
+)
+
+
+def _rows() -> list[tuple[Any, ...]]:
+    names = [
+        "Office 365 E3",
+        "Windows 7 Extended Security Updates 2020",
+        "Visio Professional 2019",
+        "SUSE Linux Enterprise Server Software Plan",
+        "Reserved VM Instance",
+    ]
+    kinds = [
+        "software_subscription",
+        "software_subscription",
+        "perpetual_software",
+        "azure_software_plan",
+        "azure_reservation",
+    ]
+    markets = ["FR", "AU", "BR", "CN", "Atlantis", "DE", None]
+    rows = []
+    for i in range(42):
+        bought = datetime(2020, 1, 1 + i % 28, i % 24, tzinfo=UTC)
+        start = bought.date()
+        rows.append(
+            (
+                markets[i % len(markets)],
+                f"O-{i:03d}",
+                names[i % 5],
+                kinds[i % 5],
+                bought,
+                Decimal(f"{100 + i}.{i:02d}") if i % 9 else Decimal("-1.00"),
+                ["EUR", "JPY", "USD"][i % 3],
+                start if i % 4 else None,
+                date(start.year + 1, start.month, start.day) if i % 4 else None,
+            )
+        )
+    return rows
+
+
+@pytest.fixture(scope="module")
+def spark() -> Iterator[Any]:
+    from pyspark.sql import SparkSession
+
+    mp = pytest.MonkeyPatch()
+    mp.setenv("PYSPARK_PYTHON", sys.executable)
+    mp.setenv("PYSPARK_DRIVER_PYTHON", sys.executable)
+    session = (
+        SparkSession.builder.master("local[2]")
+        .appName("csp_rules batch test")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.sql.shuffle.partitions", "2")
+        .getOrCreate()
+    )
+    yield session
+    session.stop()
+    mp.undo()
+
+
+def test_map_in_arrow_gives_the_results_of_one_machine(spark: Any) -> None:
+    from pyspark.sql.types import StructType
+
+    at = AT
+
+    def evaluate(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        # defined here so that Spark's workers get it by value (they cannot import this test module)
+        from csp_rules import batch as engine
+
+        for b in batches:
+            yield engine.evaluate(b, at=at)
+
+    rows = _rows()
+    df = spark.createDataFrame(rows, schema=INPUT_DDL).repartition(3)
+    schema = StructType(df.schema.fields + StructType.fromDDL(batch.RESULT_DDL).fields)
+    got = sorted((r.asDict() for r in df.mapInArrow(evaluate, schema).collect()), key=lambda r: r["order_id"])
+
+    local = pa.Table.from_pylist(
+        [dict(zip(df.columns, row, strict=True)) for row in rows],
+        schema=pa.schema(
+            [
+                ("market", pa.string()),
+                ("order_id", pa.string()),
+                ("product_name", pa.string()),
+                ("kind", pa.string()),
+                ("purchased_at", pa.timestamp("us", tz="UTC")),
+                ("price", pa.decimal128(18, 2)),
+                ("currency", pa.string()),
+                ("term_start", pa.date32()),
+                ("term_end", pa.date32()),
+            ]
+        ),
+    )
+    expected = batch.evaluate(local, at=AT).to_pylist()
+    assert len(got) == len(expected) == len(rows)
+    for spark_row, row in zip(got, expected, strict=True):
+        for column in batch.RESULT_COLUMNS:
+            value = spark_row[column]
+            if isinstance(value, datetime):  # Spark gives naive datetimes in the session zone (UTC)
+                value = value.replace(tzinfo=UTC)
+            assert value == row[column], (column, row["order_id"])
+    outcomes = {r["cancellation_outcome"] for r in got}
+    assert {"self_service", "support_request", "not_cancellable", "not_covered"} <= outcomes, outcomes
+    assert {r["error_code"] for r in got} >= {None, "error.unknown_market", "error.invalid_amount"}

@@ -1,0 +1,298 @@
+"""Write a realistic Partner Center one-time purchase reconciliation file (November 2020 layout, 40 columns).
+
+No public sample of these files exists, so this script makes one: software subscriptions,
+perpetual software, Azure reservations and Azure software plans, bought in 2019 and 2020 by
+customers in about twenty markets, priced in each market's currency (JPY and KRW without
+decimals), with the R7.3 products (Windows 7 ESU 2020, SUSE / Red Hat software plans), a few
+names that nearly match them, and about one row in a hundred that is wrong in a way pipelines
+meet (an unknown country, an unreadable date, a negative amount, a missing order ID, an
+unknown currency, a term that names no kind). Rows are deterministic for a seed.
+
+Evaluated at ``2020-06-30T12:00:00Z`` (``--at``), the shipped example holds every outcome
+``csp_rules.batch`` reports::
+
+    python tools/make_example_csv.py                       # examples/one_time_purchases.csv, 3000 rows
+    python tools/make_example_csv.py --rows 1000000 --out /tmp/big.csv   # for bench/batch.py
+    csp-rules evaluate examples/one_time_purchases.csv --at 2020-06-30T12:00:00Z
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import random
+import sys
+import uuid
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+
+COLUMNS = [
+    "PartnerId",
+    "CustomerId",
+    "CustomerName",
+    "CustomerDomainName",
+    "CustomerCountry",
+    "InvoiceNumber",
+    "MpnId",
+    "ResellerMpnId",
+    "OrderId",
+    "OrderDate",
+    "ProductId",
+    "SkuId",
+    "AvailabilityId",
+    "SkuName",
+    "ProductName",
+    "ChargeType",
+    "UnitPrice",
+    "Quantity",
+    "Subtotal",
+    "TaxTotal",
+    "Total",
+    "Currency",
+    "PriceAdjustmentDescription",
+    "PublisherName",
+    "PublisherId",
+    "SubscriptionDescription",
+    "SubscriptionId",
+    "ChargeStartDate",
+    "ChargeEndDate",
+    "TermAndBillingCycle",
+    "EffectiveUnitPrice",
+    "UnitType",
+    "AlternateId",
+    "BillableQuantity",
+    "BillingFrequency",
+    "PricingCurrency",
+    "PCToBCExchangeRate",
+    "PCToBCExchangeRateDate",
+    "MeterDescription",
+    "ReservationOrderId",
+]
+
+#: market -> (currency, units of currency per USD, tax rate)
+MARKETS = {
+    "US": ("USD", "1", "0.00"),
+    "GB": ("GBP", "0.79", "0.20"),
+    "FR": ("EUR", "0.91", "0.20"),
+    "DE": ("EUR", "0.91", "0.19"),
+    "NL": ("EUR", "0.91", "0.21"),
+    "ES": ("EUR", "0.91", "0.21"),
+    "IT": ("EUR", "0.91", "0.22"),
+    "AU": ("AUD", "1.52", "0.10"),
+    "BR": ("BRL", "5.10", "0.18"),
+    "IN": ("INR", "75.3", "0.18"),
+    "JP": ("JPY", "107", "0.10"),
+    "KR": ("KRW", "1190", "0.10"),
+    "CN": ("CNY", "7.05", "0.13"),
+    "CA": ("CAD", "1.36", "0.05"),
+    "SE": ("SEK", "9.30", "0.25"),
+    "MX": ("MXN", "22.1", "0.16"),
+    "ZA": ("ZAR", "17.2", "0.15"),
+    "AD": ("EUR", "0.91", "0.045"),
+    "XK": ("EUR", "0.91", "0.18"),
+    "KW": ("KWD", "0.308", "0.00"),
+}
+MARKET_WEIGHTS = (30, 12, 10, 10, 5, 4, 4, 6, 5, 4, 4, 2, 2, 3, 2, 2, 2, 1, 1, 1)
+ZERO_DIGITS = {"JPY", "KRW"}
+THREE_DIGITS = {"KWD"}
+
+# (product name, sku name, kind, USD unit price, terms); kind: sub, perpetual, reservation, plan
+CATALOG = (
+    ("Windows Server 2019 Datacenter - 2 Core License Pack", "1 year", "sub", "307.00", ("1 Year, Monthly",)),
+    ("Windows Server 2019 Standard - 2 Core License Pack", "3 years", "sub", "61.00", ("3 Years, Annual",)),
+    ("SQL Server 2019 Standard - 2 Core License Pack", "1 year", "sub", "1859.00", ("1 Year, Monthly",)),
+    (
+        "Windows 10 Enterprise E3 (local only)",
+        "1 year",
+        "sub",
+        "84.00",
+        ("1 Year, Monthly", "1 Year, Annual"),
+    ),
+    ("Windows 7 Extended Security Updates 2020", "ESU Year 1", "sub", "61.00", ("1 Year, Monthly",)),
+    ("Windows 7 Extended Security Updates - Year 2", "ESU Year 2", "sub", "122.00", ("1 Year, Monthly",)),
+    (
+        "Windows Server 2019 Standard - 16 Core License Pack",
+        "Perpetual",
+        "perpetual",
+        "972.00",
+        ("One-Time",),
+    ),
+    ("Office Professional Plus 2019", "Perpetual", "perpetual", "529.00", ("One-Time",)),
+    ("Project Standard 2019", "Perpetual", "perpetual", "709.00", ("One-Time",)),
+    ("Visio Professional 2019", "Perpetual", "perpetual", "589.00", ("One-Time",)),
+    ("SQL Server 2019 Enterprise - 2 Core License Pack", "Perpetual", "perpetual", "13748.00", ("One-Time",)),
+    ("Reserved VM Instance, Standard_D2s_v3, West Europe", "1 Year", "reservation", "623.00", ("1 Year",)),
+    ("Reserved VM Instance, Standard_E4s_v3, East US", "3 Years", "reservation", "2731.00", ("3 Years",)),
+    ("SUSE Linux Enterprise Server Priority Software Plan", "1-2 vCPU VM", "plan", "612.00", ("1 Year",)),
+    ("Red Hat Enterprise Linux Software Plan", "1-4 vCPU VM", "plan", "438.00", ("1 Year, Monthly",)),
+)
+CATALOG_WEIGHTS = (10, 10, 6, 12, 4, 1, 10, 10, 6, 6, 2, 5, 3, 3, 3)
+
+COMPANIES = (
+    "Contoso",
+    "Fabrikam",
+    "Northwind Traders",
+    "Adventure Works",
+    "Tailspin Toys",
+    "Wide World Importers",
+    "Litware",
+    "Proseware",
+    "Woodgrove Bank",
+    "Coho Winery",
+    "Alpine Ski House",
+    "Blue Yonder Airlines",
+    "Fourth Coffee",
+    "Lucerne Publishing",
+    "Margie's Travel",
+    "Trey Research",
+    "Wingtip Toys",
+    "VanArsdel",
+)
+
+#: the instant the shipped example is meant to be evaluated at
+EXAMPLE_AT = "2020-06-30T12:00:00Z"
+
+
+def _guid(rng: random.Random) -> str:
+    return str(uuid.UUID(int=rng.getrandbits(128), version=4))
+
+
+def _money(value: Decimal, currency: str) -> Decimal:
+    digits = 0 if currency in ZERO_DIGITS else 3 if currency in THREE_DIGITS else 2
+    return value.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+
+
+def _term_end(start: date, term: str) -> date:
+    years = 3 if term.startswith("3") else 1
+    try:
+        end = start.replace(year=start.year + years)
+    except ValueError:  # 29 February
+        end = start.replace(year=start.year + years, day=28)
+    return end - timedelta(days=1)
+
+
+def rows(count: int, seed: int, first: date, last: date) -> Iterator[list[str]]:
+    """``count`` rows of the 2020 layout, purchases between ``first`` and ``last``."""
+    rng = random.Random(seed)
+    partner = _guid(rng)
+    customers = []
+    for i in range(max(8, count // 40)):
+        company = COMPANIES[i % len(COMPANIES)] + (
+            "" if i < len(COMPANIES) else f" {i // len(COMPANIES) + 1}"
+        )
+        market = rng.choices(list(MARKETS), MARKET_WEIGHTS)[0]
+        domain = "".join(c for c in company.lower() if c.isalnum()) + ".onmicrosoft.com"
+        customers.append((_guid(rng), company, domain, market))
+    span = (last - first).days * 86400
+    invoice = 100_000
+    for n in range(count):
+        customer_id, name, domain, market = rng.choice(customers)
+        currency, rate, tax_rate = MARKETS[market]
+        product, sku, kind, usd, terms = rng.choices(CATALOG, CATALOG_WEIGHTS)[0]
+        term = rng.choice(terms)
+        ordered = datetime.combine(first, datetime.min.time()) + timedelta(seconds=rng.randrange(span))
+        quantity = rng.choice((1, 1, 1, 2, 2, 4, 5, 8, 10, 16, 25))
+        unit = _money(Decimal(usd) * Decimal(rate), currency)
+        subtotal = unit * quantity
+        tax = _money(subtotal * Decimal(tax_rate), currency)
+        start = ordered.date()
+        end = start if kind == "perpetual" else _term_end(start, term)
+        if n % 25 == 0:
+            invoice += 1
+        row = {
+            "PartnerId": partner,
+            "CustomerId": customer_id,
+            "CustomerName": name,
+            "CustomerDomainName": domain,
+            "CustomerCountry": market,
+            "InvoiceNumber": f"G{invoice:09d}",
+            "MpnId": "4390934",
+            "ResellerMpnId": "",
+            "OrderId": uuid.UUID(int=rng.getrandbits(128)).hex[:22],
+            "OrderDate": ordered.isoformat(timespec="seconds"),
+            "ProductId": f"DG7GMGF0{rng.randrange(36**4):04X}"[:12],
+            "SkuId": f"{rng.randrange(1, 20):04d}",
+            "AvailabilityId": f"DZH318Z0{rng.randrange(36**4):04X}"[:12],
+            "SkuName": sku,
+            "ProductName": product,
+            "ChargeType": "New",
+            "UnitPrice": str(unit),
+            "Quantity": str(quantity),
+            "Subtotal": str(subtotal),
+            "TaxTotal": str(tax),
+            "Total": str(subtotal + tax),
+            "Currency": currency,
+            "PriceAdjustmentDescription": "",
+            "PublisherName": "Microsoft Corporation",
+            "PublisherId": "",
+            "SubscriptionDescription": product,
+            "SubscriptionId": "" if kind == "perpetual" else _guid(rng),
+            "ChargeStartDate": f"{start.isoformat()}T00:00:00",
+            "ChargeEndDate": f"{end.isoformat()}T23:59:59",
+            "TermAndBillingCycle": "One-Time" if kind == "perpetual" else term,
+            "EffectiveUnitPrice": str(unit),
+            "UnitType": "",
+            "AlternateId": uuid.UUID(int=rng.getrandbits(128)).hex[:12],
+            "BillableQuantity": str(quantity),
+            "BillingFrequency": "",
+            "PricingCurrency": "USD",
+            "PCToBCExchangeRate": rate,
+            "PCToBCExchangeRateDate": f"{start.replace(day=1).isoformat()}T00:00:00",
+            "MeterDescription": "",
+            "ReservationOrderId": _guid(rng) if kind == "reservation" else "",
+        }
+        _spoil(rng, row)
+        yield [row[c] for c in COLUMNS]
+
+
+def _spoil(rng: random.Random, row: dict[str, str]) -> None:
+    """About one row in a hundred goes wrong as real files do."""
+    roll = rng.random()
+    if roll >= 0.012:
+        return
+    choice = rng.randrange(7)
+    if choice == 0:
+        row["CustomerCountry"] = rng.choice(("ZZ", "Atlantis", "EU"))
+    elif choice == 1:
+        row["OrderDate"] = rng.choice(("31/02/2020", "2020-02-30T10:00:00", "yesterday"))
+    elif choice == 2:
+        row["ChargeType"] = "Cancel"
+        for column in ("Subtotal", "TaxTotal", "Total"):
+            row[column] = "-" + row[column]
+    elif choice == 3:
+        row["OrderId"] = ""
+    elif choice == 4:
+        row["Currency"] = "XYZ"
+    elif choice == 5:
+        row["TermAndBillingCycle"] = "Weekly" if row["TermAndBillingCycle"] != "One-Time" else ""
+        if row["TermAndBillingCycle"] == "":
+            row["CustomerCountry"] = "Gondor"
+    else:
+        row["Subtotal"] = "12,50"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
+    parser.add_argument("--rows", type=int, default=3000, help="number of rows (default 3000)")
+    parser.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
+    parser.add_argument("--first", default="2019-10-01", help="first purchase date (default 2019-10-01)")
+    parser.add_argument("--last", default="2020-06-30", help="last purchase date (default 2020-06-30)")
+    parser.add_argument(
+        "--out",
+        default=str(Path(__file__).resolve().parent.parent / "examples" / "one_time_purchases.csv"),
+        help="output file",
+    )
+    args = parser.parse_args(argv)
+    first, last = date.fromisoformat(args.first), date.fromisoformat(args.last)
+    with open(args.out, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh, lineterminator="\n")
+        writer.writerow(COLUMNS)
+        writer.writerows(rows(args.rows, args.seed, first, last))
+    print(f"wrote {args.rows} rows to {args.out}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
