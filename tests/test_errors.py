@@ -19,8 +19,12 @@ from csp_rules.errors import (
 ALL_ERRORS = [
     obj
     for _, obj in inspect.getmembers(errors, inspect.isclass)
-    if issubclass(obj, Exception) and obj.__module__ == errors.__name__
+    if issubclass(obj, Exception) and obj.__module__ == errors.__name__ and not obj.__name__.startswith("_")
 ]
+
+
+def test_every_public_error_is_exported() -> None:
+    assert {cls.__name__ for cls in ALL_ERRORS} == set(errors.__all__) - {"FieldProblem"}
 
 
 def test_tree_is_rooted_in_value_error() -> None:

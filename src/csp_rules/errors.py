@@ -192,6 +192,30 @@ class ValidationError(InvalidInputError):
         super().__init__(f"{len(self.problems)} problem(s): {lines}", value=value, field=field)
 
 
+class _SuggestingError(InvalidInputError):
+    """An unknown name, with the closest known names as :attr:`suggestions` (used in its message)."""
+
+    #: what was not recognised ("market", "role"), for the default message
+    noun: ClassVar[str] = "value"
+
+    suggestions: tuple[str, ...]
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        value: Any = _UNSET,
+        field: str | None = None,
+        suggestions: Sequence[str] = (),
+    ) -> None:
+        self.suggestions = tuple(suggestions)
+        if message is None:
+            message = f"{field or self.noun}: unknown {self.noun} {_short(value)}"
+            if self.suggestions:
+                message += "; did you mean " + ", ".join(repr(s) for s in self.suggestions) + "?"
+        super().__init__(message, value=value, field=field)
+
+
 # --- money ----------------------------------------------------------------------------------
 
 
@@ -237,27 +261,11 @@ class MarketError(InvalidInputError):
     code = "error.market"
 
 
-class UnknownMarketError(MarketError):
+class UnknownMarketError(_SuggestingError, MarketError):
     """No market has this code or name; :attr:`suggestions` lists the closest known names."""
 
     code = "error.unknown_market"
-
-    suggestions: tuple[str, ...]
-
-    def __init__(
-        self,
-        message: str | None = None,
-        *,
-        value: Any = _UNSET,
-        field: str | None = None,
-        suggestions: Sequence[str] = (),
-    ) -> None:
-        self.suggestions = tuple(suggestions)
-        if message is None:
-            message = f"{field or 'market'}: unknown market {_short(value)}"
-            if self.suggestions:
-                message += "; did you mean " + ", ".join(repr(s) for s in self.suggestions) + "?"
-        super().__init__(message, value=value, field=field)
+    noun = "market"
 
 
 class AmbiguousMarketError(MarketError):
@@ -308,27 +316,11 @@ class RoleError(InvalidInputError):
     code = "error.role"
 
 
-class UnknownRoleError(RoleError):
+class UnknownRoleError(_SuggestingError, RoleError):
     """A role name that is not a Partner Center role; :attr:`suggestions` lists close ones."""
 
     code = "error.unknown_role"
-
-    suggestions: tuple[str, ...]
-
-    def __init__(
-        self,
-        message: str | None = None,
-        *,
-        value: Any = _UNSET,
-        field: str | None = None,
-        suggestions: Sequence[str] = (),
-    ) -> None:
-        self.suggestions = tuple(suggestions)
-        if message is None:
-            message = f"{field or 'role'}: unknown role {_short(value)}"
-            if self.suggestions:
-                message += "; did you mean " + ", ".join(repr(s) for s in self.suggestions) + "?"
-        super().__init__(message, value=value, field=field)
+    noun = "role"
 
 
 # --- links ----------------------------------------------------------------------------------
