@@ -320,7 +320,8 @@ def test_dictionary_columns_give_the_same_results() -> None:
 
 
 def test_pandas_in_pandas_out_same_index_and_order() -> None:
-    pd = pytest.importorskip("pandas")
+    import pandas as pd
+
     rows = _sample_rows()
     df = pd.DataFrame(rows, index=[f"r{i % 4}" for i in range(len(rows))])  # a repeated, non-default index
     df["price"] = df["price"].astype(object)
@@ -343,7 +344,8 @@ def test_pandas_in_pandas_out_same_index_and_order() -> None:
 
 
 def test_pandas_float_prices_are_refused_up_front() -> None:
-    pd = pytest.importorskip("pandas")
+    import pandas as pd
+
     df = pd.DataFrame(_sample_rows())
     df["price"] = df["price"].astype(float)
     with pytest.raises(InvalidAmountError, match="floats"):
@@ -351,7 +353,8 @@ def test_pandas_float_prices_are_refused_up_front() -> None:
 
 
 def test_polars_in_polars_out() -> None:
-    pl = pytest.importorskip("polars")
+    import polars as pl
+
     rows = _sample_rows()
     df = pl.from_arrow(_arrow(rows))
     assert isinstance(df, pl.DataFrame)
@@ -363,8 +366,9 @@ def test_polars_in_polars_out() -> None:
 
 
 def test_dask_map_partitions_gives_the_results_of_one_machine() -> None:
-    pd = pytest.importorskip("pandas")
-    dd = pytest.importorskip("dask.dataframe")
+    import dask.dataframe as dd
+    import pandas as pd
+
     df = pd.DataFrame(_sample_rows())
     df["price"] = df["price"].astype(object)
     meta = batch.evaluate(df.iloc[:0], at=AT_SAMPLE)  # an empty frame evaluates to the result's dtypes
