@@ -420,10 +420,17 @@ def code_values(markets: frozenset[str]) -> dict[str, str]:
 
 def build_codes(markets: frozenset[str]) -> str:
     """The text of the code table."""
+    import babel
+    import pycountry
+    from babel.core import get_cldr_version
+
     values = code_values(markets)
     lines = [
         "# csp_rules market codes (R3): code -> market code, or '!' + the code for a region or grouping (R3.3)",
         "# built by: tools/build_market_index.py from pycountry (ISO 3166-1) and CLDR (babel) region codes",
+        f"# babel: {babel.__version__}",
+        f"# cldr: {get_cldr_version()}",
+        f"# pycountry: {getattr(pycountry, '__version__', 'unknown')}",
     ]
     lines += [f"{code}\t{values[code]}" for code in sorted(values)]
     return "\n".join(lines) + "\n"

@@ -40,7 +40,7 @@ import attrs
 
 from ._frozen import FrozenMap
 from ._lazy import Once
-from .errors import UnsupportedLocaleError
+from .errors import InvalidFieldError, UnsupportedLocaleError
 
 __all__ = ["LANGUAGES", "Decision", "babel_locale", "format_value", "message", "messages"]
 
@@ -155,10 +155,14 @@ class _Facts(dict[str, str]):
 def message(code: str, locale: str = "en", facts: Mapping[str, Any] | None = None) -> str:
     """The message for a reason code in a locale, with ``{placeholders}`` filled from ``facts``."""
     lang = _language(locale)
+    if not isinstance(code, str):
+        raise TypeError(f"code: expected a reason code str, got {type(code).__name__}")
     try:
         template = messages()[code][lang]
     except KeyError:
-        raise KeyError(f"no message for reason code {code!r} in {lang!r}") from None
+        raise InvalidFieldError(
+            f"code: no message for reason code {code[:80]!r} in {lang!r}", field="code", value=code
+        ) from None
     return template.format_map(_Facts(facts or {}, locale))
 
 

@@ -29,6 +29,7 @@ A purchase known only by its date was made at 00:00 UTC that day (RULES.md R7 co
 
 from __future__ import annotations
 
+import decimal
 import enum
 import re
 import uuid
@@ -86,6 +87,18 @@ def _load_currencies() -> frozenset[str]:
 _CURRENCIES: Once[frozenset[str]] = Once(_load_currencies)
 # Money arithmetic is exact: amounts have at most 64 significant digits (see to_decimal), so a sum
 # or product fits in 200 digits; anything inexact would be trapped rather than silently rounded.
+_ROUNDINGS = frozenset(
+    {
+        decimal.ROUND_CEILING,
+        decimal.ROUND_DOWN,
+        decimal.ROUND_FLOOR,
+        decimal.ROUND_HALF_DOWN,
+        decimal.ROUND_HALF_EVEN,
+        decimal.ROUND_HALF_UP,
+        decimal.ROUND_UP,
+        decimal.ROUND_05UP,
+    }
+)
 _EXACT = Context(
     prec=200, rounding=ROUND_HALF_UP, traps=[InvalidOperation, DivisionByZero, Overflow, Inexact]
 )
@@ -217,7 +230,19 @@ class Money:
         return currency_digits(self.currency)
 
     def rounded(self, rounding: str = ROUND_HALF_UP) -> Money:
-        """This amount rounded to the currency's minor unit (ROUND_HALF_UP unless told otherwise)."""
+        """This amount rounded to the currency's minor unit (ROUND_HALF_UP unless told otherwise).
+
+        ``rounding`` is one of :mod:`decimal`'s rounding constants; anything else raises
+        :class:`~csp_rules.errors.InvalidFieldError` (a non-str, ``TypeError``).
+        """
+        if not isinstance(rounding, str):
+            raise TypeError(f"rounding: expected a decimal rounding constant, got {type(rounding).__name__}")
+        if rounding not in _ROUNDINGS:
+            raise InvalidFieldError(
+                f"rounding: {rounding[:40]!r} is not a decimal rounding mode",
+                field="rounding",
+                value=rounding,
+            )
         return Money(_quantize(self.amount, _quantum(self.currency), rounding), self.currency)
 
     def is_rounded(self) -> bool:

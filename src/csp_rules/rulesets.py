@@ -122,6 +122,10 @@ def _p_str(value: Any, path: str) -> str:
         raise _fail(path, value, "expected a string")
     if not value.strip() or len(value) > _MAX_TEXT or any(ord(c) < 32 and c not in "\n\t" for c in value):
         raise _fail(path, value, "expected a non-empty printable string")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise _fail(path, value, "expected text that UTF-8 can encode (no lone surrogates)") from None
     return value
 
 
@@ -349,6 +353,8 @@ class CancellationRules:
     )
 
     def __attrs_post_init__(self) -> None:
+        if not isinstance(self.routes, Mapping) or not isinstance(self.window_days, Mapping):
+            raise TypeError("cancellation: routes and window_days are mappings keyed by ProductKind")
         for kind, route in self.routes.items():
             if route is Route.WINDOW and kind not in self.window_days:
                 raise _fail(
@@ -565,7 +571,9 @@ def ruleset_from_dict(data: Mapping[str, Any]) -> RuleSet:
 def _parse_text(text: str, suffix: str, name: str) -> Any:
     if suffix == ".json":
         try:
-            return json.loads(text, parse_constant=_refuse_constant)
+            return json.loads(text, parse_constant=_refuse_constant, object_pairs_hook=_no_duplicate_keys)
+        except _DuplicateKeyError as exc:
+            raise _fail("(top)", name, f"the key {exc.args[0]!r} appears twice in the same table") from None
         except RecursionError:
             raise _fail("(top)", name, "the file nests too deeply") from None
         except ValueError as exc:  # JSONDecodeError, int too large to convert
@@ -591,6 +599,20 @@ def _parse_text(text: str, suffix: str, name: str) -> Any:
     raise _fail("(top)", name, "a rule-set file is .json or .toml")
 
 
+class _DuplicateKeyError(Exception):
+    """Raised inside the JSON parser, which knows no field path; reported as a RuleSetFileError."""
+
+
+def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object whose keys are unique: a reviewer sees one value, a last-wins parser would apply another."""
+    data: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in data:
+            raise _DuplicateKeyError(key)
+        data[key] = value
+    return data
+
+
 def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not allowed in a rule set")
 
@@ -601,13 +623,18 @@ def load_ruleset(path: str | Path) -> RuleSet:
     Errors are :class:`~csp_rules.errors.RuleSetFileError` naming the dotted field path and the
     value. The shipped S2018 and S2020 are read by this same function.
     """
+    if not isinstance(path, (str, Path)):
+        raise TypeError(f"path: expected a str or Path, got {type(path).__name__}")
     p = Path(path)
     try:
+        if not str(p) or p.is_dir():
+            raise IsADirectoryError(21, "not a file")
         with p.open("rb") as fh:
             raw = fh.read(MAX_FILE_BYTES + 1)
-    except OSError as exc:
+    except (OSError, ValueError) as exc:  # ValueError: a NUL byte or a lone surrogate in the path
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         raise RuleSetFileError(
-            f"cannot read rule-set file {str(p)!r}: {exc.strerror}", field="(file)", value=str(p)
+            f"cannot read rule-set file {str(p)!r}: {why}", field="(file)", value=str(p)
         ) from None
     return _load_bytes(raw, p.suffix.lower(), str(p))
 
@@ -725,4 +752,6 @@ def _walk(obj: Any, prefix: str, inherited: str) -> Iterator[Parameter]:
 
 def describe(rules: RuleSet) -> tuple[Parameter, ...]:
     """Every parameter of a rule set with its dotted path, value, RULES.md number and description."""
+    if not isinstance(rules, RuleSet):
+        raise TypeError(f"rules: expected a RuleSet, got {type(rules).__name__}")
     return tuple(_walk(rules, "", ""))
