@@ -831,6 +831,7 @@ def effects(
     >>> e.visible_by.isoformat(), e.keys_revoked, e.activation_key_available, e.credit.amount, e.credit.invoice_date
     ('2020-06-10T09:15:00+00:00', True, False, Money('899.00', 'USD'), datetime.date(2020, 6, 15))
     """
+    _time.require_aware(cancelled_at, "cancelled_at")  # errors name this function's argument, not evaluate's
     decision = evaluate(purchase, at=cancelled_at, rules=rules)
     if decision.outcome not in (Outcome.SELF_SERVICE, Outcome.SUPPORT_REQUEST):
         raise NotCancellableError(

@@ -138,6 +138,8 @@ def normalize_role_name(text: str) -> str:
     >>> normalize_role_name("admin_agent") == normalize_role_name("Admin agent")
     True
     """
+    if not isinstance(text, str):
+        raise TypeError(f"text: expected a role name str, got {type(text).__name__}")
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(
         c for c in decomposed if c.isalnum() and c not in _APOSTROPHES and not unicodedata.combining(c)

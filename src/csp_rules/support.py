@@ -336,6 +336,16 @@ def _check_amount(value: Any, problems: list[FieldProblem]) -> Money | None:
     return value
 
 
+def _attachment_tuple(value: Any) -> Any:
+    """A tuple of the file names given; a str, bytes or non-iterable is passed on for validation to refuse."""
+    if isinstance(value, (str, bytes)):
+        return value
+    try:
+        return tuple(value)
+    except TypeError:
+        raise TypeError(f"attachments: expected a list of file names, got {type(value).__name__}") from None
+
+
 def _check_attachments(value: Any, problems: list[FieldProblem]) -> tuple[str, ...]:
     if value is None:
         return ()
@@ -594,5 +604,5 @@ def support_request_for(
         contact_name=contact_name,
         contact_email=contact_email,
         contact_phone=contact_phone,
-        attachments=tuple(attachments) if not isinstance(attachments, (str, bytes)) else attachments,  # type: ignore[arg-type]
+        attachments=_attachment_tuple(attachments),
     )
