@@ -101,7 +101,9 @@ def babel_locale(locale: str) -> Any:
 
 
 #: babel formats numbers under this context, never the caller's (a low precision would break it)
-_FORMAT_CONTEXT = decimal.Context(prec=100, rounding=decimal.ROUND_HALF_EVEN)
+_FORMAT_CONTEXT = decimal.Context(
+    prec=decimal.MAX_PREC, rounding=decimal.ROUND_HALF_EVEN, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN
+)
 
 
 def format_value(value: Any, locale: str = "en") -> str:
