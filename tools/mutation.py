@@ -197,9 +197,13 @@ def write_docs(summary: dict[str, Any]) -> None:
         f"({summary['total']} mutants - {summary['equivalent']} equivalent).\n\n{table}\n"
     )
     if summary["equivalent_mutants"]:
-        text += "\nEquivalent mutants (each cannot change what a caller observes):\n\n"
+        by_reason: dict[str, list[str]] = {}
         for name, why in summary["equivalent_mutants"].items():
-            text += f"``{name}``\n    {why}\n\n"
+            by_reason.setdefault(why, []).append(name)
+        text += "\nEquivalent mutants, grouped by why none of them can change what a caller observes:\n\n"
+        for why, names in by_reason.items():
+            shown = ", ".join(f"``{n.removeprefix('csp_rules.')}``" for n in names)
+            text += f"* {why} ({len(names)}: {shown})\n"
     DOCS_REPORT.parent.mkdir(parents=True, exist_ok=True)
     DOCS_REPORT.write_text(text, encoding="utf-8")
 
