@@ -183,6 +183,7 @@ def test_hostile_values_are_refused_cleanly_by_purchase(value: object) -> None:
     assert isinstance(value, str)  # only a text can be an order ID
 
 
+@pytest.mark.filterwarnings("ignore:Generating overly large repr")  # the megabyte text found
 @pytest.mark.parametrize(
     ("strategy", "condition"),
     [
