@@ -41,16 +41,20 @@ Call = tuple[str, Callable[[], Any]]
 def _calls() -> Iterator[Call]:
     """Every call of the corpus, lazily (nothing runs until the caller calls it)."""
     from csp_rules import (
+        _l10n,
         activity,
         billing,
         cancellation,
         decision,
+        effects,
         facts,
+        hybrid_benefit,
         links,
         markets,
         roles,
         rulesets,
         support,
+        tax,
         timeline,
     )
     from csp_rules.facts import Action, Customer, Money, ProductKind, Purchase, Role
@@ -107,7 +111,7 @@ def _calls() -> Iterator[Call]:
     for m in markets.markets():
         yield f"check_reservations {m.code}", lambda m=m: markets.check_reservations(m.code)
         yield f"check_reservations S2018 {m.code}", lambda m=m: markets.check_reservations(m, rules=s2018)
-        yield f"price_includes_tax {m.code}", lambda m=m: markets.price_includes_tax(m.code.lower())
+        yield f"price_includes_tax {m.code}", lambda m=m: tax.price_includes_tax(m.code.lower())
         for loc in ("en", "fr", "de", "ja", "pt_BR"):
             yield f"resolve name {m.code} {loc}", lambda m=m, loc=loc: markets.resolve(m.name(loc))
     for text in (
@@ -238,7 +242,7 @@ def _calls() -> Iterator[Call]:
                     )
                     yield (
                         f"effects {n} {offset}",
-                        (lambda p=purchase, at=at: cancellation.effects(p, cancelled_at=at, billing_day=5)),
+                        (lambda p=purchase, at=at: effects.effects(p, cancelled_at=at, billing_day=5)),
                     )
                     yield (
                         f"timeline {n} {offset}",
@@ -266,7 +270,7 @@ def _calls() -> Iterator[Call]:
                 )
                 yield (
                     f"support_request_for {n}",
-                    lambda p=purchase: cancellation.support_request_for(
+                    lambda p=purchase: support.support_request_for(
                         p,
                         impact="Moderate",
                         refund_reason="Bought by mistake",
@@ -309,12 +313,12 @@ def _calls() -> Iterator[Call]:
                     yield (
                         f"split_price {market} {amount} {rate} {basis}",
                         (
-                            lambda m=market, a=amount, r=rate, b=basis, c=cur: billing.split_price(
+                            lambda m=market, a=amount, r=rate, b=basis, c=cur: tax.split_price(
                                 Money(a, c).rounded(), m, Decimal(r), basis=b
                             )
                         ),
                     )
-        yield f"tax_treatment {market}", lambda m=market: billing.tax_treatment(m)
+        yield f"tax_treatment {market}", lambda m=market: tax.tax_treatment(m)
     for after in (date(2020, 1, 31), datetime(2020, 2, 28, 23, tzinfo=MINUS9_30), date(2019, 12, 31)):
         for day in (1, 15, 28, 29, 30, 31, 0, 32):
             yield f"next_invoice_date {after} {day}", lambda a=after, d=day: billing.next_invoice_date(a, d)
@@ -322,7 +326,7 @@ def _calls() -> Iterator[Call]:
         for sa in (True, False):
             yield (
                 f"hybrid_benefit {edition} {sa}",
-                lambda e=edition, s=sa: billing.hybrid_benefit(e, software_assurance=s),
+                lambda e=edition, s=sa: hybrid_benefit.hybrid_benefit(e, software_assurance=s),
             )
 
     # --- links ---
@@ -425,7 +429,7 @@ def _calls() -> Iterator[Call]:
     )
     yield (
         "hybrid_benefit_eligible",
-        lambda: billing.hybrid_benefit_eligible("Standard", software_assurance=True),
+        lambda: hybrid_benefit.hybrid_benefit_eligible("Standard", software_assurance=True),
     )
     yield "link_usable", lambda: links.link_usable(link, at=t0 + timedelta(days=13), downloads=49)
     yield (
@@ -437,7 +441,40 @@ def _calls() -> Iterator[Call]:
         yield f"reservations_available {text} newest", lambda t=text: markets.reservations_available(t)
     yield "unavailable_markets", lambda: markets.unavailable_markets(date(2019, 10, 18), docs="api")
     yield "is_permitted", lambda: roles.is_permitted("Agent d'administration", "get_keys_and_downloads")
-    yield "latest_rules", lambda: roles.latest_rules()
+    yield "rules_or_newest", lambda: rulesets.rules_or_newest(None)
+    yield (
+        "resolve_rules",
+        lambda: (
+            rulesets.resolve_rules(None, date(2020, 1, 21)),
+            rulesets.resolve_rules(s2018, date(2021, 1, 1)),
+        ),
+    )
+    for name in ("Office 365 E3", "Windows 7 ESU 2020", "Windows 7 ESU", "SUSE Linux Enterprise Server"):
+        for kind in ("software_subscription", "perpetual_software", "azure_software_plan"):
+            bought = Purchase(order_id="A", product_name=name, kind=kind, purchased_at=date(2020, 3, 1))
+            yield f"assess {name} {kind}", lambda p=bought: cancellation.assess(p, s2020)
+            yield (
+                f"assess {name} {kind} verdict",
+                lambda p=bought: cancellation.assess(p, s2020).verdict(
+                    datetime(2020, 4, 1, tzinfo=UTC), s2020
+                ),
+            )
+    yield (
+        "assess on premises S2018",
+        lambda: cancellation.assess(
+            Purchase(
+                order_id="A",
+                product_name="SQL Server",
+                kind="perpetual_software",
+                purchased_at=date(2019, 3, 1),
+            ),
+            s2018,
+        ),
+    )
+    yield (
+        "Money.from_minor_units",
+        lambda: (Money.from_minor_units(12345, "EUR"), Money.from_minor_units(7, "JPY")),
+    )
     yield "normalize_role_name", lambda: roles.normalize_role_name("  Agent  d’Administration ")
     yield "parse_roles", lambda: roles.parse_roles(["Global admin", "AdminAgents", "admin_agent"])
     yield "to_decimal", lambda: (facts.to_decimal("1.50"), facts.to_decimal(7), facts.to_decimal("1e3"))
@@ -448,7 +485,7 @@ def _calls() -> Iterator[Call]:
             str(importlib.resources.files("csp_rules") / "data" / "rulesets" / "s2020.json")
         ),
     )
-    yield "babel_locale", lambda: str(decision.babel_locale("fr-CA"))
+    yield "babel_locale", lambda: str(_l10n.babel_locale("fr-CA"))
     yield "messages", lambda: decision.messages()
     yield (
         "support.support_request_for",
@@ -656,8 +693,9 @@ def picklable(outcomes: list[tuple[str, Outcome]]) -> list[tuple[str, Outcome]]:
 
 
 def lazy_resources() -> dict[str, Any]:
-    """Every lazy resource of the package, discovered: each :class:`~csp_rules._lazy.Once` and each
-    module-level cache (a private dict that is empty after import), with whether it is loaded."""
+    """Every lazy resource of the package, discovered: each :class:`~csp_rules._lazy.Once`, each
+    ``functools.lru_cache`` of a module-level function (its size) and each module-level cache (a
+    private dict that is empty after import), with whether it is loaded."""
     import pkgutil
 
     import csp_rules
@@ -671,6 +709,11 @@ def lazy_resources() -> dict[str, Any]:
         for name, value in vars(module).items():
             if isinstance(value, Once):
                 state[f"{info.name}.{name}"] = value.loaded
+            elif (
+                callable(getattr(value, "cache_info", None))
+                and getattr(value, "__module__", None) == info.name
+            ):
+                state[f"{info.name}.{name}"] = value.cache_info().currsize
             elif isinstance(value, dict) and name.startswith("_") and not name.startswith("__"):
                 state[f"{info.name}.{name}"] = len(value)
     import babel.localedata

@@ -5,11 +5,16 @@ from __future__ import annotations
 import pickle
 import uuid
 from datetime import date, datetime, timedelta, timezone
+from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from _details import raises_precisely, type_error_names
+from csp_rules import (
+    activity,
+)
 from csp_rules.activity import (
     REASON_CODES,
     ActivityAction,
@@ -24,8 +29,8 @@ from csp_rules.errors import (
     NaiveDatetimeError,
     UnknownRoleError,
 )
-from csp_rules.facts import Customer
-from csp_rules.roles import Authorization, Role, role_name
+from csp_rules.facts import Customer, Role
+from csp_rules.roles import Authorization, role_name
 
 UTC = timezone.utc
 # RULES.md R1.3, written out independently
@@ -202,3 +207,78 @@ def test_log_agrees_with_a_reference(
     # widening the range never loses an entry
     wider = activity_log(entries, start=start - timedelta(days=1), end=end + timedelta(days=1), roles=roles)
     assert set(d.entries) <= set(wider.entries)
+
+
+# --- details: wording, facts, defaults and limits a caller can observe ---
+
+
+AT = datetime(2020, 3, 1, 12, tzinfo=UTC)
+
+
+def _entry(**changes: Any) -> activity.ActivityEntry:
+    data: dict[str, Any] = {
+        "user": "ana",
+        "action": "download",
+        "at": AT,
+        "product": "SQL",
+        "customer": "Contoso",
+    }
+    data.update(changes)
+    return activity.ActivityEntry(**data)
+
+
+def test_activity_entry_fields() -> None:
+    raises_precisely(
+        lambda: _entry(customer=Customer()),
+        MissingFieldError,
+        "customer",
+        value=Customer(),
+        says=("give a name, tenant GUID or domain",),
+    )
+    raises_precisely(lambda: _entry(customer=None), MissingFieldError, "customer")
+    type_error_names(lambda: _entry(customer=5), "customer", "int")
+    assert _entry(customer=Customer(domain="c.com")).customer == Customer(domain="c.com")
+    assert _entry(customer="  Contoso   Ltd ").customer == Customer(name="Contoso Ltd")
+    raises_precisely(lambda: _entry(product=None), MissingFieldError, "product")
+    raises_precisely(lambda: _entry(user="  "), MissingFieldError, "user", value="  ")
+    raises_precisely(
+        lambda: _entry(user="a\x7fb"),
+        InvalidFieldError,
+        "user",
+        value="a\x7fb",
+        says=("control characters are not allowed",),
+    )
+    raises_precisely(lambda: _entry(user="x" * 4097), InvalidFieldError, "user")
+    assert _entry(user="x" * 4096).user == "x" * 4096
+    assert _entry(user="  ana   b ").user == "ana b"
+    # white space is folded in texts of at most 4 x 4096 characters, longer ones are refused whole
+    assert _entry(user="a" + " " * (4 * 4096 - 1)).user == "a"
+    raises_precisely(lambda: _entry(user="a" + " " * (4 * 4096)), InvalidFieldError, "user")
+    with pytest.raises(InvalidFieldError) as info:
+        _entry(action="fly")
+    assert info.value.field == "action"
+
+
+def test_activity_log_details() -> None:
+    raises_precisely(
+        lambda: activity.activity_log(
+            [], start=date(2020, 3, 2), end=date(2020, 3, 1), roles=["Global admin"]
+        ),
+        InvalidDateError,
+        "start",
+        value=(date(2020, 3, 2), date(2020, 3, 1)),
+        says=("the range starts on 2020-03-02, after its end 2020-03-01",),
+    )
+    d = activity.activity_log([_entry()], start=date(2020, 3, 1), end=date(2020, 3, 1), roles=["Admin agent"])
+    assert (
+        d.facts["count"] == 0 and d.entries == () and (d.start, d.end) == (date(2020, 3, 1), date(2020, 3, 1))
+    )
+    d = activity.activity_log(
+        [_entry()], start=date(2020, 3, 1), end=date(2020, 3, 1), roles=["Global admin"]
+    )
+    assert d.facts["count"] == 1 and (d.start, d.end) == (date(2020, 3, 1), date(2020, 3, 1))
+    type_error_names(
+        lambda: activity.activity_log([_entry(), "x"], start=AT, end=AT, roles=["Global admin"]),
+        "entries[1]",
+        "str",
+    )

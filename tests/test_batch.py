@@ -18,7 +18,7 @@ import pyarrow as pa
 import pytest
 
 from csp_rules import batch
-from csp_rules._columns import derive_kind, plan_columns
+from csp_rules.batch._columns import derive_kind, plan_columns
 from csp_rules.errors import InvalidAmountError, InvalidInputError, MissingColumnsError, NaiveDatetimeError
 from csp_rules.rulesets import ruleset_from_dict, shipped_rulesets
 

@@ -14,7 +14,7 @@ import pyarrow as pa
 from hypothesis import given
 from hypothesis import strategies as st
 
-from csp_rules import _vparse
+from csp_rules.batch import _read as _vparse
 from csp_rules.errors import CspRulesError
 from csp_rules.facts import to_decimal
 

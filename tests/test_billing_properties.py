@@ -20,10 +20,11 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from csp_rules.billing import CreditOutcome, Money, TaxBasis, refund_credit, split_price
+from csp_rules.billing import CreditOutcome, refund_credit
 from csp_rules.errors import CspRulesError
-from csp_rules.facts import Purchase, currency_digits
-from csp_rules.rulesets import ruleset_from_dict
+from csp_rules.facts import Money, Purchase, currency_digits
+from csp_rules.rulesets import TaxBasis, ruleset_from_dict
+from csp_rules.tax import split_price
 
 UTC = timezone.utc
 # currencies with 0, 2, 3 and 4 minor-unit digits (CLDR): JPY, EUR, KWD, CLF

@@ -12,23 +12,18 @@ import attrs
 import pytest
 
 import csp_rules
-from csp_rules import Money, ruleset_from_dict
-from csp_rules.billing import CreditOutcome
+from _cases import variant
+from _details import raises_precisely, type_error_names
+from csp_rules import cancellation, roles
 from csp_rules.cancellation import (
-    OBLIGATIONS,
     REASON_CODES,
     CancellationDecision,
     Customer,
-    Obligation,
     Outcome,
     ProductKind,
     Purchase,
-    Readiness,
     can_self_cancel,
-    check_prerequisites,
-    effects,
     evaluate,
-    plan_cancellations,
 )
 from csp_rules.decision import messages
 from csp_rules.errors import (
@@ -37,12 +32,11 @@ from csp_rules.errors import (
     InvalidFieldError,
     NaiveDatetimeError,
     NoRulesInForceError,
-    NotCancellableError,
     UnknownRoleError,
     ValidationError,
 )
-from csp_rules.facts import Role
-from csp_rules.rulesets import rules_in_force
+from csp_rules.facts import Money, Role
+from csp_rules.rulesets import rules_in_force, ruleset_from_dict
 
 CASES = Path(__file__).parent / "cases" / "cancellation"
 UTC = timezone.utc
@@ -210,9 +204,9 @@ def test_not_permitted_keeps_the_window_and_what_an_admin_agent_would_get() -> N
 
 def test_roles_accept_members_single_values_and_generators() -> None:
     at = datetime(2020, 3, 2, tzinfo=UTC)
-    for roles in (Role.ADMIN_AGENT, "Admin agent", [Role.ADMIN_AGENT], frozenset({Role.ADMIN_AGENT}),
+    for given in (Role.ADMIN_AGENT, "Admin agent", [Role.ADMIN_AGENT], frozenset({Role.ADMIN_AGENT}),
                   (r for r in ["AdminAgents"])):  # fmt: skip
-        d = evaluate(_office(), at=at, roles=roles)
+        d = evaluate(_office(), at=at, roles=given)
         assert d.outcome is Outcome.SELF_SERVICE and "R1.2" in d.rule_numbers
     assert "R1.2" not in evaluate(_office(), at=at).rule_numbers
     assert can_self_cancel(_office(), at=at, roles="agent d’administration")
@@ -275,7 +269,11 @@ def test_every_reason_code_has_both_languages_and_the_same_placeholders() -> Non
     for code in REASON_CODES:
         assert code.startswith("cancellation.")
         assert catalog[code]["en"].strip() and catalog[code]["fr"].strip()
-    own = {code for code in catalog if code.startswith("cancellation.")}
+    own = {
+        code
+        for code in catalog
+        if code.startswith("cancellation.") and not code.startswith("cancellation.effect_")
+    }
     assert own == REASON_CODES
 
 
@@ -378,188 +376,95 @@ def test_deadline_past_the_calendar_is_an_error() -> None:
         evaluate(p, at=datetime(9999, 12, 2, tzinfo=UTC))
 
 
-# --- prerequisites (R7.5) ---------------------------------------------------------------------
+# --- details: wording, facts, defaults and limits a caller can observe ---
 
 
-def test_prerequisites_ready() -> None:
-    p = _office(customer=Customer(domain="contoso.onmicrosoft.com"))
-    d = check_prerequisites(p, notice_acknowledged=True)
-    assert d.outcome is Readiness.READY and d.allowed and d.facts["missing"] == ()
-    assert d.reasons == ("cancellation.prerequisites_met",) and d.rule_numbers == ("R7.5",)
-    assert "O-100" in d.explain("fr")
-
-
-@pytest.mark.parametrize(
-    "customer",
-    [
-        Customer(name="Contoso"),
-        Customer(tenant_id="0f3b0c1e-7d5e-4a8b-9f6a-2c1d3e4f5a6b"),
-        Customer(domain="contoso.fr"),
-    ],
+ESU = Purchase(
+    order_id="E",
+    product_name="Windows 7 Extended Security Updates 2020",
+    kind="software_subscription",
+    purchased_at=date(2020, 2, 1),
 )
-def test_any_one_customer_identifier_is_enough(customer: Customer) -> None:
-    assert (
-        check_prerequisites(_office(customer=customer), notice_acknowledged=True).outcome is Readiness.READY
-    )
-
-
-def test_prerequisites_list_everything_missing() -> None:
-    d = check_prerequisites(_office(customer=Customer()), notice_acknowledged=False)
-    assert d.outcome is Readiness.INCOMPLETE and not d.allowed
-    assert d.facts["missing"] == ("customer", "notice")
-    assert d.reasons == (
-        "cancellation.prerequisites_missing", "cancellation.missing_customer", "cancellation.missing_notice",
-    )  # fmt: skip
-    assert len(d.explain_all("fr")) == 3
-    row = check_prerequisites(
-        {"order_id": " ", "product_name": None, "customer_name": ""}, notice_acknowledged=False
-    )
-    assert row.facts["missing"] == ("customer", "product_name", "order_id", "notice")
-    assert row.facts["missing_count"] == 4 and row.ruleset_version == "S2020"
-    assert "4 item(s) are missing" in row.explain("en")
-    assert "l'ID de commande" in row.explain("fr")
-    full = {"order_id": "O-1", "product_name": "Visio", "tenant_id": "0f3b0c1e-7d5e-4a8b-9f6a-2c1d3e4f5a6b"}
-    assert check_prerequisites(full, notice_acknowledged=True, rules=S2018).ruleset_version == "S2018"
-
-
-def test_prerequisites_bad_input() -> None:
-    with pytest.raises(TypeError):
-        check_prerequisites(_office(), notice_acknowledged="yes")  # type: ignore[arg-type]
-    with pytest.raises(TypeError):
-        check_prerequisites(["O-1"], notice_acknowledged=True)  # type: ignore[arg-type]
-    with pytest.raises(InvalidFieldError) as err:
-        check_prerequisites({"order": "O-1"}, notice_acknowledged=True)
-    assert err.value.field == "order"
-    with pytest.raises(InvalidFieldError):
-        check_prerequisites({"tenant_id": "zzz"}, notice_acknowledged=True)
-    with pytest.raises(TypeError):
-        check_prerequisites({"order_id": 12}, notice_acknowledged=True)
-    with pytest.raises(TypeError):
-        check_prerequisites({"order_id": "O-1"}, notice_acknowledged=True, rules="S2020")  # type: ignore[arg-type]
-
-
-# --- planning (R7.5) --------------------------------------------------------------------------
-
-
-def test_one_cancellation_per_order_in_first_appearance_order() -> None:
-    a1 = _office(order_id="A", product_name="Visio")
-    b1 = _office(order_id="B", product_name="Project")
-    a2 = _office(order_id="A", product_name="Visio Plan 2", customer=Customer(name="Contoso"))
-    a3 = _office(order_id="A", product_name="Visio", customer=Customer(domain="contoso.fr"))
-    plans = plan_cancellations(iter([a1, b1, a2, a3]))
-    assert [p.order_id for p in plans] == ["A", "B"]
-    assert plans[0].line_items == (a1, a2, a3) and plans[0].product_names == ("Visio", "Visio Plan 2")
-    assert plans[0].customer == Customer(name="Contoso", domain="contoso.fr")
-    assert plans[1].customer is None and plans[1].purchased_at == b1.purchased_at
-    assert plan_cancellations([]) == ()
-
-
-def test_conflicting_line_items_are_all_reported() -> None:
-    a1 = _office(order_id="A", customer=Customer(name="Contoso"))
-    a2 = _office(
-        order_id="A", customer=Customer(name="Fabrikam"), purchased_at=datetime(2020, 3, 2, tzinfo=UTC)
-    )
-    b1 = _office(order_id="B", customer=Customer(tenant_id="0f3b0c1e-7d5e-4a8b-9f6a-2c1d3e4f5a6b"))
-    b2 = _office(order_id="B", customer=Customer(tenant_id="1f3b0c1e-7d5e-4a8b-9f6a-2c1d3e4f5a6b"))
-    with pytest.raises(ValidationError) as err:
-        plan_cancellations([a1, b1, a2, b2])
-    fields = [p.field for p in err.value.problems]
-    assert fields == [
-        "purchases[2].purchased_at",
-        "purchases[2].customer.name",
-        "purchases[3].customer.tenant_id",
-    ]
-    assert "order A" in err.value.problems[0].message
-
-
-def test_planner_bad_input() -> None:
-    with pytest.raises(TypeError):
-        plan_cancellations(_office())  # type: ignore[arg-type]
-    with pytest.raises(TypeError):
-        plan_cancellations([_office(), "O-2"])  # type: ignore[list-item]
-    with pytest.raises(TypeError):
-        plan_cancellations(42)  # type: ignore[arg-type]
-
-
-# --- effects (R8.1–R8.3, credit R8.4) -----------------------------------------------------------
-
-
-def test_effects_of_a_self_service_cancellation() -> None:
-    p = _office(customer=Customer(name="Contoso"))
-    at = datetime(2020, 3, 2, 23, 50, tzinfo=timezone(timedelta(hours=-2)))  # 2020-03-03T01:50Z
-    e = effects(p, cancelled_at=at, billing_day=10)
-    assert e.cancelled_at == datetime(2020, 3, 3, 1, 50, tzinfo=UTC)
-    assert e.visible_by == datetime(2020, 3, 3, 2, 5, tzinfo=UTC)
-    assert (e.keys_revoked, e.links_revoked, e.still_listed, e.activation_key_available) == (
-        True,
-        True,
-        True,
-        False,
-    )
-    assert e.obligations == OBLIGATIONS == (
-        Obligation.STOP_USING, Obligation.UNINSTALL, Obligation.DELETE_LINKS, Obligation.DELETE_DOWNLOADS,
-    )  # fmt: skip
-    assert e.obligated == ("partner", "customer")
-    assert e.route is Outcome.SELF_SERVICE and e.decision.outcome is Outcome.SELF_SERVICE
-    # 2020-03-03 to 2021-03-01: 363 unused days of a 365-day term; 240 × 363 / 365 = 238.684... -> 238.68
-    assert e.credit.outcome is CreditOutcome.PRORATED and e.credit.amount == Money("238.68", "EUR")
-    assert e.credit.invoice_date == date(2020, 3, 10)
-    assert e.rule_numbers[:3] == ("R8.1", "R8.2", "R8.3") and "R8.4" in e.rule_numbers
-    en = e.explain("en")
-    assert "up to 15 minutes" in en[0] and "revoked" in en[1] and "without its activation key" in en[2]
-    assert len(en) >= 4 and "238.68" in en[3]
-    fr = e.explain("fr")
-    assert "15 minutes" in fr[0] and "révoqués" in fr[1] and "sans sa clé d'activation" in fr[2]
-    assert pickle.loads(pickle.dumps(e)) == e
-
-
-def test_effects_delay_is_rule_set_data() -> None:
-    slow = ruleset_from_dict(
-        {"extends": "S2020", "version": "SLOW", "in_force_from": "2020-01-21",
-         "cancellation": {"dashboard_delay_minutes": 60}}
-    )  # fmt: skip
-    e = effects(_office(), cancelled_at=datetime(2020, 3, 2, tzinfo=UTC), rules=slow)
-    assert e.visible_by == datetime(2020, 3, 2, 1, tzinfo=UTC) and e.ruleset_version == "SLOW"
-
-
-def test_effects_of_support_request_cancellations() -> None:
-    esu = _office(product_name="Windows 7 ESU 2020")
-    late = effects(esu, cancelled_at=datetime(2021, 1, 1, tzinfo=UTC))  # R7.3: at any time
-    assert late.route is Outcome.SUPPORT_REQUEST and late.keys_revoked
-    assert late.credit.outcome is CreditOutcome.NO_CREDIT
-    on_prem = _office(
-        kind="perpetual_software", purchased_at=date(2019, 6, 1), term_start=None, term_end=None
-    )
-    e = effects(on_prem, cancelled_at=datetime(2019, 9, 1, tzinfo=UTC))
-    assert e.ruleset_version == "S2018" and e.credit.outcome is CreditOutcome.NO_RULE_STATED
-
-
-@pytest.mark.parametrize(
-    ("changes", "cancelled_at", "outcome"),
-    [
-        ({}, datetime(2020, 4, 30, 10, tzinfo=UTC), Outcome.WINDOW_CLOSED),
-        ({"kind": "azure_reservation"}, datetime(2020, 3, 2, tzinfo=UTC), Outcome.NOT_COVERED),
-        (
-            {"product_name": "Red Hat Enterprise Linux software plan"},
-            datetime(2020, 3, 2, tzinfo=UTC),
-            Outcome.NOT_CANCELLABLE,
-        ),
-    ],
+VISIO = Purchase(
+    order_id="V",
+    product_name="Visio",
+    kind="perpetual_software",
+    purchased_at=date(2020, 3, 1),
+    price=Money("10", "EUR"),
 )
-def test_no_effects_for_a_cancellation_that_cannot_happen(
-    changes: dict[str, Any], cancelled_at: datetime, outcome: Outcome
-) -> None:
-    with pytest.raises(NotCancellableError) as err:
-        effects(_office(**changes), cancelled_at=cancelled_at)
-    assert err.value.field == "cancelled_at" and err.value.code == "error.not_cancellable"
-    assert isinstance(err.value.value, CancellationDecision) and err.value.value.outcome is outcome
-    assert pickle.loads(pickle.dumps(err.value)).value == err.value.value
 
 
-def test_effects_bad_input() -> None:
-    with pytest.raises(NaiveDatetimeError):
-        effects(_office(), cancelled_at=datetime(2020, 3, 2))
-    with pytest.raises(InvalidDateError):
-        effects(_office(), cancelled_at=datetime(2020, 2, 1, tzinfo=UTC))
-    with pytest.raises(InvalidFieldError):
-        effects(_office(), cancelled_at=datetime(2020, 3, 2, tzinfo=UTC), billing_day=32)
+def test_cancellation_names_and_role_facts() -> None:
+    d = cancellation.evaluate(ESU, at=datetime(2020, 2, 2, tzinfo=UTC))
+    assert d.facts["exclusion"] == "windows7_esu_2020"
+    assert d.facts["exclusion_en"] == "Windows 7 Extended Security Updates (ESU) 2020"
+    assert d.facts["exclusion_fr"] == "les mises à jour de sécurité étendues (ESU) de Windows 7 2020"
+    d = cancellation.evaluate(VISIO, at=datetime(2020, 3, 2, tzinfo=UTC), roles=[])
+    assert (d.facts["roles_en"], d.facts["roles_fr"]) == ("none", "aucun")
+    d = cancellation.evaluate(VISIO, at=datetime(2020, 3, 2, tzinfo=UTC), roles=["Agent commercial"])
+    assert d.facts["roles_en"] == "Sales agent"
+    d = cancellation.evaluate(VISIO, at=datetime(2020, 3, 2, 6, tzinfo=UTC))
+    assert d.facts["time_left"] == d.time_left == timedelta(days=58, hours=18)
+    assert d.facts["purchased_at"] == VISIO.purchased_at
+    closed = cancellation.evaluate(VISIO, at=datetime(2020, 6, 2, tzinfo=UTC))
+    assert closed.facts["in_window"] is False
+    assert cancellation.evaluate(VISIO, at=datetime(2020, 3, 2, tzinfo=UTC)).facts["in_window"] is True
+    with_admin = cancellation.evaluate(VISIO, at=datetime(2020, 6, 2, tzinfo=UTC), roles=["Admin agent"])
+    assert with_admin.facts["in_window"] is False
+
+
+def test_rule_sets_lacking_entries() -> None:
+    no_cancel = variant("NO-CANCEL", lambda d: d["roles"]["permissions"].pop("cancel"))
+    d = cancellation.evaluate(
+        VISIO, at=datetime(2020, 3, 2, tzinfo=UTC), roles=["Admin agent"], rules=no_cancel
+    )
+    assert d.outcome is cancellation.Outcome.NOT_PERMITTED
+    assert roles.required_roles("cancel", rules=no_cancel) == frozenset()
+    no_route = variant("NO-ROUTE", lambda d: d["cancellation"]["routes"].pop("perpetual_software"))
+    d = cancellation.evaluate(VISIO, at=datetime(2020, 3, 2, tzinfo=UTC), rules=no_route)
+    assert d.outcome is cancellation.Outcome.NOT_COVERED
+    raises_precisely(lambda: roles.required_roles("fly"), InvalidFieldError, "action")
+
+
+def test_window_messages() -> None:
+    raises_precisely(
+        lambda: cancellation.evaluate(VISIO, at=datetime(2020, 2, 1, tzinfo=UTC)),
+        InvalidDateError,
+        "at",
+        says=("2020-02-01T00:00:00+00:00 is before the purchase (2020-03-01T00:00:00+00:00)",),
+    )
+    edge = datetime.max.replace(tzinfo=UTC) - timedelta(days=1)
+    late = Purchase(order_id="L", product_name="SQL", kind="perpetual_software", purchased_at=edge)
+    raises_precisely(
+        lambda: cancellation.evaluate(late, at=edge),
+        InvalidDateError,
+        "deadline",
+        says=("+ 60 days is past the end of the calendar",),
+    )
+    type_error_names(
+        lambda: cancellation.check_prerequisites({}, notice_acknowledged=True, rules="S2020"),  # type: ignore[arg-type]
+        "rules",
+        "str",
+    )
+    err = raises_precisely(
+        lambda: cancellation.check_prerequisites({"x": 1}, notice_acknowledged=True), InvalidFieldError, "x"
+    )
+    assert str(err) == "x: unknown key; a row has customer_name, domain, order_id, product_name, tenant_id"
+
+
+def test_plan_conflict_messages_cut_long_values() -> None:
+    a = Purchase(
+        order_id="A",
+        product_name="V",
+        kind="perpetual_software",
+        purchased_at=date(2020, 5, 1),
+        customer=Customer(name="N" * 100),
+    )
+    b = attrs.evolve(a, customer=Customer(name="M" * 100))
+    c = attrs.evolve(a, customer=None)
+    err = raises_precisely(lambda: cancellation.plan_cancellations([c, a, b]), ValidationError, "purchases")
+    assert isinstance(err, ValidationError)
+    (problem,) = err.problems
+    assert problem.field == "purchases[2].customer.name"
+    assert repr("M" * 80) in problem.message and "M" * 81 not in problem.message
+    assert "line item purchases[1] of the same order has " + repr("N" * 80) in problem.message

@@ -9,8 +9,8 @@ import pytest
 
 from _cli import one_line_error, run, run_json, subprocess_run
 from csp_rules import S2018, S2020
-from csp_rules.billing import tax_treatment
 from csp_rules.markets import check_reservations
+from csp_rules.tax import tax_treatment
 
 # the S2020 list from RULES.md R3, typed here independently of the shipped data
 _R3_TEXT = """

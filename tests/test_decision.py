@@ -12,7 +12,8 @@ import attrs
 import pytest
 
 from csp_rules import Money
-from csp_rules.decision import Decision, babel_locale, format_value, message
+from csp_rules._l10n import babel_locale
+from csp_rules.decision import Decision, format_value, message
 from csp_rules.errors import UnsupportedLocaleError
 
 

@@ -244,3 +244,57 @@ def test_the_examples_on_the_pages_pass(tmp_path: Path) -> None:
     match = re.search(r"Doctest summary\s*=+\s*(\d+) tests?\s+(\d+) failures? in tests", summary)
     assert match is not None, summary[-2000:]
     assert int(match.group(1)) >= 40 and int(match.group(2)) == 0
+
+
+# --- one home per rule ---------------------------------------------------------------------------------
+
+
+def _mentioned(docstring: str) -> set[str]:
+    """The rule numbers a docstring names, ranges such as ``R7.1–R7.6`` expanded."""
+    found = set(re.findall(r"\bR\d+(?:\.\d+)?\b", docstring))
+    for major, lo, hi in re.findall(r"\bR(\d+)\.(\d+)\s*[–-]\s*R\1\.(\d+)\b", docstring):
+        found.update(f"R{major}.{k}" for k in range(int(lo), int(hi) + 1))
+    return found
+
+
+def _rule_modules() -> dict[str, set[str]]:
+    import importlib
+    import pkgutil
+
+    import csp_rules
+
+    owners: dict[str, set[str]] = {}
+    for info in pkgutil.walk_packages(csp_rules.__path__, "csp_rules."):
+        if info.name.endswith("__main__"):
+            continue
+        module = importlib.import_module(info.name)
+        numbers = getattr(module, "RULES", None)
+        if numbers is not None:
+            owners[info.name] = set(numbers)
+    return owners
+
+
+def test_every_rule_number_has_exactly_one_home() -> None:
+    """Each number of rules.toml is owned by one module: listed in its RULES, named in its docstring."""
+    import importlib
+
+    owners = _rule_modules()
+    claimed: dict[str, list[str]] = {}
+    for module, numbers in owners.items():
+        for number in numbers:
+            claimed.setdefault(number, []).append(module)
+    for rule in catalog():
+        number = str(rule["number"])
+        if rule.get("information_only"):
+            assert "module" not in rule and number not in claimed, f"{number} is information only"
+            continue
+        module = str(rule["module"])
+        assert claimed.get(number) == [module], (
+            f"{number}: owned by {claimed.get(number)}, rules.toml says {module}"
+        )
+        doc = importlib.import_module(module).__doc__ or ""
+        assert number in _mentioned(doc), f"{number} is not stated in the docstring of {module}"
+    numbers = {str(rule["number"]) for rule in catalog()}
+    assert set(claimed) <= numbers, (
+        f"modules claim numbers rules.toml lacks: {sorted(set(claimed) - numbers)}"
+    )

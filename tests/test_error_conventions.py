@@ -24,7 +24,19 @@ from typing import Any
 
 import pytest
 
-from csp_rules import activity, billing, cancellation, links, markets, roles, support
+from csp_rules import (
+    activity,
+    billing,
+    cancellation,
+    effects,
+    hybrid_benefit,
+    links,
+    markets,
+    roles,
+    rulesets,
+    support,
+    tax,
+)
 from csp_rules.errors import CspRulesError, ValidationError
 from csp_rules.facts import Money, Purchase
 from csp_rules.rulesets import shipped_rulesets
@@ -90,21 +102,21 @@ VALID: dict[str, tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]] = {
         (_purchase(),),
         {"cancelled_at": AT, "rules": S2020, "billing_day": 5},
     ),
-    "billing.split_price": (
-        billing.split_price,
+    "tax.split_price": (
+        tax.split_price,
         (Money("110.00", "AUD"), "AU", Decimal("0.10")),
         {"basis": "net", "rules": S2020},
     ),
-    "billing.tax_treatment": (billing.tax_treatment, ("AU",), {"rules": S2020}),
-    "billing.price_includes_tax": (billing.price_includes_tax, ("AU",), {"rules": S2020}),
+    "tax.tax_treatment": (tax.tax_treatment, ("AU",), {"rules": S2020}),
+    "tax.price_includes_tax": (tax.price_includes_tax, ("AU",), {"rules": S2020}),
     "billing.next_invoice_date": (billing.next_invoice_date, (date(2020, 3, 10), 5), {}),
-    "billing.hybrid_benefit": (
-        billing.hybrid_benefit,
+    "hybrid_benefit.hybrid_benefit": (
+        hybrid_benefit.hybrid_benefit,
         ("Datacenter",),
         {"software_assurance": True, "rules": S2020},
     ),
-    "billing.hybrid_benefit_eligible": (
-        billing.hybrid_benefit_eligible,
+    "hybrid_benefit.hybrid_benefit_eligible": (
+        hybrid_benefit.hybrid_benefit_eligible,
         ("Standard",),
         {"software_assurance": True, "rules": S2020},
     ),
@@ -123,8 +135,8 @@ VALID: dict[str, tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]] = {
         (_purchase(),),
         {"notice_acknowledged": True, "rules": S2020},
     ),
-    "cancellation.effects": (
-        cancellation.effects,
+    "effects.effects": (
+        effects.effects,
         (_purchase(),),
         {"cancelled_at": AT, "rules": S2020, "billing_day": 5},
     ),
@@ -181,7 +193,6 @@ VALID: dict[str, tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]] = {
     "markets.resolve": (markets.resolve, ("France",), {"lang": "fr"}),
     "markets.check_reservations": (markets.check_reservations, ("FR",), {"rules": S2020}),
     "markets.reservations_available": (markets.reservations_available, ("FR",), {"rules": S2020}),
-    "markets.price_includes_tax": (markets.price_includes_tax, ("FR",), {"rules": S2020}),
     "markets.market_list": (markets.market_list, (date(2020, 1, 1),), {"docs": "api"}),
     "markets.unavailable_markets": (markets.unavailable_markets, (date(2020, 1, 1),), {"docs": "dashboard"}),
     "markets.market_lists": (markets.market_lists, ("api",), {}),
@@ -194,7 +205,7 @@ VALID: dict[str, tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]] = {
     "roles.role_name": (roles.role_name, ("admin_agent", "fr"), {}),
     "roles.role_names": (roles.role_names, ("admin_agent",), {}),
     "roles.normalize_role_name": (roles.normalize_role_name, ("Admin agent",), {}),
-    "roles.latest_rules": (roles.latest_rules, (S2020,), {}),
+    "rulesets.rules_or_newest": (rulesets.rules_or_newest, (S2020,), {}),
 }
 
 

@@ -13,6 +13,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
+from _cases import variant
+from _details import raises_precisely, type_error_names
+from csp_rules import (
+    links,
+)
 from csp_rules.errors import (
     InvalidDateError,
     InvalidFieldError,
@@ -37,6 +42,8 @@ from csp_rules.links import (
     selection_complete,
 )
 from csp_rules.rulesets import ruleset_from_dict, shipped_rulesets
+
+S2018, S2020 = shipped_rulesets()
 
 CASES = Path(__file__).parent / "cases" / "links"
 UTC = timezone.utc
@@ -504,3 +511,119 @@ def test_reason_codes_declared() -> None:
         "links.selection_complete",
         "links.selection_incomplete",
     } == REASON_CODES
+
+
+# --- details: wording, facts, defaults and limits a caller can observe ---
+
+
+T0 = datetime(2020, 3, 2, 9, 30, tzinfo=UTC)
+
+
+def test_link_errors() -> None:
+    link = links.issue_link(T0)
+    raises_precisely(
+        lambda: links.link_status(link, at=T0, downloads=-1),
+        InvalidFieldError,
+        "downloads",
+        value=-1,
+        says=("the number of downloads made cannot be negative (got -1)",),
+    )
+    assert links.link_status(link, at=T0, downloads=0).downloads_left == 50
+    raises_precisely(
+        lambda: links.DownloadLink(issued_at=T0, order_id=" "),
+        InvalidFieldError,
+        "order_id",
+        says=("expected a non-empty printable order ID",),
+    )
+    raises_precisely(
+        lambda: links.DownloadLink(issued_at=T0, order_id="a" * 201), InvalidFieldError, "order_id"
+    )
+    raises_precisely(
+        lambda: links.DownloadLink(issued_at=T0, order_id="a\x1fb"), InvalidFieldError, "order_id"
+    )
+    assert links.DownloadLink(issued_at=T0, order_id="a" * 200).order_id == "a" * 200
+    assert links.DownloadLink(issued_at=T0, order_id="O 1").order_id == "O 1"
+    raises_precisely(
+        lambda: links.DownloadLink(issued_at=T0, renewals=-1),
+        InvalidFieldError,
+        "renewals",
+        value=-1,
+        says=("cannot be negative",),
+    )
+    type_error_names(lambda: links.issue_link(T0, selection="fr"), "selection", "str")  # type: ignore[arg-type]
+    err = raises_precisely(
+        lambda: links.normalize_language("klingonese"), InvalidFieldError, "language", value="klingonese"
+    )
+    assert str(err) == "language: 'klingonese' is not a language code or a language name babel knows"
+    long = "x" * 81
+    assert str(
+        raises_precisely(lambda: links.normalize_language(long), InvalidFieldError, "language")
+    ).startswith(f"language: {long!r}"[:75] + "...<83 chars> is not")
+    exact = "x" * 78  # its repr is 80 characters: shown whole
+    assert f"{exact!r} is not" in str(
+        raises_precisely(lambda: links.normalize_language(exact), InvalidFieldError, "language")
+    )
+
+
+def test_renewals_and_revocations() -> None:
+    link = links.issue_link(T0)
+    naive = datetime(2020, 3, 5)
+    raises_precisely(
+        lambda: links.renew_link(link, at=T0 + timedelta(days=1), revoked_at=naive),
+        NaiveDatetimeError,
+        "revoked_at",
+        value=naive,
+    )
+    raises_precisely(
+        lambda: links.renew_link(link, at=T0 - timedelta(seconds=1)),
+        InvalidDateError,
+        "at",
+        says=("is before the link was issued (2020-03-02T09:30:00+00:00)",),
+    )
+    revoked = T0 + timedelta(days=1)
+    err = raises_precisely(
+        lambda: links.renew_link(link, at=T0 + timedelta(days=2), revoked_at=revoked), LinkError, "revoked_at"
+    )
+    assert err.value == revoked and "cannot be renewed (R8.2)" in str(err)
+    never = variant("NO-RENEW", lambda d: d["links"].update(renewable=False))
+    at = T0 + timedelta(days=20)
+    raises_precisely(
+        lambda: links.renew_link(link, at=at, rules=never),
+        LinkError,
+        "at",
+        value=at,
+        says=("rule set NO-RENEW does not renew download links (R5.3)",),
+    )
+    # explicit rules apply before 2018-08-31 too (a user's rule set may start earlier)
+    early = datetime(2017, 5, 1, tzinfo=UTC)
+    old_link = links.issue_link(early, rules=never)
+    assert links.renew_link(old_link, at=early + timedelta(days=1), rules=S2020).renewals == 1
+    with pytest.raises(NoRulesInForceError):
+        links.issue_link(early)
+
+
+def test_link_facts_and_limits() -> None:
+    link = links.issue_link(T0)
+    d = links.link_status(link, at=T0 + timedelta(days=1), downloads=3)
+    assert d.facts["issued_at"] == T0 and d.facts["at"] == T0 + timedelta(days=1)
+    edge = datetime.max.replace(tzinfo=UTC) - timedelta(days=3)
+    far = links.DownloadLink(issued_at=edge)
+    raises_precisely(
+        lambda: links.link_status(far, at=edge, downloads=0, rules=S2020), InvalidDateError, "expires_at"
+    )
+    raises_precisely(lambda: far.expires_at(S2020), InvalidDateError, "expires_at")
+    selection = links.DownloadSelection(version="2019", language="fr", file_type="ISO")
+    assert selection.language_name() == selection.language_name("en") == "French"
+
+
+def test_selection_facts() -> None:
+    d = links.check_selection("2019", None, "ISO")
+    assert d.facts["version"] == "2019" and d.facts["language"] == "" and d.facts["file_type"] == "ISO"
+    assert d.facts["missing"] == ("language",)
+    assert d.facts["language_name_en"] == "" and d.facts["language_name_fr"] == ""
+    assert d.reasons == ("links.selection_incomplete",) and d.ruleset_version == "S2020"
+    d = links.check_selection(None, "de", None)
+    assert d.facts["version"] == "" and d.facts["file_type"] == "" and d.facts["language"] == "de"
+    assert d.facts["language_name_fr"] == "allemand"
+    err = raises_precisely(lambda: links.check_selection("v\x00", "fr", "x"), ValidationError, "selection")
+    assert err.value == ("v\x00", "fr", "x")

@@ -14,6 +14,13 @@ from pathlib import Path
 import pytest
 
 import csp_rules
+from _cases import variant
+from _details import raises_precisely, type_error_names
+from csp_rules import (
+    _market_index,
+    markets,
+    tax,
+)
 from csp_rules import markets as m
 from csp_rules.decision import messages
 from csp_rules.errors import (
@@ -29,6 +36,11 @@ from csp_rules.errors import (
     UnsupportedLocaleError,
 )
 from csp_rules.markets import Market, resolve
+from csp_rules.rulesets import shipped_rulesets
+
+UTC = timezone.utc
+S2018, S2020 = shipped_rulesets()
+MAX = _market_index.MAX_NAME_CHARS
 
 CASES = Path(__file__).parent / "cases" / "markets"
 
@@ -456,11 +468,10 @@ def test_non_strings_raise_type_error(value: object) -> None:
         m.check_reservations(value)  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("fn", [m.reservations_available, m.price_includes_tax])
-def test_fast_paths_refuse_non_strings(fn: object) -> None:
+def test_fast_path_refuses_non_strings() -> None:
     for value in (None, 250, b"FR"):
         with pytest.raises(TypeError):
-            fn(value)  # type: ignore[operator]
+            m.reservations_available(value)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(
@@ -606,8 +617,6 @@ def test_a_user_rule_set_is_the_source_of_truth() -> None:
     )  # fmt: skip
     assert m.reservations_available("France", rules=custom) is False
     assert m.reservations_available("CG", rules=custom) is True
-    assert m.price_includes_tax("NZ", rules=custom) is True
-    assert m.price_includes_tax("AU", rules=custom) is False
 
 
 def test_unknown_is_an_error_never_available_r3_3() -> None:
@@ -616,19 +625,6 @@ def test_unknown_is_an_error_never_available_r3_3() -> None:
             m.reservations_available(text)
         with pytest.raises(MarketError):
             m.check_reservations(text)
-        with pytest.raises(MarketError):
-            m.price_includes_tax(text)
-
-
-# --- R4.1 -----------------------------------------------------------------------------------------
-
-
-def test_price_includes_tax_r4_1() -> None:
-    assert {mk.code for mk in m.markets() if m.price_includes_tax(mk)} == {"AU", "BR"}
-    assert m.price_includes_tax("Australie") and m.price_includes_tax("bra") and m.price_includes_tax("036")
-    assert not m.price_includes_tax("FR")
-    assert m.price_includes_tax("au") is True
-    assert m.price_includes_tax(Market("BR"), rules=csp_rules.S2018) is True
 
 
 # --- R3.4: the published lists --------------------------------------------------------------------
@@ -770,3 +766,189 @@ def test_real_world_names_three_quarters_resolve_none_wrongly() -> None:
     share = len(resolved) / len(cases)
     print(f"real-world names: {len(resolved)}/{len(cases)} resolve ({share:.0%}), {len(wrong)} wrong")
     assert share >= 0.75, unresolved
+
+
+# --- details: wording, facts, defaults and limits a caller can observe ---
+
+
+def test_market_text_limits_and_messages() -> None:
+    huge = "x" * (4 * MAX + 1)
+    raises_precisely(
+        lambda: markets.resolve(huge),
+        InvalidMarketTextError,
+        "market",
+        value=huge,
+        says=(f"a text of {4 * MAX + 1} characters is longer than any market name",),
+    )
+    long = "x" * (MAX + 1)
+    raises_precisely(
+        lambda: markets.resolve(f"  {long} "),
+        InvalidMarketTextError,
+        "market",
+        value=f"  {long} ",
+        says=(f"a text of {MAX + 1} characters is longer than any market name",),
+    )
+    raises_precisely(
+        lambda: markets.resolve("   "),
+        InvalidMarketTextError,
+        "market",
+        value="   ",
+        says=("an empty text names no market",),
+    )
+    raises_precisely(
+        lambda: markets.resolve("Fr\x00ance"),
+        InvalidMarketTextError,
+        "market",
+        value="Fr\x00ance",
+        says=("a market code or name has no control characters",),
+    )
+    # the limits themselves are allowed: a name of MAX characters, an input of 4 * MAX
+    with pytest.raises(UnknownMarketError):
+        markets.resolve("q" * MAX)
+    assert markets.resolve("France" + " " * (4 * MAX - 6)).code == "FR"
+
+
+def test_ambiguous_and_region_messages() -> None:
+    err = raises_precisely(lambda: markets.resolve("Kongo"), AmbiguousMarketError, "market", value="Kongo")
+    assert str(err) == "market: 'Kongo' names several markets (CD, CG); give a code or a language hint"
+    assert err.candidates == ("CD", "CG")
+    err = raises_precisely(lambda: markets.resolve("Afrique du Sud"), AmbiguousMarketError, "market")
+    assert "(ZA; or the region 018)" in str(err)
+    padded = "Kongo" + " " * 70  # a long text is shown cut
+    err = raises_precisely(lambda: markets.resolve(padded), AmbiguousMarketError, "market", value=padded)
+    assert str(err).startswith(f"market: {padded[:45]!r}... names several markets (CD, CG)")
+    err = raises_precisely(lambda: markets.resolve("Europe"), NotAMarketError, "market", value="Europe")
+    assert str(err) == "market: 'Europe' is a region or grouping (150), not a market (R3.3)"
+    padded = "Europe" + " " * 60
+    assert str(raises_precisely(lambda: markets.resolve(padded), NotAMarketError, "market")).startswith(
+        f"market: {padded[:45]!r}... is a region"
+    )
+    exact = "Europe" + " " * 54  # 60 characters: shown whole
+    assert f"{exact!r} is a region" in str(
+        raises_precisely(lambda: markets.resolve(exact), NotAMarketError, "market")
+    )
+
+
+def test_market_codes_messages() -> None:
+    err = raises_precisely(lambda: markets.Market("EU"), NotAMarketError, "code", value="EU")
+    assert str(err) == "code: 'EU' is a region or grouping (EU), not a market (R3.3)"
+    err = raises_precisely(lambda: markets.Market("FRA"), UnknownMarketError, "code", value="FRA")
+    assert (
+        str(err)
+        == "code: 'FRA' is not an ISO 3166-1 alpha-2 market code; resolve('FRA') accepts names and other codes"
+    )
+    err = raises_precisely(lambda: markets.Market("QQ"), UnknownMarketError, "code", value="QQ")
+    assert str(err) == "code: 'QQ' is not an ISO 3166-1 alpha-2 market code"
+    type_error_names(lambda: markets.Market(5), "code", "int")  # type: ignore[arg-type]
+
+
+def test_market_names_in_locales() -> None:
+    fr = markets.Market("FR")
+    assert fr.name() == fr.name("en") == "France"
+    assert fr.name("de") == "Frankreich"
+    assert fr.name("fr-CA") == fr.name("fr_CA") == "France"
+    assert markets.Market("DE").name("fr-FR") == "Allemagne"
+    raises_precisely(
+        lambda: fr.name("zz"),
+        UnsupportedLocaleError,
+        "locale",
+        value="zz",
+        says=("babel knows no locale 'zz'",),
+    )
+    raises_precisely(lambda: fr.name("q" * 60), UnsupportedLocaleError, "locale", says=(repr("q" * 40),))
+    type_error_names(lambda: fr.name(5), "locale", "int")  # type: ignore[arg-type]
+    # a locale without a name for a territory falls back to English
+    from babel import Locale
+
+    for ident in ("haw", "kl", "ii", "gv"):
+        loc = Locale.parse(ident)
+        missing = [m for m in markets.markets() if not loc.territories.get(m.code)]
+        if missing:
+            m = missing[0]
+            assert m.name(ident) == m.name("en") == Locale.parse("en").territories[m.code]
+            return
+    pytest.fail("no locale lacks a territory name")
+
+
+def test_lang_hints_and_lists() -> None:
+    assert markets.resolve("Kongo", lang="de").code == "CG"
+    assert markets.resolve("Kongo", lang="DE").code == "CG"
+    raises_precisely(
+        lambda: markets.resolve("Kongo", lang="x" * 40),
+        InvalidFieldError,
+        "lang",
+        says=("expected a language tag",),
+    )
+    type_error_names(lambda: markets.resolve("Kongo", lang=5), "lang", "int")  # type: ignore[arg-type]
+    raises_precisely(
+        lambda: markets.market_lists("web"),
+        InvalidFieldError,
+        "docs",
+        value="web",
+        says=("expected 'dashboard' or 'api', got 'web'",),
+    )
+    type_error_names(lambda: markets.market_lists(5), "docs", "int")  # type: ignore[arg-type]
+    raises_precisely(
+        lambda: markets.market_list(date(2018, 1, 1)),
+        NoRulesInForceError,
+        "on",
+        value=date(2018, 1, 1),
+        says=(
+            "no dashboard list of unavailable markets is known on 2018-01-01",
+            "(the first was seen 2018-06-28)",
+        ),
+    )
+    assert markets.market_list(
+        datetime(2019, 10, 18, 0, 30, tzinfo=timezone(timedelta(hours=1)))
+    ).first_seen < date(2019, 10, 18)
+
+
+def test_index_versions_read_the_index_header() -> None:
+    text = (markets.resources.files("csp_rules") / "data" / "markets" / "name_index.tsv").read_text("utf-8")
+    header = dict(
+        line[2:].split(": ", 1) for line in text.splitlines()[:8] if line.startswith("# ") and ": " in line
+    )
+    assert markets.index_versions() == {k: header[k] for k in ("babel", "cldr", "pycountry")}
+
+
+def test_message_cuts_at_their_limits() -> None:
+    for text, cut in (("Kongo" + " " * 55, False), ("Kongo" + " " * 56, True)):  # 60 and 61 characters
+        err = raises_precisely(lambda text=text: markets.resolve(text), AmbiguousMarketError, "market")
+        assert (f"{text[:45]!r}..." in str(err)) is cut and (f"{text!r} names" in str(err)) is not cut
+    text = "Europe" + " " * 55  # 61 characters
+    assert f"{text[:45]!r}..." in str(
+        raises_precisely(lambda: markets.resolve(text), NotAMarketError, "market")
+    )
+    long = "w" * 50
+    assert str(raises_precisely(lambda: markets.market_lists(long), InvalidFieldError, "docs")).endswith(
+        f"got {long[:40]!r}"
+    )
+    long = "abcdefghi-" * 5
+    assert str(
+        raises_precisely(lambda: markets.resolve("FR", lang=long), InvalidFieldError, "lang")
+    ).endswith(f"got {long[:40]!r}")
+    assert markets.resolve("\uff26\uff32").code == "FR"  # full-width letters are a code too
+
+
+def test_market_defaults_and_hash() -> None:
+    d = markets.check_reservations("Congo")
+    assert d.explain() == d.explain("en") != d.explain("fr")
+    assert d.explain_all() == d.explain_all("en")
+    assert d.facts["market_name"] == "Congo - Brazzaville"
+    fr = markets.Market("FR")
+    assert fr.name() == "France"
+    hashes = {hash(m) for m in markets.markets()}
+    assert len(hashes) == len(markets.markets())  # codes hash apart
+    assert hash(fr) == hash(markets.resolve("France")) != hash("FR")
+
+
+def test_explicit_rules_for_markets() -> None:
+    only_fr = variant("FR-ONLY", lambda d: d["reservations"].update(unavailable_markets=["FR"]))
+    fr = markets.Market("FR")
+    assert markets.reservations_available(fr, rules=only_fr) is False
+    assert markets.reservations_available("fr", rules=only_fr) is False
+    assert markets.reservations_available("CG", rules=only_fr) is True
+    assert markets.check_reservations("FR", rules=only_fr).ruleset_version == "FR-ONLY"
+    tax_fr = variant("TAX-FR", lambda d: d["tax"].update(inclusive_markets=["FR"]))
+    assert tax.price_includes_tax(fr, rules=tax_fr) is True
+    assert tax.price_includes_tax("au", rules=tax_fr) is False

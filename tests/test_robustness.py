@@ -784,7 +784,7 @@ def test_discovery_finds_the_whole_api() -> None:
     for expected in (
         "csp_rules.markets.resolve",
         "csp_rules.cancellation.evaluate",
-        "csp_rules.billing.split_price",
+        "csp_rules.tax.split_price",
         "csp_rules.links.link_status",
         "csp_rules.roles.authorize",
         "csp_rules.activity.activity_log",

@@ -13,7 +13,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from csp_rules.errors import CspRulesError, InvalidFieldError, UnknownRoleError
+from csp_rules import (
+    roles,
+)
+from csp_rules.errors import (
+    CspRulesError,
+    InvalidFieldError,
+    UnknownRoleError,
+)
 from csp_rules.roles import (
     REASON_CODES,
     Action,
@@ -29,6 +36,8 @@ from csp_rules.roles import (
     role_names,
 )
 from csp_rules.rulesets import ruleset_from_dict, shipped_rulesets
+
+S2018, S2020 = shipped_rulesets()
 
 CASES = Path(__file__).parent / "cases" / "roles"
 
@@ -321,7 +330,22 @@ def test_reason_codes_declared() -> None:
 def test_import_does_no_work() -> None:
     code = (
         "import csp_rules.roles as r, csp_rules.links as l, csp_rules.activity as a, csp_rules.rulesets as s;"
-        "assert not r._NAMES.loaded and not l._NAMES.loaded and not l._AUTONYMS.loaded;"
+        "import csp_rules._role_names as n;"
+        "assert not n._NAMES.loaded and not l._NAMES.loaded and not l._AUTONYMS.loaded;"
         "assert not s._SHIPPED.loaded"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+# --- details: wording, facts, defaults and limits a caller can observe ---
+
+
+def test_role_suggestions_and_defaults() -> None:
+    with pytest.raises(UnknownRoleError) as info:
+        roles.parse_role("admin")
+    assert info.value.suggestions == ("MPN partner admin", "Admin agent", "Global admin")
+    with pytest.raises(UnknownRoleError) as info:
+        roles.parse_role("agent")
+    assert info.value.suggestions == ("Sales agent", "Admin agent")
+    for role in Role:
+        assert roles.role_name(role) == roles.role_name(role, "en")

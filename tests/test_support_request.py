@@ -13,11 +13,19 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from csp_rules import Customer, Money, ruleset_from_dict
+from _details import type_error_names
+from csp_rules import support
 from csp_rules.cancellation import Purchase
-from csp_rules.cancellation import SupportRequest as ReExported
-from csp_rules.errors import FieldProblem, UnsupportedLocaleError, ValidationError
+from csp_rules.errors import (
+    FieldProblem,
+    UnsupportedLocaleError,
+    ValidationError,
+)
+from csp_rules.facts import Customer, Money
+from csp_rules.rulesets import ruleset_from_dict, shipped_rulesets
 from csp_rules.support import SupportRequest, support_request_for
+
+S2018, S2020 = shipped_rulesets()
 
 CASES = Path(__file__).parent / "cases" / "cancellation"
 GUID = "0f3b0c1e-7d5e-4a8b-9f6a-2c1d3e4f5a6b"
@@ -43,10 +51,6 @@ def _problems(**changes: Any) -> list[FieldProblem]:
     with pytest.raises(ValidationError) as err:
         SupportRequest(**_valid(**changes))
     return list(err.value.problems)
-
-
-def test_reexported_from_cancellation() -> None:
-    assert ReExported is SupportRequest
 
 
 def test_valid_request_is_normalised() -> None:
@@ -308,3 +312,65 @@ def test_prefilled_bad_input() -> None:
         support_request_for(_purchase(), **CONTACT, locale="de")
     with pytest.raises(TypeError):
         support_request_for(_purchase(), **CONTACT, attachments="a.pdf")
+
+
+# --- details: wording, facts, defaults and limits a caller can observe ---
+
+
+def _request(**changes: Any) -> support.SupportRequest:
+    data: dict[str, Any] = {
+        "impact": "Moderate",
+        "title": "Cancel",
+        "tenant": "contoso.com",
+        "refund_reason": "Bought by mistake",
+        "amount_requested": Money("61.00", "USD"),
+        "contact_name": "Ana",
+        "contact_email": "ana@fabrikam.example",
+        "contact_phone": "+1 425 555 0100",
+        "order_id": "7a1f",
+        "subscription_id": "sub-1",
+        "attachments": ("a.pdf",),
+    }
+    data.update(changes)
+    return support.SupportRequest(**data)
+
+
+def test_support_request_to_dict_and_defaults() -> None:
+    r = _request()
+    data = r.to_dict()
+    for name in (
+        "problem_type",
+        "problem_type_fr",
+        "impact",
+        "title",
+        "order_id",
+        "subscription_id",
+        "refund_reason",
+        "contact_name",
+        "contact_email",
+        "contact_phone",
+    ):
+        assert data[name] == getattr(r, name), name
+    assert data["problem_type"] == "CSP Purchase/Refund on behalf of customers"
+    assert r.render() == r.render("en") != r.render("fr")
+    assert r.description() == r.description("en")
+    p = Purchase(
+        order_id="O",
+        product_name="SQL",
+        kind="perpetual_software",
+        purchased_at=date(2020, 3, 1),
+        price=Money("1", "EUR"),
+    )
+    kwargs: dict[str, Any] = {
+        "impact": "x",
+        "refund_reason": "r",
+        "contact_name": "A",
+        "contact_email": "a@b.fr",
+        "contact_phone": "+33 1 23 45 67 89",
+        "tenant": "c.com",
+    }
+    assert support.support_request_for(p, **kwargs) == support.support_request_for(p, locale="en", **kwargs)
+    type_error_names(
+        lambda: support.support_request_for(p, attachments="a.pdf", **kwargs), "attachments", "str"
+    )
+    assert support.support_request_for(p, attachments=["a.pdf"], **kwargs).attachments == ("a.pdf",)

@@ -59,8 +59,8 @@ _LAZY = {
 
 #: rule-family and helper modules reachable as attributes (``csp_rules.markets.resolve(...)``), imported on use
 _SUBMODULES = frozenset(
-    {"activity", "batch", "billing", "cancellation", "decision", "errors", "facts", "links", "markets", "roles",
-     "rulesets", "support", "testing", "timeline"}
+    {"activity", "batch", "billing", "cancellation", "decision", "effects", "errors", "facts", "hybrid_benefit",
+     "links", "markets", "roles", "rulesets", "support", "tax", "testing", "timeline"}
 )  # fmt: skip
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from .errors import InvalidDateError, NaiveDatetimeError
 
-__all__ = ["UTC", "as_date", "as_instant", "require_aware", "utc_date"]
+__all__ = ["UTC", "add_days", "as_date", "as_instant", "require_aware", "utc_date"]
 
 UTC = timezone.utc
 
@@ -57,13 +57,16 @@ def as_date(value: Any, field: str) -> date:
     raise TypeError(f"{field}: expected a date, got {type(value).__name__}")
 
 
+def past_calendar_error(field: str, start: str, days: int) -> InvalidDateError:
+    """The error of a date ``days`` after ``start`` (shown as given) that is past year 9999."""
+    return InvalidDateError(f"{field}: {start} + {days} days is past the end of the calendar", field=field)
+
+
 def add_days(instant: datetime, days: int, field: str = "date") -> datetime:
     """``instant + days × 24 h``, with a clear error past ``datetime.max``."""
     try:
         return instant + timedelta(days=days)
     except OverflowError as exc:
-        raise InvalidDateError(
-            f"{field}: {instant.isoformat()} + {days} days is past the end of the calendar",
-            field=field,
-            value=instant,
-        ) from exc
+        error = past_calendar_error(field, instant.isoformat(), days)
+        error.value = instant
+        raise error from exc

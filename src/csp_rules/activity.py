@@ -41,13 +41,14 @@ import attrs
 from . import _time
 from ._frozen import FrozenMap
 from .decision import Decision
-from .errors import InvalidDateError, InvalidFieldError, MissingFieldError
-from .facts import Action, Customer, Role, _ParseableEnum
+from .errors import InvalidDateError, MissingFieldError
+from .facts import Action, Customer, Role, _ParseableEnum, clean_text
 from .roles import Authorization, authorize
 from .rulesets import RuleSet
 
 __all__ = [
     "REASON_CODES",
+    "RULES",
     "ActivityAction",
     "ActivityEntry",
     "ActivityLogDecision",
@@ -59,6 +60,10 @@ __all__ = [
 REASON_CODES: Final[frozenset[str]] = frozenset({"activity.listed", "activity.not_permitted"})
 
 _MAX_TEXT = 4096
+
+
+#: the RULES.md numbers this module owns
+RULES: Final = ("R6",)
 
 
 class ActivityAction(_ParseableEnum):
@@ -84,17 +89,8 @@ class ActivityAction(_ParseableEnum):
 
 def _text(field: str) -> Any:
     def convert(value: Any) -> str:
-        if value is None:
-            raise MissingFieldError(field=field)
-        if not isinstance(value, str):
-            raise TypeError(f"{field}: expected a str, got {type(value).__name__}")
-        text = " ".join(value.split()) if len(value) <= 4 * _MAX_TEXT else value
-        if not text:
-            raise MissingFieldError(field=field, value=value)
-        if len(text) > _MAX_TEXT or any(ord(c) < 32 or c == "\x7f" for c in text):
-            raise InvalidFieldError(
-                f"{field}: text is too long or has control characters", field=field, value=value
-            )
+        text = clean_text(value, field, limit=_MAX_TEXT)
+        assert text is not None
         return text
 
     return convert

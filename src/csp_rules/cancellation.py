@@ -1,8 +1,8 @@
-"""Cancelling a purchase (RULES.md R7, R8.1–R8.3, R9, R10.3, R1.2): can it still be cancelled, how, until when.
+"""Cancelling a purchase (RULES.md R7, R7.1–R7.6; R10, R10.3): can it still be cancelled, how, until when.
 
-Sources: S2020 ("Sell software subscriptions through CSP", 2020-01-21) for R7 and R8, S2018
-("Sell on-premise software through CSP", 2018-08-31) for R10.3. A purchase is judged by the rule
-set in force at its purchase date (UTC) unless ``rules`` is given.
+Sources: S2020 ("Sell software subscriptions through CSP", 2020-01-21) for R7, S2018 ("Sell
+on-premise software through CSP", 2018-08-31) for R10.3. A purchase is judged by the rule set in
+force at its purchase date (UTC) unless ``rules`` is given.
 
 * R7.1 A software purchase can be cancelled within 60 days of its purchase, with no early
   termination fee; afterwards it can no longer be cancelled. The window is the half-open interval
@@ -11,16 +11,25 @@ set in force at its purchase date (UTC) unless ``rules`` is given.
 * R7.2 The window length is rule-set data per product kind (``rules.cancellation.window_days``).
 * R7.3 Windows 7 ESU 2020 is cancelled only through a support request (R9), at any time: the window
   is reported for information. SUSE Linux and Red Hat software plans in Azure cannot be cancelled or
-  exchanged. Both are recognised by kind or by product name (patterns are rule-set data, see
-  :mod:`csp_rules._window`); a name that nearly matches is never self-service.
+  exchanged. Both are recognised by kind or by product name (the exclusions and their patterns are
+  rule-set data, matched by :mod:`csp_rules._exclusions`); a name that nearly matches is never
+  self-service. Each exclusion names itself and gives the reason code of its decisions.
 * R7.4 Azure reservations are not covered: the decision says so.
 * R7.5 Prerequisites (:func:`check_prerequisites`) and one cancellation per order ID
   (:func:`plan_cancellations`).
-* R8.1–R8.3 What a cancellation does (:func:`effects`), with the credit of R8.4 from
-  :func:`csp_rules.billing.refund_credit`.
-* R9 The support request (:class:`SupportRequest`, in :mod:`csp_rules.support`).
-* R10.3 Under S2018, on-premises (perpetual) software is cancelled only through a support request.
-* R1.2 Cancelling requires the Admin agent role (``rules.roles.permissions[Action.CANCEL]``).
+* R7.6 The decision says the days left, that the window has passed, or that a support request is
+  needed (:class:`CancellationDecision`).
+* R10 On-premises software is the kind ``perpetual_software``; R10.3 under S2018 it is cancelled only
+  through a support request.
+
+It uses R1.2 (cancelling requires the Admin agent role, ``rules.roles.permissions[Action.CANCEL]``,
+:mod:`csp_rules.roles`) and R9 (the support request, :mod:`csp_rules.support`). What a cancellation
+then does is :mod:`csp_rules.effects` (R8.1–R8.3) and its credit :mod:`csp_rules.billing` (R8.4).
+
+**One table.** The outcome, reason codes and rule numbers of a decision are read from
+:data:`OUTCOME`, keyed by what :func:`assess` finds (the route, what decided it, whether the kind
+has a window, whether the instant is inside it, whether the rule set charges a fee): the scalar
+path and :mod:`csp_rules.batch` index the same table.
 
 **Order of the outcomes.** An outcome that holds for everyone comes before one about the caller:
 
@@ -67,34 +76,38 @@ from typing import Any, Final, NamedTuple
 
 import attrs
 
-from . import _time, _window
+from . import _exclusions, _time
 from ._frozen import FrozenMap
-from .billing import Credit, refund_credit
-from .decision import Decision, message
-from .errors import FieldProblem, InvalidDateError, InvalidFieldError, NotCancellableError, ValidationError
+from ._role_names import names_of, parse_roles
+from .decision import Decision
+from .errors import FieldProblem, InvalidDateError, InvalidFieldError, ValidationError
 from .facts import Action, Customer, ProductKind, Purchase, Role
-from .rulesets import Exclusion, Route, RuleSet, resolve_rules, shipped_rulesets
-from .support import SupportRequest, support_request_for
+from .rulesets import Exclusion, Route, RuleSet, resolve_rules, rules_or_newest
 
 __all__ = [
+    "OUTCOME",
     "REASON_CODES",
+    "RULES",
+    "SUPPORT_REQUEST_ITEMS",
+    "Assessment",
+    "Basis",
     "CancellationDecision",
-    "CancellationEffects",
     "Customer",
-    "Obligation",
     "Outcome",
     "PlannedCancellation",
     "ProductKind",
     "Purchase",
     "Readiness",
-    "SupportRequest",
+    "Verdict",
+    "assess",
     "can_self_cancel",
     "check_prerequisites",
-    "effects",
     "evaluate",
     "plan_cancellations",
-    "support_request_for",
 ]
+
+#: the RULES.md numbers this module owns
+RULES: Final = ("R7", "R7.1", "R7.2", "R7.3", "R7.4", "R7.5", "R7.6", "R10", "R10.3")
 
 #: every reason code this module emits (messages in ``data/messages/cancellation.json``)
 REASON_CODES: Final[frozenset[str]] = frozenset(
@@ -118,14 +131,8 @@ REASON_CODES: Final[frozenset[str]] = frozenset(
         "cancellation.missing_product_name",
         "cancellation.missing_order_id",
         "cancellation.missing_notice",
-        "cancellation.effect_visible",
-        "cancellation.effect_revoked",
-        "cancellation.effect_listed",
     }
 )
-
-#: the id of the Windows 7 ESU 2020 exclusion in the shipped rule sets (R7.3)
-ESU_EXCLUSION_ID: Final = "windows7_esu_2020"
 
 #: what the description of a support request must hold (R9), in the form's order
 SUPPORT_REQUEST_ITEMS: Final[tuple[str, ...]] = (
@@ -163,88 +170,194 @@ class Readiness(enum.Enum):
     INCOMPLETE = "incomplete"
 
 
-class Obligation(enum.Enum):
-    """What partner and customer must do once a purchase is cancelled (R8.2)."""
+class Basis(enum.Enum):
+    """What decided a purchase's route (R7): the key of :data:`OUTCOME` besides the route itself."""
 
-    STOP_USING = "stop_using"
-    UNINSTALL = "uninstall"
-    DELETE_LINKS = "delete_links"
-    DELETE_DOWNLOADS = "delete_downloads"
+    #: the kind's own route (``rules.cancellation.routes``)
+    KIND = "kind"
+    #: perpetual (on-premises) software whose kind goes through a support request (R10.3)
+    ON_PREMISES = "on_premises"
+    #: an R7.3 exclusion, by kind or by name
+    EXCLUSION = "exclusion"
+    #: a product name that nearly matches an exclusion: never self-service (R7.3)
+    NEAR_MISS = "near_miss"
 
 
-_KIND_NAMES: Final[FrozenMap[str, FrozenMap[ProductKind, str]]] = FrozenMap(
+#: stands in :data:`OUTCOME` for the reason code of the exclusion that decided (``Exclusion.reason_code``)
+EXCLUSION_REASON: Final = "<exclusion>"
+
+
+class Verdict(NamedTuple):
+    """One entry of :data:`OUTCOME`: what a decision answers, before roles."""
+
+    outcome: Outcome
+    reasons: tuple[str, ...]
+    rule_numbers: tuple[str, ...]
+
+
+def _verdict(route: Route, basis: Basis, has_window: bool, in_window: bool, fee: bool) -> Verdict:
+    info = (
+        ("cancellation.window_info" if in_window else "cancellation.window_info_closed",)
+        if has_window
+        else ()
+    )
+    if route is Route.NOT_COVERED:
+        return Verdict(Outcome.NOT_COVERED, ("cancellation.not_covered",), ("R7.4",))
+    if route is Route.NOT_CANCELLABLE:
+        reason = EXCLUSION_REASON if basis is Basis.EXCLUSION else "cancellation.not_cancellable"
+        return Verdict(Outcome.NOT_CANCELLABLE, (reason,), ("R7.3",))
+    if route is Route.WINDOW and basis is not Basis.NEAR_MISS:
+        if not in_window:
+            return Verdict(Outcome.WINDOW_CLOSED, ("cancellation.window_closed",), ("R7.1", "R7.6"))
+        reason = "cancellation.self_service_fee" if fee else "cancellation.self_service"
+        return Verdict(Outcome.SELF_SERVICE, (reason,), ("R7.1", "R7.2"))
+    if basis is Basis.NEAR_MISS:
+        return Verdict(Outcome.SUPPORT_REQUEST, ("cancellation.exclusion_suspected", *info), ("R7.3", "R9"))
+    if basis is Basis.EXCLUSION:
+        return Verdict(Outcome.SUPPORT_REQUEST, (EXCLUSION_REASON, *info), ("R7.3", "R9"))
+    if basis is Basis.ON_PREMISES:
+        return Verdict(
+            Outcome.SUPPORT_REQUEST, ("cancellation.support_request_on_premises", *info), ("R10.3", "R9")
+        )
+    return Verdict(Outcome.SUPPORT_REQUEST, ("cancellation.support_request_kind", *info), ("R9",))
+
+
+#: the R7 table, keyed ``(route, basis, has_window, in_window, early_termination_fee)``: every
+#: combination :func:`assess` can find (a kind with the window route always has a window)
+OUTCOME: Final[FrozenMap[tuple[Route, Basis, bool, bool, bool], Verdict]] = FrozenMap(
     {
-        "en": FrozenMap(
-            {
-                ProductKind.SOFTWARE_SUBSCRIPTION: "software subscription",
-                ProductKind.PERPETUAL_SOFTWARE: "perpetual software",
-                ProductKind.AZURE_RESERVATION: "Azure reservation",
-                ProductKind.AZURE_SOFTWARE_PLAN: "Azure software plan",
-            }
-        ),
-        "fr": FrozenMap(
-            {
-                ProductKind.SOFTWARE_SUBSCRIPTION: "abonnement logiciel",
-                ProductKind.PERPETUAL_SOFTWARE: "logiciel perpétuel",
-                ProductKind.AZURE_RESERVATION: "réservation Azure",
-                ProductKind.AZURE_SOFTWARE_PLAN: "plan logiciel Azure",
-            }
-        ),
+        (route, basis, has_window, in_window, fee): _verdict(route, basis, has_window, in_window, fee)
+        for route in Route
+        for basis in Basis
+        for has_window in (False, True)
+        for in_window in ((False, True) if has_window else (False,))
+        for fee in (False, True)
+        if not (route is Route.WINDOW and not has_window)
     }
 )
 
-# names of the shipped R7.3 exclusions in each language; other (user) exclusions use their description
-_EXCLUSION_NAMES: Final[FrozenMap[str, FrozenMap[str, str]]] = FrozenMap(
+_KIND_NAMES: Final[FrozenMap[ProductKind, tuple[str, str]]] = FrozenMap(
     {
-        ESU_EXCLUSION_ID: FrozenMap(
-            {
-                "en": "Windows 7 Extended Security Updates (ESU) 2020",
-                "fr": "les mises à jour de sécurité étendues (ESU) de Windows 7 2020",
-            }
-        ),
-        "suse_redhat_software_plan": FrozenMap(
-            {
-                "en": "a SUSE Linux or Red Hat software plan in Azure",
-                "fr": "un plan logiciel SUSE Linux ou Red Hat dans Azure",
-            }
-        ),
+        ProductKind.SOFTWARE_SUBSCRIPTION: ("software subscription", "abonnement logiciel"),
+        ProductKind.PERPETUAL_SOFTWARE: ("perpetual software", "logiciel perpétuel"),
+        ProductKind.AZURE_RESERVATION: ("Azure reservation", "réservation Azure"),
+        ProductKind.AZURE_SOFTWARE_PLAN: ("Azure software plan", "plan logiciel Azure"),
     }
 )
 # a kind whose own route is "not cancellable" without an exclusion naming it (user rule sets)
-_NOT_CANCELLABLE_KIND: Final[FrozenMap[str, str]] = FrozenMap(
-    {
-        "en": "a product that cannot be cancelled under these rules",
-        "fr": "un produit non annulable selon ces règles",
-    }
-)
-
-_PREREQUISITE_NAMES: Final[FrozenMap[str, FrozenMap[str, str]]] = FrozenMap(
-    {
-        "en": FrozenMap(
-            {
-                "customer": "the customer (name, tenant GUID or domain name)",
-                "product_name": "the product name",
-                "order_id": "the order ID",
-                "notice": "the acknowledged notice",
-            }
-        ),
-        "fr": FrozenMap(
-            {
-                "customer": "le client (nom, GUID du locataire ou nom de domaine)",
-                "product_name": "le nom du produit",
-                "order_id": "l'ID de commande",
-                "notice": "l'avertissement lu et confirmé",
-            }
-        ),
-    }
+_NOT_CANCELLABLE_KIND: Final = (
+    "a product that cannot be cancelled under these rules",
+    "un produit non annulable selon ces règles",
 )
 
 
-def _exclusion_names(exclusion: Exclusion) -> dict[str, str]:
-    names = _EXCLUSION_NAMES.get(exclusion.id)
-    if names is None:
-        return {"exclusion_en": exclusion.description, "exclusion_fr": exclusion.description}
-    return {"exclusion_en": names["en"], "exclusion_fr": names["fr"]}
+# --- the assessment -------------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class Assessment:
+    """How a purchase is cancelled under a rule set, whatever the instant (R7): route, basis, window."""
+
+    #: the route that applies (after exclusions)
+    route: Route
+    #: what decided the route
+    basis: Basis
+    #: the R7.3 exclusion that decided the route, or the one the name nearly matches
+    exclusion: Exclusion | None
+    #: the kind's window length in days, if the kind has one
+    window_days: int | None
+    #: end of the window (exclusive), if the kind has one; reported even for exclusions (R7.3 convention)
+    deadline: datetime | None
+
+    def verdict(self, at: datetime, rules: RuleSet) -> Verdict:
+        """The :data:`OUTCOME` entry at the instant ``at`` (aware), before roles."""
+        if not isinstance(rules, RuleSet):
+            raise TypeError(f"rules: expected a RuleSet, got {type(rules).__name__}")
+        at = _time.require_aware(at, "at")
+        deadline = self.deadline
+        in_window = deadline is not None and at < deadline
+        fee = rules.cancellation.early_termination_fee
+        return OUTCOME[self.route, self.basis, deadline is not None, in_window, fee]
+
+
+def match_text(product_name: str, sku_name: str | None) -> str:
+    """The text matched against R7.3 patterns: the product name, then `` | `` and the SKU name if any."""
+    return product_name if sku_name is None else f"{product_name} | {sku_name}"
+
+
+class Routing(NamedTuple):
+    """A product's route under a rule set (R7), what decided it, and the exclusion involved."""
+
+    route: Route
+    basis: Basis
+    exclusion: Exclusion | None
+
+
+def kind_route(kind: ProductKind, rules: RuleSet) -> tuple[Routing, bool]:
+    """The route a product kind gets before its name is read, and whether its name may change it.
+
+    The kind's route in ``rules.cancellation.routes`` (a kind it does not list is not covered,
+    R7.4), or that of an R7.3 exclusion listing the kind among its ``kinds``. The name matters when
+    the kind is covered, no exclusion took it by kind, and the rule set has exclusions.
+    """
+    cancellation = rules.cancellation
+    route = cancellation.routes.get(kind, Route.NOT_COVERED)
+    if route is Route.NOT_COVERED or not cancellation.exclusions:
+        return _own_route(route, kind), False
+    for exclusion in cancellation.exclusions:
+        if kind in exclusion.kinds:
+            return Routing(exclusion.route, Basis.EXCLUSION, exclusion), False
+    return _own_route(route, kind), True
+
+
+def _own_route(route: Route, kind: ProductKind) -> Routing:
+    on_premises = route is Route.SUPPORT_REQUEST and kind is ProductKind.PERPETUAL_SOFTWARE
+    return Routing(route, Basis.ON_PREMISES if on_premises else Basis.KIND, None)
+
+
+def name_route(by_kind: Routing, text: str, rules: RuleSet) -> Routing:
+    """The route once the product's name (:func:`match_text`) is read (R7.3).
+
+    A name matching an exclusion takes its route; a name that nearly matches one makes the window
+    route a support request (basis ``NEAR_MISS``); any other name keeps the kind's route.
+    """
+    matched, near = _exclusions.match(text, rules.cancellation.exclusions)
+    if matched is not None:
+        return Routing(matched.route, Basis.EXCLUSION, matched)
+    if near is not None and by_kind.route is Route.WINDOW:
+        return Routing(by_kind.route, Basis.NEAR_MISS, near)
+    return by_kind
+
+
+def route_of(kind: ProductKind, product_name: str, sku_name: str | None, rules: RuleSet) -> Routing:
+    """The route of a product under ``rules``, what decided it, and the exclusion involved (R7.1–R7.4, R10.3):
+    :func:`kind_route`, then :func:`name_route` when the name matters."""
+    by_kind, name_matters = kind_route(kind, rules)
+    if not name_matters:
+        return by_kind
+    return name_route(by_kind, match_text(product_name, sku_name), rules)
+
+
+def assess(purchase: Purchase, rules: RuleSet) -> Assessment:
+    """How ``purchase`` is cancelled under ``rules``, whatever the instant (R7.1–R7.4, R10.3).
+
+    The route is :func:`route_of` the purchase's kind and names. The deadline is ``purchased_at +
+    window_days`` (24-hour days) whenever the kind has a window, even if an exclusion decides the
+    route (R7.3 convention: reported as information).
+
+    :raises InvalidDateError: the deadline is past ``datetime.max``.
+    :raises TypeError: ``purchase`` is not a :class:`Purchase` or ``rules`` not a :class:`RuleSet`.
+    """
+    if not isinstance(purchase, Purchase):
+        raise TypeError(f"purchase: expected a Purchase, got {type(purchase).__name__}")
+    if not isinstance(rules, RuleSet):
+        raise TypeError(f"rules: expected a RuleSet, got {type(rules).__name__}")
+    route, basis, exclusion = route_of(purchase.kind, purchase.product_name, purchase.sku_name, rules)
+    window_days = rules.cancellation.window_days.get(purchase.kind)
+    deadline = None if window_days is None else _time.add_days(purchase.purchased_at, window_days, "deadline")
+    return Assessment(
+        route=route, basis=basis, exclusion=exclusion, window_days=window_days, deadline=deadline
+    )
 
 
 # --- the decision ---------------------------------------------------------------------------
@@ -277,29 +390,36 @@ _ZERO = timedelta(0)
 _DAY = timedelta(days=1)
 
 
-def _cancel_roles(rules: RuleSet) -> frozenset[Role]:
-    allowed: frozenset[Role] = rules.roles.permissions.get(Action.CANCEL, frozenset())
-    return allowed
-
-
 def _role_facts(given: frozenset[Role], required: frozenset[Role]) -> dict[str, str]:
-    from .roles import role_name
-
-    order = {role: i for i, role in enumerate(Role)}
-    facts = {}
-    for lang, none in (("en", "none"), ("fr", "aucun")):
-        for key, roles in (("roles", given), ("required", required)):
-            ordered = sorted(roles, key=order.__getitem__)
-            facts[f"{key}_{lang}"] = ", ".join(role_name(r, lang) for r in ordered) if ordered else none
-    return facts
+    return {
+        f"{key}_{lang}": names_of(roles, lang)
+        for lang in ("en", "fr")
+        for key, roles in (("roles", given), ("required", required))
+    }
 
 
 def _parse_roles(roles: Any) -> frozenset[Role]:
     if isinstance(roles, frozenset) and all(isinstance(r, Role) for r in roles):
         return roles
-    from .roles import parse_roles
-
     return parse_roles(roles)
+
+
+def _with_roles(verdict: Verdict, lacking: bool) -> Verdict:
+    """The verdict for roles given (R1.2): see the module docstring for the order of the outcomes."""
+    outcome = verdict.outcome
+    if outcome is Outcome.NOT_COVERED:
+        return verdict
+    if not lacking:
+        return Verdict(outcome, verdict.reasons, (*verdict.rule_numbers, "R1.2"))
+    if outcome in (Outcome.NOT_CANCELLABLE, Outcome.WINDOW_CLOSED):
+        return Verdict(
+            outcome, (*verdict.reasons, "cancellation.not_permitted"), (*verdict.rule_numbers, "R1.2")
+        )
+    return Verdict(
+        Outcome.NOT_PERMITTED,
+        ("cancellation.not_permitted", *verdict.reasons),
+        ("R1.2", *verdict.rule_numbers),
+    )
 
 
 def evaluate(
@@ -329,94 +449,91 @@ def evaluate(
     """
     if not isinstance(purchase, Purchase):
         raise TypeError(f"purchase: expected a Purchase, got {type(purchase).__name__}")
-    at_utc = _time.require_aware(at, "at")
-    prepared = _PREPARED.get(id(purchase))
-    if prepared is None or prepared.purchase is not purchase or prepared.rules is not rules:
-        prepared = _prepare(purchase, rules)
+    now = _time.require_aware(at, "at")
+    ruleset = resolve_rules(rules, purchase.purchased_at.date())
     given = None if roles is None else _parse_roles(roles)
-    if at_utc < purchase.purchased_at:
-        raise InvalidDateError(
-            f"at: {at_utc.isoformat()} is before the purchase ({purchase.purchased_at.isoformat()})",
-            field="at",
-            value=at,
-        )
-    fixed = prepared.fixed
-    deadline = fixed.deadline
-    in_window = deadline is not None and at_utc < deadline
-    if given is None:
-        variant = prepared.opened if in_window else prepared.closed
-    elif given & prepared.cancel_roles:
-        variant = prepared.opened_permitted if in_window else prepared.closed_permitted
-    else:
-        variant = _variant(purchase, prepared.ruleset, fixed, in_window, given)
-    facts = variant.facts.copy()
-    facts["at"] = at_utc
+    if now < purchase.purchased_at:
+        raise before_purchase_error(now, purchase.purchased_at.isoformat(), at)
+    assessment = assess(purchase, ruleset)
+    verdict = assessment.verdict(now, ruleset)
+    kind = purchase.kind
+    kind_en, kind_fr = _KIND_NAMES[kind]
+    facts: dict[str, Any] = {
+        "order_id": purchase.order_id,
+        "product_name": purchase.product_name,
+        "kind": kind,
+        "kind_en": kind_en,
+        "kind_fr": kind_fr,
+        "purchased_at": purchase.purchased_at,
+        "ruleset": ruleset.version,
+    }
+    deadline = assessment.deadline
+    if deadline is not None:
+        facts["window_days"] = assessment.window_days
+        facts["deadline"] = deadline
+    outcome = verdict.outcome
+    texts: FrozenMap[str, FrozenMap[str, str]] = _NO_TEXTS
+    exclusion = assessment.exclusion
+    if outcome is Outcome.SELF_SERVICE:
+        facts["early_termination_fee"] = ruleset.cancellation.early_termination_fee
+    elif outcome is Outcome.SUPPORT_REQUEST:
+        support = ruleset.support_request
+        facts["problem_type_en"] = support.problem_type
+        facts["problem_type_fr"] = support.problem_type_fr
+        facts["support_request_items"] = SUPPORT_REQUEST_ITEMS
+    if outcome is Outcome.NOT_CANCELLABLE and exclusion is None:
+        facts["exclusion_en"], facts["exclusion_fr"] = _NOT_CANCELLABLE_KIND
+    elif exclusion is not None and outcome in (Outcome.NOT_CANCELLABLE, Outcome.SUPPORT_REQUEST):
+        facts["suspected_exclusion" if assessment.basis is Basis.NEAR_MISS else "exclusion"] = exclusion.id
+        facts["exclusion_en"] = exclusion.name("en")
+        facts["exclusion_fr"] = exclusion.name("fr")
+    reasons = verdict.reasons
+    if EXCLUSION_REASON in reasons:
+        assert exclusion is not None
+        code = exclusion.reason_code
+        reasons = tuple(code if r == EXCLUSION_REASON else r for r in reasons)
+        if exclusion.messages is not None:
+            texts = FrozenMap({code: exclusion.messages})
+        verdict = Verdict(outcome, reasons, verdict.rule_numbers)
+    if given is not None:
+        permitted = ruleset.roles.permissions.get(Action.CANCEL, frozenset())
+        lacking = not (given & permitted)
+        if lacking and outcome is not Outcome.NOT_COVERED:
+            facts.update(_role_facts(given, permitted))
+            if outcome not in (Outcome.NOT_CANCELLABLE, Outcome.WINDOW_CLOSED):
+                facts["outcome_if_permitted"] = outcome
+        verdict = _with_roles(verdict, lacking)
+    facts["at"] = now
+    result = verdict.outcome
     if deadline is None:
         return CancellationDecision(
-            outcome=variant.outcome, allowed=variant.allowed, reasons=variant.reasons,
-            rule_numbers=variant.numbers, ruleset_version=variant.version, facts=FrozenMap(facts),
+            outcome=result, allowed=result is Outcome.SELF_SERVICE, reasons=verdict.reasons,
+            rule_numbers=verdict.rule_numbers, ruleset_version=ruleset.version, facts=FrozenMap(facts),
+            texts=texts,
         )  # fmt: skip
-    time_left = deadline - at_utc if in_window else _ZERO
+    in_window = now < deadline
+    time_left = deadline - now if in_window else _ZERO
     days_left = time_left // _DAY
     facts["days_left"] = days_left
     facts["time_left"] = time_left
     facts["in_window"] = in_window
     return CancellationDecision(
-        outcome=variant.outcome, allowed=variant.allowed, reasons=variant.reasons,
-        rule_numbers=variant.numbers, ruleset_version=variant.version, facts=FrozenMap(facts),
-        deadline=deadline, days_left=days_left, time_left=time_left,
+        outcome=result, allowed=result is Outcome.SELF_SERVICE, reasons=verdict.reasons,
+        rule_numbers=verdict.rule_numbers, ruleset_version=ruleset.version, facts=FrozenMap(facts),
+        texts=texts, deadline=deadline, days_left=days_left, time_left=time_left,
     )  # fmt: skip
 
 
-class _Variant(NamedTuple):
-    """A decision without its instant: what :func:`evaluate` answers inside or outside the window."""
-
-    outcome: Outcome
-    allowed: bool
-    reasons: tuple[str, ...]
-    numbers: tuple[str, ...]
-    version: str
-    facts: dict[str, Any]
+_NO_TEXTS: Final[FrozenMap[str, FrozenMap[str, str]]] = FrozenMap()
 
 
-class _Prepared:
-    """Everything :func:`evaluate` answers for one purchase and rule set, but the instant."""
-
-    __slots__ = (
-        "cancel_roles", "closed", "closed_permitted", "fixed", "opened", "opened_permitted", "purchase", "rules",
-        "ruleset",
-    )  # fmt: skip
-
-    def __init__(self, purchase: Purchase, rules: RuleSet | None) -> None:
-        ruleset = resolve_rules(rules, purchase.purchased_at.date())
-        fixed = _window.static(purchase, ruleset)
-        self.purchase = purchase
-        self.rules = rules
-        self.ruleset = ruleset
-        self.fixed = fixed
-        self.cancel_roles = _cancel_roles(ruleset)
-        permitted = self.cancel_roles
-        self.closed = _variant(purchase, ruleset, fixed, False, None)
-        self.closed_permitted = _variant(purchase, ruleset, fixed, False, permitted)
-        if fixed.deadline is None:
-            self.opened, self.opened_permitted = self.closed, self.closed_permitted
-        else:
-            self.opened = _variant(purchase, ruleset, fixed, True, None)
-            self.opened_permitted = _variant(purchase, ruleset, fixed, True, permitted)
-
-
-# answers keyed by id(purchase). An entry keeps its purchase and rule set alive and is used only for
-# those very objects (checked with ``is``), so a reused id never returns another purchase's answer.
-_PREPARED: dict[int, _Prepared] = {}
-_PREPARED_MAX = 4096
-
-
-def _prepare(purchase: Purchase, rules: RuleSet | None) -> _Prepared:
-    prepared = _Prepared(purchase, rules)
-    if len(_PREPARED) >= _PREPARED_MAX:
-        _PREPARED.clear()
-    _PREPARED[id(purchase)] = prepared
-    return prepared
+def before_purchase_error(at: datetime, purchased: str, value: Any = None) -> InvalidDateError:
+    """The error of an instant ``at`` before the purchase (``purchased``: its instant, or in batch its column)."""
+    return InvalidDateError(
+        f"at: {at.isoformat()} is before the purchase ({purchased})",
+        field="at",
+        value=at if value is None else value,
+    )
 
 
 def can_self_cancel(
@@ -439,100 +556,29 @@ def can_self_cancel(
     return evaluate(purchase, at=at, roles=roles, rules=rules).allowed
 
 
-def _variant(
-    purchase: Purchase,
-    rules: RuleSet,
-    a: _window.Static,
-    in_window: bool,
-    given: frozenset[Role] | None,
-) -> _Variant:
-    kind = purchase.kind
-    facts: dict[str, Any] = {
-        "order_id": purchase.order_id,
-        "product_name": purchase.product_name,
-        "kind": kind,
-        "kind_en": _KIND_NAMES["en"][kind],
-        "kind_fr": _KIND_NAMES["fr"][kind],
-        "purchased_at": purchase.purchased_at,
-        "ruleset": rules.version,
-    }
-    deadline = a.deadline
-    window_info: tuple[str, ...] = ()
-    if deadline is not None:
-        facts["window_days"] = a.window_days
-        facts["deadline"] = deadline
-        window_info = ("cancellation.window_info" if in_window else "cancellation.window_info_closed",)
-    route = a.route
-
-    def make(outcome: Outcome, reasons: tuple[str, ...], numbers: tuple[str, ...]) -> _Variant:
-        return _Variant(outcome, outcome is Outcome.SELF_SERVICE, reasons, numbers, rules.version, facts)
-
-    # outcomes that hold for everyone
-    if route is Route.NOT_COVERED:
-        return make(Outcome.NOT_COVERED, ("cancellation.not_covered",), ("R7.4",))
-    allowed_roles = _cancel_roles(rules)
-    lacking = given is not None and not (given & allowed_roles)
-    if given is not None and lacking:
-        facts.update(_role_facts(given, allowed_roles))
-    extra = ("cancellation.not_permitted",) if lacking else ()
-    extra_rules = ("R1.2",) if given is not None else ()
-    if route is Route.NOT_CANCELLABLE:
-        if a.exclusion is not None:
-            facts["exclusion"] = a.exclusion.id
-            facts.update(_exclusion_names(a.exclusion))
-        else:
-            facts["exclusion_en"], facts["exclusion_fr"] = (
-                _NOT_CANCELLABLE_KIND["en"],
-                _NOT_CANCELLABLE_KIND["fr"],
-            )
-        return make(Outcome.NOT_CANCELLABLE, ("cancellation.not_cancellable", *extra), ("R7.3", *extra_rules))
-    near = a.near_miss if route is Route.WINDOW else None
-    if route is Route.WINDOW and near is None and not in_window:
-        return make(
-            Outcome.WINDOW_CLOSED, ("cancellation.window_closed", *extra), ("R7.1", "R7.6", *extra_rules)
-        )
-
-    # what an Admin agent would get
-    outcome: Outcome
-    if route is Route.WINDOW and near is None:
-        outcome = Outcome.SELF_SERVICE
-        fee = rules.cancellation.early_termination_fee
-        facts["early_termination_fee"] = fee
-        reasons: tuple[str, ...] = ("cancellation.self_service_fee" if fee else "cancellation.self_service",)
-        numbers: tuple[str, ...] = ("R7.1", "R7.2")
-    else:
-        outcome = Outcome.SUPPORT_REQUEST
-        facts["problem_type_en"] = rules.support_request.problem_type
-        facts["problem_type_fr"] = rules.support_request.problem_type_fr
-        facts["support_request_items"] = SUPPORT_REQUEST_ITEMS
-        if near is not None:
-            facts["suspected_exclusion"] = near.id
-            facts.update(_exclusion_names(near))
-            reasons = ("cancellation.exclusion_suspected", *window_info)
-            numbers = ("R7.3", "R9")
-        elif a.exclusion is not None:
-            facts["exclusion"] = a.exclusion.id
-            facts.update(_exclusion_names(a.exclusion))
-            code = (
-                "cancellation.support_request_esu"
-                if a.exclusion.id == ESU_EXCLUSION_ID
-                else "cancellation.support_request_excluded"
-            )
-            reasons = (code, *window_info)
-            numbers = ("R7.3", "R9")
-        elif kind is ProductKind.PERPETUAL_SOFTWARE:
-            reasons = ("cancellation.support_request_on_premises", *window_info)
-            numbers = ("R10.3", "R9")
-        else:
-            reasons = ("cancellation.support_request_kind", *window_info)
-            numbers = ("R9",)
-    if lacking:
-        facts["outcome_if_permitted"] = outcome
-        return make(Outcome.NOT_PERMITTED, ("cancellation.not_permitted", *reasons), ("R1.2", *numbers))
-    return make(outcome, reasons, (*numbers, *extra_rules))
-
-
 # --- prerequisites and planning (R7.5) ------------------------------------------------------
+
+_PREREQUISITE_NAMES: Final[FrozenMap[str, FrozenMap[str, str]]] = FrozenMap(
+    {
+        "en": FrozenMap(
+            {
+                "customer": "the customer (name, tenant GUID or domain name)",
+                "product_name": "the product name",
+                "order_id": "the order ID",
+                "notice": "the acknowledged notice",
+            }
+        ),
+        "fr": FrozenMap(
+            {
+                "customer": "le client (nom, GUID du locataire ou nom de domaine)",
+                "product_name": "le nom du produit",
+                "order_id": "l'ID de commande",
+                "notice": "l'avertissement lu et confirmé",
+            }
+        ),
+    }
+)
+
 
 _PREREQUISITE_ORDER: Final = ("customer", "product_name", "order_id", "notice")
 _PREREQUISITE_CODES: Final[FrozenMap[str, str]] = FrozenMap(
@@ -544,14 +590,6 @@ _PREREQUISITE_CODES: Final[FrozenMap[str, str]] = FrozenMap(
     }
 )
 _ROW_KEYS: Final = frozenset({"order_id", "product_name", "customer_name", "tenant_id", "domain"})
-
-
-def _given_or_newest(rules: RuleSet | None) -> RuleSet:
-    if rules is None:
-        return shipped_rulesets()[-1]
-    if not isinstance(rules, RuleSet):
-        raise TypeError(f"rules: expected a RuleSet, got {type(rules).__name__}")
-    return rules
 
 
 def _present(value: Any, field: str) -> bool:
@@ -603,7 +641,7 @@ def check_prerequisites(
         if purchase.customer is None or not purchase.customer.identified:
             missing.append("customer")
     elif isinstance(purchase, Mapping):
-        ruleset = _given_or_newest(rules)
+        ruleset = rules_or_newest(rules)
         unknown = sorted(str(k) for k in purchase if k not in _ROW_KEYS)
         if unknown:
             raise InvalidFieldError(
@@ -748,129 +786,3 @@ def plan_cancellations(purchases: Iterable[Purchase]) -> tuple[PlannedCancellati
     if problems:
         raise ValidationError(problems, field="purchases")
     return tuple(plans)
-
-
-# --- effects (R8.1–R8.3, R8.4 credit) -------------------------------------------------------
-
-#: what partner and customer must do once a purchase is cancelled (R8.2)
-OBLIGATIONS: Final[tuple[Obligation, ...]] = tuple(Obligation)
-
-
-@attrs.frozen(kw_only=True)
-class CancellationEffects:
-    """What a cancellation does (R8.1–R8.4), for a purchase that could be cancelled at ``cancelled_at``.
-
-    * ``visible_by``: the cancellation may take up to ``rules.cancellation.dashboard_delay_minutes``
-      (15) to appear in the dashboard (R8.1);
-    * ``keys_revoked``, ``links_revoked``: all software keys and download links are revoked (R8.2);
-    * ``still_listed``, ``activation_key_available``: the item stays on the customer's software page,
-      without its activation key (R8.3);
-    * ``obligations``: partner and customer must stop using the software, uninstall it and delete its
-      links and downloads (R8.2);
-    * ``credit``: the :class:`csp_rules.billing.Credit` (R8.4), amount and invoice date when due;
-    * ``decision``: the :func:`evaluate` decision at ``cancelled_at`` (self-service or support request).
-    """
-
-    order_id: str
-    cancelled_at: datetime
-    visible_by: datetime
-    route: Outcome
-    keys_revoked: bool
-    links_revoked: bool
-    still_listed: bool
-    activation_key_available: bool
-    obligations: tuple[Obligation, ...]
-    obligated: tuple[str, ...]
-    credit: Credit
-    decision: CancellationDecision
-    ruleset_version: str
-    rule_numbers: tuple[str, ...]
-    facts: FrozenMap[str, Any]
-
-    def explain(self, locale: str = "en") -> tuple[str, ...]:
-        """One sentence per effect (R8.1, R8.2, R8.3, then the credit's R8.4), English or French."""
-        lines = [
-            message("cancellation.effect_visible", locale, self.facts),
-            message("cancellation.effect_revoked", locale, self.facts),
-            message("cancellation.effect_listed", locale, self.facts),
-        ]
-        lines.extend(self.credit.explain_all(locale))
-        return tuple(lines)
-
-
-def effects(
-    purchase: Purchase,
-    *,
-    cancelled_at: datetime,
-    rules: RuleSet | None = None,
-    billing_day: int | None = None,
-) -> CancellationEffects:
-    """What cancelling ``purchase`` at ``cancelled_at`` does (R8.1–R8.3), with its credit (R8.4).
-
-    Only a cancellation that can happen has effects: the outcome of :func:`evaluate` at
-    ``cancelled_at`` (without roles) must be ``SELF_SERVICE`` or ``SUPPORT_REQUEST`` (Windows 7 ESU at
-    any time, on-premises software under S2018, a near-miss name: the support team decides, and the
-    effects are those of the cancellation it makes). For any other outcome (window closed, not
-    cancellable, not covered) this raises :class:`~csp_rules.errors.NotCancellableError` whose
-    ``value`` is that decision: an object listing revoked keys for a purchase that was not cancelled
-    would be a lie.
-
-    :param cancelled_at: the aware instant of the cancellation.
-    :param rules: default the rule set in force at the purchase date.
-    :param billing_day: the day of the month invoices are issued (1–31), for the credit's invoice date.
-    :raises NotCancellableError: the purchase cannot be cancelled at ``cancelled_at``.
-    :raises NaiveDatetimeError, InvalidDateError: as :func:`evaluate`.
-    :raises MissingFieldError: a credit is due but the purchase has no price (or, for a prorated
-        credit, no term), from :func:`csp_rules.billing.refund_credit`.
-
-    >>> from datetime import date, datetime, timezone
-    >>> from csp_rules import Money
-    >>> p = Purchase(order_id="O-3", product_name="SQL Server 2019 Standard", kind="perpetual_software",
-    ...              purchased_at=date(2020, 6, 1), price=Money("899.00", "USD"))
-    >>> e = effects(p, cancelled_at=datetime(2020, 6, 10, 9, 0, tzinfo=timezone.utc), billing_day=15)
-    >>> e.visible_by.isoformat(), e.keys_revoked, e.activation_key_available, e.credit.amount, e.credit.invoice_date
-    ('2020-06-10T09:15:00+00:00', True, False, Money('899.00', 'USD'), datetime.date(2020, 6, 15))
-    """
-    _time.require_aware(cancelled_at, "cancelled_at")  # errors name this function's argument, not evaluate's
-    decision = evaluate(purchase, at=cancelled_at, rules=rules)
-    if decision.outcome not in (Outcome.SELF_SERVICE, Outcome.SUPPORT_REQUEST):
-        raise NotCancellableError(
-            f"cancelled_at: order {purchase.order_id} cannot be cancelled then: {decision.explain('en')}",
-            field="cancelled_at",
-            value=decision,
-        )
-    ruleset = resolve_rules(rules, purchase.purchased_at.date())
-    at = decision.facts["at"]
-    delay = ruleset.cancellation.dashboard_delay_minutes
-    try:
-        visible_by = at + timedelta(minutes=delay)
-    except OverflowError:
-        raise InvalidDateError(
-            f"cancelled_at: {at.isoformat()} + {delay} minutes is past the end of the calendar",
-            field="cancelled_at",
-            value=cancelled_at,
-        ) from None
-    credit = refund_credit(purchase, cancelled_at=at, rules=ruleset, billing_day=billing_day)
-    facts = {
-        "order_id": purchase.order_id,
-        "cancelled_at": at,
-        "visible_by": visible_by,
-        "dashboard_delay_minutes": delay,
-    }
-    return CancellationEffects(
-        order_id=purchase.order_id,
-        cancelled_at=at,
-        visible_by=visible_by,
-        route=decision.outcome,
-        keys_revoked=True,
-        links_revoked=True,
-        still_listed=True,
-        activation_key_available=False,
-        obligations=OBLIGATIONS,
-        obligated=("partner", "customer"),
-        credit=credit,
-        decision=decision,
-        ruleset_version=ruleset.version,
-        rule_numbers=("R8.1", "R8.2", "R8.3", *credit.rule_numbers),
-        facts=FrozenMap(facts),
-    )

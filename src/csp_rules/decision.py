@@ -27,7 +27,6 @@ csp_rules.errors.UnsupportedLocaleError: locale: unsupported locale 'de'; use 'e
 
 from __future__ import annotations
 
-import decimal
 import enum
 import json
 from collections.abc import Mapping
@@ -38,14 +37,14 @@ from typing import Any
 
 import attrs
 
+from . import _l10n
 from ._frozen import FrozenMap
+from ._l10n import LANGUAGES
 from ._lazy import Once
-from .errors import InvalidFieldError, UnsupportedLocaleError
+from .errors import InvalidFieldError
+from .facts import Money
 
-__all__ = ["LANGUAGES", "Decision", "babel_locale", "format_value", "message", "messages"]
-
-#: languages every message exists in
-LANGUAGES = ("en", "fr")
+__all__ = ["LANGUAGES", "Decision", "format_value", "message", "messages"]
 
 
 def _load_messages() -> FrozenMap[str, FrozenMap[str, str]]:
@@ -64,7 +63,6 @@ def _load_messages() -> FrozenMap[str, FrozenMap[str, str]]:
 
 
 _MESSAGES: Once[FrozenMap[str, FrozenMap[str, str]]] = Once(_load_messages)
-_LOCALES: dict[str, Any] = {}
 
 
 def messages() -> Mapping[str, Mapping[str, str]]:
@@ -72,68 +70,27 @@ def messages() -> Mapping[str, Mapping[str, str]]:
     return _MESSAGES()
 
 
-def _language(locale: Any) -> str:
-    if not isinstance(locale, str):
-        raise TypeError(f"locale: expected a str such as 'en' or 'fr', got {type(locale).__name__}")
-    lang = locale.replace("-", "_").split("_", 1)[0].lower()
-    if lang not in LANGUAGES:
-        raise UnsupportedLocaleError(field="locale", value=locale)
-    return lang
-
-
-def babel_locale(locale: str) -> Any:
-    """A :class:`babel.Locale` for ``'en'``, ``'fr'``, ``'fr_CA'``, ``'en-GB'``... (English or French only)."""
-    cached = _LOCALES.get(locale)
-    if cached is not None:
-        return cached
-    lang = _language(locale)
-    from babel import Locale, UnknownLocaleError
-
-    try:
-        result = Locale.parse(locale.replace("-", "_"))
-    except (UnknownLocaleError, ValueError):
-        raise UnsupportedLocaleError(field="locale", value=locale) from None
-    if result.language != lang:  # pragma: no cover - defensive
-        raise UnsupportedLocaleError(field="locale", value=locale)
-    if len(_LOCALES) < 256:
-        _LOCALES[locale] = result
-    return result
-
-
-#: babel formats numbers under this context, never the caller's (a low precision would break it)
-_FORMAT_CONTEXT = decimal.Context(
-    prec=decimal.MAX_PREC, rounding=decimal.ROUND_HALF_EVEN, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN
-)
-
-
 def format_value(value: Any, locale: str = "en") -> str:
     """A fact formatted for a locale: dates, instants (in UTC), amounts, numbers and durations.
 
     The caller's :mod:`decimal` context does not matter: formatting uses a context of its own.
+
+    >>> format_value(Money("1234.5", "EUR"), "fr"), format_value(True, "fr")
+    ('1\u202f234,50\xa0€', 'oui')
     """
-    with decimal.localcontext(_FORMAT_CONTEXT):
-        return _format_value(value, locale)
-
-
-def _format_value(value: Any, locale: str) -> str:
-    loc = babel_locale(locale)
-    from babel import dates, numbers
-
     if isinstance(value, bool):
-        return {"en": ("no", "yes"), "fr": ("non", "oui")}[loc.language][value]
+        return _l10n.format_bool(value, locale)
     if isinstance(value, datetime):
-        from ._time import UTC
-
-        text = dates.format_datetime(value, format="medium", tzinfo=UTC, locale=loc)
-        return f"{text} UTC"
+        return _l10n.format_datetime(value, locale)
     if isinstance(value, date):
-        return str(dates.format_date(value, format="long", locale=loc))
+        return _l10n.format_date(value, locale)
     if isinstance(value, timedelta):
-        return str(dates.format_timedelta(value, threshold=1, locale=loc, format="long"))
-    if hasattr(value, "format") and hasattr(value, "currency") and hasattr(value, "amount"):
-        return str(value.format(locale))
+        return _l10n.format_timedelta(value, locale)
+    if isinstance(value, Money):
+        return value.format(locale)
     if isinstance(value, (int, Decimal)):
-        return str(numbers.format_decimal(value, locale=loc))
+        return _l10n.format_number(value, locale)
+    _l10n.babel_locale(locale)  # the locale is checked whatever the value
     if isinstance(value, enum.Enum):
         return str(value.value)
     if isinstance(value, (tuple, list, frozenset, set)):
@@ -154,13 +111,29 @@ class _Facts(dict[str, str]):
         return format_value(self._facts[key], self._locale)
 
 
-def message(code: str, locale: str = "en", facts: Mapping[str, Any] | None = None) -> str:
-    """The message for a reason code in a locale, with ``{placeholders}`` filled from ``facts``."""
-    lang = _language(locale)
+def message(
+    code: str,
+    locale: str = "en",
+    facts: Mapping[str, Any] | None = None,
+    texts: Mapping[str, Mapping[str, str]] | None = None,
+) -> str:
+    """The message for a reason code in a locale, with ``{placeholders}`` filled from ``facts``.
+
+    ``texts`` holds the messages of codes a rule set defines itself (a user's R7.3 exclusion); the
+    shipped catalog answers every other code.
+    """
+    lang = _l10n.language(locale)
     if not isinstance(code, str):
         raise TypeError(f"code: expected a reason code str, got {type(code).__name__}")
+    if texts is not None and not isinstance(texts, Mapping):
+        raise TypeError(f"texts: expected a mapping of reason codes to messages, got {type(texts).__name__}")
+    own = texts.get(code) if texts else None
+    if own is not None and not isinstance(own, Mapping):
+        raise TypeError(
+            f"texts[{code[:80]!r}]: expected a mapping of languages to messages, got {type(own).__name__}"
+        )
     try:
-        template = messages()[code][lang]
+        template = own[lang] if own is not None else messages()[code][lang]
     except KeyError:
         raise InvalidFieldError(
             f"code: no message for reason code {code[:80]!r} in {lang!r}", field="code", value=code
@@ -188,6 +161,9 @@ class Decision:
     rule_numbers: tuple[str, ...]
     ruleset_version: str
     facts: FrozenMap[str, Any] = attrs.field(factory=FrozenMap, converter=_facts)
+    #: the messages of reason codes the rule set defines itself (a user's R7.3 exclusion), code ->
+    #: language -> template; empty for every shipped code
+    texts: FrozenMap[str, FrozenMap[str, str]] = attrs.field(factory=FrozenMap, converter=_facts, repr=False)
 
     @property
     def reason(self) -> str:
@@ -196,11 +172,11 @@ class Decision:
 
     def explain(self, locale: str = "en") -> str:
         """One sentence saying what was decided and why, in English (``"en"``) or French (``"fr"``)."""
-        return message(self.reasons[0], locale, self.facts)
+        return message(self.reasons[0], locale, self.facts, self.texts)
 
     def explain_all(self, locale: str = "en") -> tuple[str, ...]:
         """One sentence per reason code, main reason first."""
-        return tuple(message(code, locale, self.facts) for code in self.reasons)
+        return tuple(message(code, locale, self.facts, self.texts) for code in self.reasons)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-able mapping (instants and dates as ISO 8601, amounts as strings)."""
@@ -242,7 +218,7 @@ def _jsonable(value: Any) -> Any:
         return [_jsonable(v) for v in value]
     if isinstance(value, (frozenset, set)):
         return sorted(_jsonable(v) for v in value)
-    if hasattr(value, "currency") and hasattr(value, "amount"):
+    if isinstance(value, Money):
         return {"amount": str(value.amount), "currency": value.currency}
     if isinstance(value, (str, int, float, bool)) or value is None:
         return value

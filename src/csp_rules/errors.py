@@ -62,7 +62,7 @@ __all__ = [
 _UNSET: Any = object()
 
 
-def _short(value: object, limit: int = 80) -> str:
+def shorten(value: object, limit: int = 80) -> str:
     """``repr`` of a value, cut to ``limit`` characters so a megabyte string stays readable."""
     text = repr(value)
     if len(text) > limit:
@@ -98,7 +98,7 @@ class CspRulesError(ValueError):
         self.value = None if value is _UNSET else value
         self.field = field
         if message is None:
-            message = self.default_message.format(field=field or "value", value=_short(self.value))
+            message = self.default_message.format(field=field or "value", value=shorten(self.value))
         self.message = message
         super().__init__(message)
 
@@ -210,7 +210,7 @@ class _SuggestingError(InvalidInputError):
     ) -> None:
         self.suggestions = tuple(suggestions)
         if message is None:
-            message = f"{field or self.noun}: unknown {self.noun} {_short(value)}"
+            message = f"{field or self.noun}: unknown {self.noun} {shorten(value)}"
             if self.suggestions:
                 message += "; did you mean " + ", ".join(repr(s) for s in self.suggestions) + "?"
         super().__init__(message, value=value, field=field)
@@ -286,7 +286,7 @@ class AmbiguousMarketError(MarketError):
         self.candidates = tuple(candidates)
         if message is None:
             message = (
-                f"{field or 'market'}: {_short(value)} names several markets ("
+                f"{field or 'market'}: {shorten(value)} names several markets ("
                 + ", ".join(self.candidates)
                 + "); give a code or a language hint"
             )

@@ -32,6 +32,7 @@ from __future__ import annotations
 import decimal
 import enum
 import re
+import unicodedata
 import uuid
 from datetime import date, datetime
 from decimal import (
@@ -42,13 +43,13 @@ from decimal import (
     Inexact,
     InvalidOperation,
     Overflow,
-    localcontext,
 )
+from functools import lru_cache
 from typing import Any
 
 import attrs
 
-from . import _time
+from . import _l10n, _time
 from ._lazy import Once
 from .errors import (
     CurrencyMismatchError,
@@ -76,6 +77,10 @@ __all__ = [
 
 
 def _load_currencies() -> frozenset[str]:
+    return _l10n.locked(_read_currencies)
+
+
+def _read_currencies() -> frozenset[str]:
     from babel.core import get_global
 
     codes = set(get_global("all_currencies"))
@@ -128,29 +133,22 @@ def _quantize(amount: Decimal, quantum: Decimal, rounding: str) -> Decimal:
         ) from None
 
 
-_DIGITS_CACHE: dict[str, int] = {}
-_QUANTUM_CACHE: dict[str, Decimal] = {}
+@lru_cache(maxsize=1024)
+def _currency_info(currency: str) -> tuple[int, Decimal]:
+    """``(minor-unit digits, quantum)`` of a known currency (CLDR via babel), computed once per currency."""
+    from babel.numbers import get_currency_precision
+
+    digits = int(_l10n.locked(lambda: get_currency_precision(currency)))
+    return digits, Decimal(1).scaleb(-digits)
 
 
 def currency_digits(currency: str) -> int:
     """The number of minor-unit digits of a currency, from CLDR via babel (JPY 0, EUR 2, KWD 3)."""
-    digits = _DIGITS_CACHE.get(currency)
-    if digits is None:
-        from babel.numbers import get_currency_precision
-
-        _check_currency(currency, "currency")
-        digits = int(get_currency_precision(currency))
-        _DIGITS_CACHE[currency] = digits
-        _QUANTUM_CACHE[currency] = Decimal(1).scaleb(-digits)
-    return digits
+    return _currency_info(_check_currency(currency, "currency"))[0]
 
 
 def _quantum(currency: str) -> Decimal:
-    q = _QUANTUM_CACHE.get(currency)
-    if q is None:
-        currency_digits(currency)
-        q = _QUANTUM_CACHE[currency]
-    return q
+    return _currency_info(_check_currency(currency, "currency"))[1]
 
 
 def _check_currency(value: Any, field: str) -> str:
@@ -249,15 +247,35 @@ class Money:
         """Whether the amount has no more decimals than the currency's minor unit."""
         return self.amount == _quantize(self.amount, _quantum(self.currency), ROUND_HALF_UP)
 
+    def minor_units(self, field: str = "amount") -> int:
+        """The amount as a whole number of minor units (``Money("1.50", "EUR")`` is 150).
+
+        :raises InvalidAmountError: the amount has more decimals than the currency's minor unit
+            (round it first with :meth:`rounded`); ``field`` names it in the message.
+        """
+        numerator, denominator = self.amount.as_integer_ratio()
+        units, remainder = divmod(numerator * 10 ** currency_digits(self.currency), denominator)
+        if remainder:
+            error = decimals_error(self.amount, self.currency, field)
+            error.value = self
+            raise error
+        return int(units)
+
+    @classmethod
+    def from_minor_units(cls, units: int, currency: str) -> Money:
+        """The amount of ``units`` minor units of ``currency``, exactly (no decimal context applies)."""
+        if isinstance(units, bool) or not isinstance(units, int):
+            raise TypeError(f"units: expected an int, got {type(units).__name__}")
+        digits = currency_digits(currency)
+        if abs(units) >= 10**64:
+            raise InvalidAmountError(
+                f"units: {units} minor units is out of range", field="units", value=units
+            )
+        return cls._trusted(Decimal(f"{units}E-{digits}"), currency)
+
     def format(self, locale: str = "en") -> str:
         """The amount formatted for a locale by babel, e.g. ``'A$110.00'`` or ``'110,00 $AU'``."""
-        from babel.numbers import format_currency
-
-        from .decision import babel_locale
-
-        loc = babel_locale(locale)
-        with localcontext(_WIDE):  # never the caller's decimal context
-            return str(format_currency(self.amount, self.currency, locale=loc))
+        return _l10n.format_money(self.amount, self.currency, locale)
 
     def _same(self, other: Money, op: str) -> None:
         if other.currency != self.currency:
@@ -319,6 +337,47 @@ class Money:
         from html import escape
 
         return f"<span title='{escape(str(self))}'>{escape(self.format('en'))}</span>"
+
+
+def half_up(numerator: int, denominator: int) -> Any:
+    """``numerator / denominator`` rounded half up to a whole number, for non-negative numerators and
+    positive denominators: Python ints (exact, any size) or numpy int64 arrays alike.
+
+    >>> half_up(5, 2), half_up(7, 3), half_up(2923, 10)
+    (3, 2, 292)
+    """
+    return (2 * numerator + denominator) // (2 * denominator)
+
+
+def negative_price_error(where: str = "") -> InvalidAmountError:
+    """The error of a negative price (``where``: the column it came from, in batch)."""
+    shown = f" ({where})" if where else ""
+    return InvalidAmountError(f"price: a price cannot be negative{shown}", field="price")
+
+
+def decimals_error(amount: Decimal, currency: str, field: str = "price") -> InvalidAmountError:
+    """The error of an amount finer than its currency's minor unit (``Money("10.005", "EUR")``)."""
+    digits = currency_digits(currency)
+    return InvalidAmountError(
+        f"{field}: {amount} {currency} has more decimals than the {currency} minor unit ({digits} digits); "
+        "round it first with Money.rounded()",
+        field=field,
+        value=amount,
+    )
+
+
+def term_errors(
+    start: str = "term_start", end: str = "term_end"
+) -> tuple[MissingFieldError, MissingFieldError, InvalidDateError]:
+    """The errors of a term given by halves, and of one that ends before it starts (:class:`Purchase`):
+    ``(start without end, end without start, end not after start)``; ``start`` and ``end`` show the term."""
+    return (
+        MissingFieldError("term_end: give both term_start and term_end, or neither", field="term_end"),
+        MissingFieldError("term_start: give both term_start and term_end, or neither", field="term_start"),
+        InvalidDateError(
+            f"term_end: the term [{start}, {end}) ends before it starts", field="term_end", value=end
+        ),
+    )
 
 
 # --- products, roles, actions ---------------------------------------------------------------
@@ -409,29 +468,83 @@ class Action(_ParseableEnum):
 _MAX_TEXT = 4096
 
 
-def clean_text(value: Any, field: str, *, optional: bool = False) -> str | None:
-    """White space folded; ``None`` or blank is missing (an error unless ``optional``); control
-    characters and texts over 4096 characters are refused; non-strings raise ``TypeError``."""
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+_CONTROL_BUT_NEWLINE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f]")
+
+
+def clean_text(
+    value: Any, field: str, *, optional: bool = False, limit: int = _MAX_TEXT, multiline: bool = False
+) -> str | None:
+    """The text of a field, tidied: runs of white space one space (per line, with ``multiline``).
+
+    ``None`` or blank is missing: :class:`~csp_rules.errors.MissingFieldError` unless ``optional``
+    (then None). More than ``limit`` characters, or control characters (C0, DEL, C1; a line break
+    is allowed with ``multiline``), raise :class:`~csp_rules.errors.InvalidFieldError`, whose message
+    after ``"field: "`` says which. Non-strings raise ``TypeError``. The time is bounded on megabyte
+    strings (a text over four times the limit is refused whole, before it is read).
+
+    >>> clean_text("  Office   365 E3 ", "product_name")
+    'Office 365 E3'
+    >>> clean_text("x" * 5000, "product_name")
+    Traceback (most recent call last):
+    ...
+    csp_rules.errors.InvalidFieldError: product_name: at most 4096 characters (got 5000)
+    """
     if value is None:
         if optional:
             return None
         raise MissingFieldError(field=field)
     if not isinstance(value, str):
         raise TypeError(f"{field}: expected str, got {type(value).__name__}")
-    if len(value) > _MAX_TEXT * 4:
+    if len(value) > limit * 4:
         raise InvalidFieldError(
-            f"{field}: text is too long ({len(value)} characters)", field=field, value=value
+            f"{field}: at most {limit} characters (got {len(value)})", field=field, value=value
         )
-    text = " ".join(value.split())
+    if multiline:
+        lines = [" ".join(line.split()) for line in value.replace("\r\n", "\n").split("\n")]
+        text = "\n".join(lines).strip("\n")
+        control = _CONTROL_BUT_NEWLINE
+    else:
+        text = " ".join(value.split())
+        control = _CONTROL
     if not text:
         if optional:
             return None
         raise MissingFieldError(field=field, value=value)
-    if len(text) > _MAX_TEXT or any(ord(c) < 32 or 0x7F <= ord(c) < 0xA0 for c in text):
+    if len(text) > limit:
         raise InvalidFieldError(
-            f"{field}: text is too long or has control characters", field=field, value=value
+            f"{field}: at most {limit} characters (got {len(text)})", field=field, value=value
         )
+    if control.search(text):
+        raise InvalidFieldError(f"{field}: control characters are not allowed", field=field, value=value)
     return text
+
+
+def fold(text: str) -> str:
+    """A text compared without accents or case: NFKD, combining marks dropped, case folded.
+
+    >>> fold("Mises à jour de Sécurité"), fold("Straße")
+    ('mises a jour de securite', 'strasse')
+    """
+    decomposed = unicodedata.normalize("NFKD", text)
+    if not decomposed.isascii():
+        decomposed = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return decomposed.casefold()
+
+
+_NON_ALNUM = re.compile(r"[^0-9a-z]+")
+_MAX_NAME = 4096
+
+
+def words(name: str) -> str:
+    """A name as the words it is matched by: :func:`fold`, every run of characters other than
+    ``a-z0-9`` one space, padded with spaces (so phrases match as whole words: ``" esu "`` is in
+    ``" windows 7 esu 2020 "``, not in ``" desu "``). Only the first 4096 characters are read.
+
+    >>> words("Windows® 7 – ESU (2020)"), words("Mises à jour de sécurité étendues")
+    (' windows 7 esu 2020 ', ' mises a jour de securite etendues ')
+    """
+    return " " + _NON_ALNUM.sub(" ", fold(name[:_MAX_NAME])).strip() + " "
 
 
 def _required_text(field: str, value: Any) -> str:
@@ -529,7 +642,21 @@ def _price(value: Any) -> Money | None:
     if not isinstance(value, Money):
         raise TypeError(f"price: expected Money, got {type(value).__name__}")
     if value.amount < 0:
-        raise InvalidAmountError("price: a price cannot be negative", field="price", value=value)
+        error = negative_price_error()
+        error.value = value
+        raise error
+    return value
+
+
+def _quantity(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"quantity: expected an int, got {type(value).__name__}")
+    if value < 1 or value > 10**9:
+        raise InvalidFieldError(
+            f"quantity: a quantity is a whole number from 1 to 10**9 (got {value})",
+            field="quantity",
+            value=value,
+        )
     return value
 
 
@@ -545,7 +672,9 @@ class Purchase:
 
     ``purchased_at`` is an aware datetime (stored in UTC) or a ``date`` (00:00 UTC that day).
     ``term_start``/``term_end`` are UTC calendar dates of a subscription's term, half-open:
-    ``[term_start, term_end)``. ``price`` is what was paid for the order, in :class:`Money`.
+    ``[term_start, term_end)``. ``price`` is what was paid for the order line, in :class:`Money`,
+    for ``quantity`` units (seats, licences; 1 by default): the unit price, ``price / quantity``,
+    must be a whole number of the currency's minor units (R8.4).
     """
 
     order_id: str = attrs.field(converter=_order_id)
@@ -558,16 +687,22 @@ class Purchase:
     customer: Customer | None = attrs.field(default=None, converter=_customer)
     subscription_id: str | None = attrs.field(default=None, converter=_subscription_id)
     sku_name: str | None = attrs.field(default=None, converter=_sku_name)
+    quantity: int = attrs.field(default=1, converter=_quantity)
 
     def __attrs_post_init__(self) -> None:
-        if (self.term_start is None) != (self.term_end is None):
-            missing = "term_end" if self.term_end is None else "term_start"
-            raise MissingFieldError(
-                f"{missing}: give both term_start and term_end, or neither", field=missing, value=None
-            )
-        if self.term_start is not None and self.term_end is not None and self.term_end <= self.term_start:
-            raise InvalidDateError(
-                f"term_end: the term [{self.term_start}, {self.term_end}) ends before it starts",
-                field="term_end",
-                value=self.term_end,
-            )
+        start, end = self.term_start, self.term_end
+        if (start is None) != (end is None):
+            raise term_errors()[0 if end is None else 1]
+        if start is not None and end is not None and end <= start:
+            error = term_errors(start.isoformat(), end.isoformat())[2]
+            error.value = end
+            raise error
+        if self.quantity > 1 and self.price is not None:
+            numerator, denominator = self.price.amount.as_integer_ratio()
+            if (numerator * 10 ** currency_digits(self.price.currency)) % (denominator * self.quantity):
+                raise InvalidAmountError(
+                    f"quantity: {self.price} for {self.quantity} units is not a whole number of minor units "
+                    "per unit",
+                    field="quantity",
+                    value=self.quantity,
+                )

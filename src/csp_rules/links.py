@@ -44,13 +44,14 @@ csp_rules.errors.ValidationError: 2 problem(s): language: required (R5.1); file_
 from __future__ import annotations
 
 import enum
-import unicodedata
+import re
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import Any, Final
 
 import attrs
 
-from . import _time
+from . import _l10n, _time
 from ._frozen import FrozenMap
 from ._lazy import Once
 from .decision import Decision
@@ -61,11 +62,14 @@ from .errors import (
     LinkError,
     MissingFieldError,
     ValidationError,
+    shorten,
 )
-from .rulesets import RuleSet, resolve_rules, shipped_rulesets
+from .facts import clean_text, fold
+from .rulesets import RuleSet, resolve_rules, rules_or_newest
 
 __all__ = [
     "REASON_CODES",
+    "RULES",
     "SELECTION_FIELDS",
     "DownloadLink",
     "DownloadSelection",
@@ -81,6 +85,9 @@ __all__ = [
     "renew_link",
     "selection_complete",
 ]
+
+#: the RULES.md numbers this module owns
+RULES: Final = ("R5", "R5.1", "R5.2", "R5.3", "R10.2")
 
 #: every reason code this module emits (messages in ``data/messages/links.json``)
 REASON_CODES: Final[frozenset[str]] = frozenset(
@@ -105,6 +112,7 @@ _FIELD_NAMES: Final[FrozenMap[str, tuple[str, str, str]]] = FrozenMap(
 )
 
 _MAX_TEXT = 200
+_WORD_BREAK = re.compile(r"[\W_]+")
 _MAX_LANGUAGE = 100
 
 
@@ -113,20 +121,7 @@ _MAX_LANGUAGE = 100
 
 def _name_key(text: str) -> str:
     """Language-name key: case and accents dropped, punctuation runs as one space."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    out: list[str] = []
-    space = False
-    for c in decomposed:
-        if unicodedata.combining(c):
-            continue
-        if c.isalnum():
-            if space and out:
-                out.append(" ")
-            out.append(c)
-            space = False
-        else:
-            space = True
-    return "".join(out).casefold()
+    return " ".join(_WORD_BREAK.split(fold(text))).strip()
 
 
 @attrs.frozen
@@ -137,6 +132,10 @@ class _LanguageNames:
 
 
 def _load_language_names() -> _LanguageNames:
+    return _l10n.locked(_read_language_names)
+
+
+def _read_language_names() -> _LanguageNames:
     from babel import Locale
 
     languages: dict[str, str] = {}
@@ -156,6 +155,10 @@ def _load_language_names() -> _LanguageNames:
 
 def _load_autonyms() -> FrozenMap[str, str]:
     """Each language's own name for itself (``Deutsch``, ``español``); loads every base locale once."""
+    return _l10n.locked(_read_autonyms)
+
+
+def _read_autonyms() -> FrozenMap[str, str]:
     from babel import Locale
     from babel.localedata import locale_identifiers
 
@@ -171,16 +174,18 @@ def _load_autonyms() -> FrozenMap[str, str]:
 
 _NAMES: Once[_LanguageNames] = Once(_load_language_names)
 _AUTONYMS: Once[FrozenMap[str, str]] = Once(_load_autonyms)
-_LANGUAGE_CACHE: dict[str, str] = {}
 
 
 def _bad_language(value: str, why: str) -> InvalidFieldError:
-    shown = repr(value) if len(value) <= 80 else repr(value[:65]) + f"...<{len(value)} chars>"
-    return InvalidFieldError(f"language: {shown} {why}", field="language", value=value)
+    return InvalidFieldError(f"language: {shorten(value)} {why}", field="language", value=value)
 
 
 def _from_code(text: str) -> str | None:
     """A canonical babel identifier for a locale code, or None if ``text`` is not one."""
+    return _l10n.locked(lambda: _read_code(text))
+
+
+def _read_code(text: str) -> str | None:
     from babel import Locale, UnknownLocaleError
     from babel.core import parse_locale
 
@@ -255,44 +260,43 @@ def normalize_language(value: str) -> str:
     text = value.strip()
     if not text:
         raise MissingFieldError(field="language", value=value)
-    cached = _LANGUAGE_CACHE.get(text)
-    if cached is not None:
-        return cached
+    return _language(text, value)
+
+
+def _language(text: str, value: str) -> str:
+    found = _known_language(text) if len(text) <= _MAX_LANGUAGE else None
+    if found is not None:
+        return found
     if len(text) > _MAX_LANGUAGE:
         raise _bad_language(value, "is too long to be a language")
     if any(ord(c) < 32 for c in text):
         raise _bad_language(value, "has control characters")
+    raise _bad_language(value, "is not a language code or a language name babel knows")
+
+
+@lru_cache(maxsize=1024)
+def _known_language(text: str) -> str | None:
+    """The babel identifier of a language code or name (stripped, printable), or None; answers cached."""
+    if any(ord(c) < 32 for c in text):
+        return None
     result = _from_code(text) if text.replace("-", "").replace("_", "").isalnum() and text.isascii() else None
-    if result is None:
-        result = _from_name(text)
-    if result is None:
-        raise _bad_language(value, "is not a language code or a language name babel knows")
-    if len(_LANGUAGE_CACHE) < 1024:
-        _LANGUAGE_CACHE[text] = result
-    return result
+    return result if result is not None else _from_name(text)
 
 
 def _language_name(language: str, locale: str) -> str:
-    from babel import Locale
-
-    from .decision import babel_locale
-
-    return str(Locale.parse(language).get_display_name(babel_locale(locale)))
+    target = _l10n.babel_locale(locale)
+    return _l10n.locked(lambda: str(_l10n.any_locale(language).get_display_name(target)))
 
 
 def _clean_text(value: Any, field: str, problems: list[FieldProblem]) -> str | None:
-    if value is None:
-        problems.append(FieldProblem(field, "required (R5.1)", value))
-        return None
-    if not isinstance(value, str):
-        raise TypeError(f"{field}: expected a str, got {type(value).__name__}")
-    text = " ".join(value.split()) if len(value) <= 4 * _MAX_TEXT else value
-    if not text:
-        problems.append(FieldProblem(field, "required (R5.1)", value))
-        return None
-    if len(text) > _MAX_TEXT or any(ord(c) < 32 or c == "\x7f" for c in text):
+    try:
+        text = clean_text(value, field, optional=True, limit=_MAX_TEXT)
+    except InvalidFieldError:
+        text = None
         problems.append(FieldProblem(field, f"at most {_MAX_TEXT} printable characters", value))
-        return None
+    else:
+        if text is None:
+            problems.append(FieldProblem(field, "required (R5.1)", value))
     return text
 
 
@@ -399,7 +403,7 @@ def check_selection(
         allowed=not missing,
         reasons=("links.selection_incomplete" if missing else "links.selection_complete",),
         rule_numbers=("R5.1",),
-        ruleset_version=shipped_rulesets()[-1].version,
+        ruleset_version=rules_or_newest(None).version,
         facts=FrozenMap(facts),
         missing=missing,
         selection=selection,
@@ -580,21 +584,18 @@ def _verdicts() -> dict[tuple[bool, bool, bool], tuple[LinkStatus, tuple[str, ..
 
 _VERDICTS: Final = _verdicts()
 
-# (rule set, lifetime, cap) per issue date for rules=None; shipped rule sets never change, so this cache
-# is invisible to callers (bounded; plain dict reads and writes are atomic)
-_PARAMS: dict[date, tuple[RuleSet, timedelta, int]] = {}
-
 
 def _link_params(rules: RuleSet | None, day: date) -> tuple[RuleSet, timedelta, int]:
     if rules is None:
-        hit = _PARAMS.get(day)
-        if hit is not None:
-            return hit
+        return _shipped_params(day)
     ruleset = resolve_rules(rules, day)
-    params = (ruleset, timedelta(days=ruleset.links.lifetime_days), ruleset.links.download_cap)
-    if rules is None and len(_PARAMS) < 4096:
-        _PARAMS[day] = params
-    return params
+    return ruleset, timedelta(days=ruleset.links.lifetime_days), ruleset.links.download_cap
+
+
+@lru_cache(maxsize=4096)
+def _shipped_params(day: date) -> tuple[RuleSet, timedelta, int]:
+    """(rule set, lifetime, cap) of the shipped rule set in force on an issue date (shipped sets never change)."""
+    return _link_params(resolve_rules(None, day), day)
 
 
 def _rules_on(rules: RuleSet | None, day: date) -> RuleSet:

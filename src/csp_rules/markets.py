@@ -1,4 +1,4 @@
-"""Markets: where Azure reservations are unavailable (R3), prices with tax (R4.1), any market name.
+"""Markets (RULES.md R3, R3.1–R3.4): where Azure reservations are unavailable, and any market name.
 
 A market is an ISO 3166-1 alpha-2 code (XK for Kosovo): :class:`Market`. :func:`resolve` turns
 what partners and pipelines write into one: alpha-2, alpha-3 and numeric codes, the name of every
@@ -17,7 +17,7 @@ shipped rule set is used (there is no purchase date here), so pass ``rules=rules
 to answer for a day. :func:`unavailable_markets` gives the published list a date falls under, for
 the dashboard or the API documentation (R3.4).
 
-R4.1: listed prices include tax in AU and BR only (the rule set's ``tax.inclusive_markets``).
+Whether a market's listed prices include tax (R4.1) is :mod:`csp_rules.tax`.
 
 >>> resolve("Polynésie française").code, resolve("fra").code, resolve("250").code
 ('PF', 'FR', 'FR')
@@ -39,8 +39,6 @@ csp_rules.errors.NotAMarketError: market: 'Europe' is a region or grouping (150)
 (True, False, False)
 >>> check_reservations("St Helena, Ascension, Tristan da Cunha").explain()
 'Azure reservations are not available in St. Helena (SH): it is on the list first seen on October 18, 2019.'
->>> price_includes_tax("AU"), price_includes_tax("Brésil"), price_includes_tax("FR")
-(True, True, False)
 >>> sorted(unavailable_markets(date(2018, 7, 1)))
 ['BR', 'CN', 'IN', 'KR', 'RU', 'TW']
 """
@@ -57,9 +55,10 @@ from typing import Any, Final, NoReturn
 
 import attrs
 
+from . import _l10n
 from . import _market_index as _mi
 from ._lazy import Once
-from .decision import Decision, babel_locale, message
+from .decision import Decision, message
 from .errors import (
     AmbiguousMarketError,
     InvalidFieldError,
@@ -67,12 +66,12 @@ from .errors import (
     NoRulesInForceError,
     NotAMarketError,
     UnknownMarketError,
-    UnsupportedLocaleError,
 )
-from .rulesets import RuleSet, shipped_rulesets
+from .rulesets import RuleSet, rules_or_newest
 
 __all__ = [
     "REASON_CODES",
+    "RULES",
     "Market",
     "MarketList",
     "ReservationDecision",
@@ -82,11 +81,13 @@ __all__ = [
     "market_list",
     "market_lists",
     "markets",
-    "price_includes_tax",
     "reservations_available",
     "resolve",
     "unavailable_markets",
 ]
+
+#: the RULES.md numbers this module owns
+RULES: Final = ("R3", "R3.1", "R3.2", "R3.3", "R3.4")
 
 #: the reason codes this module emits (texts in ``data/messages/reservations.json``)
 REASON_CODES: Final[frozenset[str]] = frozenset({"reservations.available", "reservations.unavailable"})
@@ -181,25 +182,8 @@ def markets() -> tuple[Market, ...]:
     return tuple(_markets()[c] for c in sorted(_markets()))
 
 
-_BABEL: dict[str, Any] = {}
-
-
 def _territory_name(code: str, locale: str) -> str:
-    if not isinstance(locale, str):
-        raise TypeError(f"locale: expected a str such as 'en' or 'fr', got {type(locale).__name__}")
-    loc = _BABEL.get(locale)
-    if loc is None:
-        from babel import Locale, UnknownLocaleError
-
-        try:
-            loc = Locale.parse(locale.replace("-", "_"))
-        except (UnknownLocaleError, ValueError, TypeError):
-            raise UnsupportedLocaleError(
-                f"locale: babel knows no locale {locale[:40]!r}", field="locale", value=locale
-            ) from None
-        if len(_BABEL) < 64:
-            _BABEL[locale] = loc
-    name = loc.territories.get(code)
+    name = _l10n.any_locale(locale).territories.get(code)
     if not name and locale != "en":
         return _territory_name(code, "en")
     return str(name or code)
@@ -534,41 +518,22 @@ class ReservationDecision(Decision):
         return tuple(message(code, locale, facts) for code in self.reasons)
 
     def _facts_for(self, locale: str) -> dict[str, Any]:
-        loc = babel_locale(locale)  # refuses what the catalogs do not speak
+        loc = _l10n.babel_locale(locale)  # refuses what the catalogs do not speak
         facts = dict(self.facts)
         facts["market_name"] = self.market.name(str(loc))
         return facts
 
 
-def _newest_rules() -> RuleSet:
-    return shipped_rulesets()[-1]
-
-
-def _rules(rules: Any) -> RuleSet:
-    if rules is None:
-        return _newest_rules()
-    if not isinstance(rules, RuleSet):
-        raise TypeError(f"rules: expected a RuleSet, got {type(rules).__name__}")
-    return rules
-
-
-def _fast_table(question: str) -> dict[Any, bool]:
-    rules = _newest_rules()
-    if question == "reservations":
-        answer = {code: code not in rules.reservations.unavailable_markets for code in _markets()}
-    else:
-        answer = {code: code in rules.tax.inclusive_markets for code in _markets()}
+def _load_fast() -> dict[Any, bool]:
+    """Code (upper and lower case) or Market -> R3 answer under the newest shipped rule set."""
+    unavailable = rules_or_newest(None).reservations.unavailable_markets
     table: dict[Any, bool] = {}
-    for code, yes in answer.items():
-        table[code] = table[code.lower()] = table[_markets()[code]] = yes
+    for code, market in _markets().items():
+        table[code] = table[code.lower()] = table[market] = code not in unavailable
     return table
 
 
-# code (upper and lower case) or Market -> answer under the newest shipped rule set
-_FAST_RESERVATIONS: Once[dict[Any, bool]] = Once(lambda: _fast_table("reservations"))
-_FAST_TAX: Once[dict[Any, bool]] = Once(lambda: _fast_table("tax"))
-_FAST: dict[Any, bool] = {}
-_FAST_T: dict[Any, bool] = {}
+_FAST: Once[dict[Any, bool]] = Once(_load_fast)
 
 
 def reservations_available(market: Market | str, *, rules: RuleSet | None = None) -> bool:
@@ -585,13 +550,11 @@ def reservations_available(market: Market | str, *, rules: RuleSet | None = None
     (True, False, False)
     """
     if rules is None:
-        answer = _FAST.get(market)
+        answer = _FAST().get(market)
         if answer is not None:
             return answer
-        if not _FAST:
-            _FAST.update(_FAST_RESERVATIONS())
     code = resolve(market).code
-    return code not in _rules(rules).reservations.unavailable_markets
+    return code not in rules_or_newest(rules).reservations.unavailable_markets
 
 
 def check_reservations(market: Market | str, *, rules: RuleSet | None = None) -> ReservationDecision:
@@ -609,7 +572,7 @@ def check_reservations(market: Market | str, *, rules: RuleSet | None = None) ->
     'Les réservations Azure sont disponibles pour le marché Allemagne (DE) selon la liste du 18 octobre 2019.'
     """
     m = resolve(market)
-    rs = _rules(rules)
+    rs = rules_or_newest(rules)
     available = m.code not in rs.reservations.unavailable_markets
     numbers = ["R3"]
     if m.code in _R3_1:
@@ -634,28 +597,6 @@ def check_reservations(market: Market | str, *, rules: RuleSet | None = None) ->
         },
         market=m,
     )
-
-
-# --- R4.1: prices and tax ---------------------------------------------------------------------
-
-
-def price_includes_tax(market: Market | str, *, rules: RuleSet | None = None) -> bool:
-    """R4.1: whether a listed price in a market includes tax (AU and BR in S2018 and S2020).
-
-    :param market: a :class:`Market` or anything :func:`resolve` takes.
-    :param rules: the rule set (``tax.inclusive_markets``); by default the newest shipped one.
-
-    >>> price_includes_tax("AU"), price_includes_tax("bra"), price_includes_tax("Germany")
-    (True, True, False)
-    """
-    if rules is None:
-        answer = _FAST_T.get(market)
-        if answer is not None:
-            return answer
-        if not _FAST_T:
-            _FAST_T.update(_FAST_TAX())
-    code = resolve(market).code
-    return code in _rules(rules).tax.inclusive_markets
 
 
 # --- R3.4: the published lists ----------------------------------------------------------------

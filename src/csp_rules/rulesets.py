@@ -28,24 +28,28 @@ from __future__ import annotations
 import enum
 import json
 import math
+import re
+import string
 import sys
 from collections.abc import Callable, Iterator, Mapping
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP
 from importlib import resources
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
 
 import attrs
 
 from ._frozen import FrozenMap
+from ._l10n import LANGUAGES, language
 from ._lazy import Once
-from .errors import NoRulesInForceError, RuleSetFileError
+from .errors import NoRulesInForceError, RuleSetFileError, shorten
 from .facts import Action, ProductKind, Role
 
 __all__ = [
     "ActivityLogRules",
     "CancellationRules",
+    "CreditRounding",
     "CreditRule",
     "CreditRules",
     "Exclusion",
@@ -62,7 +66,9 @@ __all__ = [
     "TaxRules",
     "describe",
     "load_ruleset",
+    "resolve_rules",
     "rules_in_force",
+    "rules_or_newest",
     "ruleset_from_dict",
     "shipped_rulesets",
 ]
@@ -98,6 +104,15 @@ class CreditRule(enum.Enum):
     NONE_STATED = "none_stated"
 
 
+class CreditRounding(enum.Enum):
+    """Where a prorated credit is rounded (R8.4 conventions)."""
+
+    #: the line's credit, price × unused / term, rounded once half up to the minor unit
+    LINE_HALF_UP = "line_half_up"
+    #: per unit, toward zero, times the quantity (Partner Center's own worked example)
+    UNIT_DOWN = "unit_down"
+
+
 class TaxBasis(enum.Enum):
     """What a tax rate applies to (R4 convention)."""
 
@@ -111,10 +126,7 @@ class TaxBasis(enum.Enum):
 
 
 def _fail(path: str, value: Any, why: str) -> RuleSetFileError:
-    shown = repr(value)
-    if len(shown) > 80:
-        shown = shown[:65] + f"...<{len(shown)} chars>"
-    return RuleSetFileError(f"rule set field {path}: {why} (got {shown})", field=path, value=value)
+    return RuleSetFileError(f"rule set field {path}: {why} (got {shorten(value)})", field=path, value=value)
 
 
 def _p_str(value: Any, path: str) -> str:
@@ -272,7 +284,11 @@ def _build(cls: type[T], data: Any, path: str) -> T:
 
 def _dump(value: Any) -> Any:
     if attrs.has(type(value)):
-        return {f.name: _dump(getattr(value, f.name)) for f in attrs.fields(type(value))}
+        return {
+            f.name: _dump(getattr(value, f.name))
+            for f in attrs.fields(type(value))
+            if not (getattr(value, f.name) is None and f.default is None)  # optional fields left out
+        }
     if isinstance(value, enum.Enum):
         return value.value
     if isinstance(value, Mapping):
@@ -300,13 +316,65 @@ class Source:
     note: str = _param(_p_str, default="(none)", doc="what to know about this source")
 
 
-@attrs.frozen(kw_only=True)
+def _p_texts(value: Any, path: str) -> FrozenMap[str, str]:
+    """A text per language of LANGUAGES (``{"en": ..., "fr": ...}``), both required."""
+    texts = _p_map(_p_str, _p_str)(value, path)
+    if set(texts) != set(LANGUAGES):
+        raise _fail(path, value, f"expected one text per language: {', '.join(LANGUAGES)}")
+    return FrozenMap({lang: texts[lang] for lang in LANGUAGES})
+
+
+_CODE = re.compile(r"[a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)+")
+#: facts an exclusion's own message may name (those of every cancellation decision it decides)
+EXCLUSION_FACTS: Final = frozenset(
+    {"order_id", "product_name", "kind_en", "kind_fr", "purchased_at", "ruleset", "window_days", "deadline",
+     "exclusion_en", "exclusion_fr", "problem_type_en", "problem_type_fr"}
+)  # fmt: skip
+#: the shipped reason codes an exclusion may use, per route (R7.3)
+EXCLUSION_REASONS: Final = {
+    "support_request": ("cancellation.support_request_excluded", "cancellation.support_request_esu"),
+    "not_cancellable": ("cancellation.not_cancellable",),
+}
+
+
+def _p_code(value: Any, path: str) -> str:
+    code = _p_str(value, path)
+    if not _CODE.fullmatch(code) or len(code) > 80:
+        raise _fail(path, value, "expected a reason code such as 'acme.support_request_gold'")
+    return code
+
+
+def _p_templates(value: Any, path: str) -> FrozenMap[str, str]:
+    texts = _p_texts(value, path)
+    for lang, text in texts.items():
+        try:
+            names = {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+        except ValueError:
+            raise _fail(f"{path}.{lang}", text, "unbalanced braces in the message") from None
+        unknown = sorted(names - EXCLUSION_FACTS)
+        if unknown:
+            raise _fail(
+                f"{path}.{lang}",
+                text,
+                f"unknown placeholder {{{unknown[0]}}}; known: {', '.join(sorted(EXCLUSION_FACTS))}",
+            )
+    return texts
+
+
+@attrs.frozen(kw_only=True, cache_hash=True)
 class Exclusion:
-    """A product family the cancellation steps do not apply to (R7.3), recognised by name.
+    """A product family the cancellation steps do not apply to (R7.3), recognised by kind or by name.
 
     A product name matches when, after normalisation (case, accents and punctuation ignored),
     it contains every phrase of at least one group of ``match``. A name containing all phrases
     of a ``near`` group without matching is a near miss: never silently self-service.
+
+    An exclusion names itself (``names``, English and French, used in every explanation) and gives
+    the reason code of the decisions it decides (``reason``). A shipped code reads a shipped
+    message (``cancellation.support_request_excluded`` for a support request,
+    ``cancellation.not_cancellable`` for a product that cannot be cancelled, by default); a code of
+    one's own (``acme.gold_support``) comes with its own ``messages``, English and French, whose
+    placeholders are facts of the decision (:data:`EXCLUSION_FACTS`).
     """
 
     id: str = _param(_p_str, doc="stable identifier")
@@ -323,6 +391,60 @@ class Exclusion:
         _p_seq(_p_phrases), default=(), rule="R7.3", doc="near-miss patterns"
     )
     description: str = _param(_p_str, default="(none)", doc="what the source says")
+    names: FrozenMap[str, str] | None = _param(
+        _p_texts,
+        default=None,
+        rule="R7.3",
+        doc="how explanations name the family, per language (default: description)",
+    )
+    reason: str | None = _param(
+        _p_code, default=None, rule="R7.3", doc="reason code of the decisions it decides (default per route)"
+    )
+    messages: FrozenMap[str, str] | None = _param(
+        _p_templates,
+        default=None,
+        rule="R7.3",
+        doc="the messages of a reason code of one's own, per language",
+    )
+
+    def __attrs_post_init__(self) -> None:
+        if not isinstance(self.route, Route):
+            raise TypeError(f"route: expected a Route, got {type(self.route).__name__}")
+        if self.reason is not None and not isinstance(self.reason, str):
+            raise TypeError(f"reason: expected a str, got {type(self.reason).__name__}")
+        shipped = EXCLUSION_REASONS.get(self.route.value, ())
+        if self.reason is None or self.reason in shipped:
+            if self.messages is not None:
+                raise _fail(
+                    f"exclusions.{self.id}.messages", None, "messages come with a reason code of one's own"
+                )
+            return
+        if self.reason.startswith(("cancellation.", "billing.", "links.", "rules.", "error.")):
+            allowed = ", ".join(shipped) or "none"
+            raise _fail(
+                f"exclusions.{self.id}.reason", self.reason,
+                f"a shipped code for route {self.route.value!r} is one of: {allowed}; a code of one's own "
+                "takes another prefix (acme.gold_support)",
+            )  # fmt: skip
+        if self.messages is None:
+            raise _fail(
+                f"exclusions.{self.id}.messages", None, "a reason code of one's own needs its messages"
+            )
+
+    @property
+    def reason_code(self) -> str:
+        """The reason code of the decisions this exclusion decides."""
+        if self.reason is not None:
+            return self.reason
+        return EXCLUSION_REASONS.get(self.route.value, ("cancellation.support_request_excluded",))[0]
+
+    def name(self, lang: str) -> str:
+        """How explanations name the family in ``lang`` (``"en"``, ``"fr"``, or a variant such as ``"fr_CA"``)."""
+        code = language(lang, "lang")
+        if not isinstance(self.names, Mapping) or code not in self.names:
+            return self.description
+        name: str = self.names[code]
+        return name
 
 
 @attrs.frozen(kw_only=True)
@@ -376,6 +498,12 @@ class CreditRules:
     )
     rounding: str = _param(
         _p_rounding, default=ROUND_HALF_UP, rule="R8.4", doc="rounding of the credit, once"
+    )
+    rounding_method: CreditRounding = _param(
+        _p_enum(CreditRounding),
+        default=CreditRounding.LINE_HALF_UP,
+        rule="R8.4",
+        doc="where a prorated credit is rounded: the line, half up, or each unit, down",
     )
 
 
@@ -706,13 +834,26 @@ def rules_in_force(on: date) -> RuleSet:
     return chosen
 
 
-def resolve_rules(rules: RuleSet | None, on: date) -> RuleSet:
-    """``rules`` if given, else the rule set in force on ``on`` (used by every rule family)."""
-    if rules is None:
-        return rules_in_force(on)
+def _check_rules(rules: Any) -> RuleSet:
     if not isinstance(rules, RuleSet):
         raise TypeError(f"rules: expected a RuleSet, got {type(rules).__name__}")
     return rules
+
+
+def resolve_rules(rules: RuleSet | None, on: date) -> RuleSet:
+    """``rules`` if given, else the rule set in force on ``on``: how every rule family picks its rules
+    for a question about a date (a purchase, a link's issue, a cancellation)."""
+    if rules is None:
+        return rules_in_force(on)
+    return _check_rules(rules)
+
+
+def rules_or_newest(rules: RuleSet | None) -> RuleSet:
+    """``rules`` if given, else the newest shipped rule set: how every rule family picks its rules for
+    a question that carries no date (a market, a role, a tax split)."""
+    if rules is None:
+        return shipped_rulesets()[-1]
+    return _check_rules(rules)
 
 
 # --- description ----------------------------------------------------------------------------

@@ -60,12 +60,15 @@ from typing import Any, Final
 import attrs
 
 from ._frozen import FrozenMap
-from .decision import _language
-from .errors import FieldProblem, ValidationError
-from .facts import Money, Purchase
-from .rulesets import RuleSet, resolve_rules, shipped_rulesets
+from ._l10n import language
+from .errors import FieldProblem, InvalidFieldError, ValidationError
+from .facts import Money, Purchase, clean_text
+from .rulesets import RuleSet, resolve_rules, rules_or_newest
 
-__all__ = ["SupportRequest", "support_request_for"]
+__all__ = ["RULES", "SupportRequest", "support_request_for"]
+
+#: the RULES.md numbers this module owns
+RULES: Final = ("R9", "R9.1", "R9.2")
 
 _MAX_LINE: Final = 1000
 _MAX_REASON: Final = 10_000
@@ -267,34 +270,13 @@ def _check_text(
     required: bool = True,
     what: str = "",
 ) -> str | None:
-    if value is None:
-        if required:
-            problems.append(FieldProblem(field, f"{what or field} is required (R9)", value))
+    try:
+        text = clean_text(value, field, optional=True, limit=limit, multiline=multiline)
+    except InvalidFieldError as exc:
+        problems.append(FieldProblem(field, exc.message.partition(": ")[2], value))
         return None
-    if not isinstance(value, str):
-        raise TypeError(f"{field}: expected str, got {type(value).__name__}")
-    if len(value) > limit * 2 + 64:
-        problems.append(FieldProblem(field, f"at most {limit} characters (got {len(value)})", value))
-        return None
-    if multiline:
-        lines = [" ".join(line.split()) for line in value.replace("\r\n", "\n").split("\n")]
-        while lines and not lines[-1]:
-            lines.pop()
-        while lines and not lines[0]:
-            lines.pop(0)
-        text = "\n".join(lines)
-    else:
-        text = " ".join(value.split())
-    if not text:
-        if required:
-            problems.append(FieldProblem(field, f"{what or field} is required (R9)", value))
-        return None
-    if len(text) > limit:
-        problems.append(FieldProblem(field, f"at most {limit} characters (got {len(text)})", value))
-        return None
-    if any((ord(c) < 32 and c != "\n") or 0x7F <= ord(c) < 0xA0 for c in text):
-        problems.append(FieldProblem(field, "control characters are not allowed", value))
-        return None
+    if text is None and required:
+        problems.append(FieldProblem(field, f"{what or field} is required (R9)", value))
     return text
 
 
@@ -374,10 +356,6 @@ def _check_attachments(value: Any, problems: list[FieldProblem]) -> tuple[str, .
 # --- the request ----------------------------------------------------------------------------
 
 
-def _newest() -> RuleSet:
-    return shipped_rulesets()[-1]
-
-
 @attrs.frozen(kw_only=True)
 class SupportRequest:
     """A support request that cancels a purchase (R9): every field checked when it is built.
@@ -411,7 +389,7 @@ class SupportRequest:
     def __attrs_post_init__(self) -> None:
         problems: list[FieldProblem] = []
         values: dict[str, Any] = {}
-        default = _newest().support_request
+        default = rules_or_newest(None).support_request
         values["problem_type"] = (
             _check_text(self.problem_type, "problem_type", problems, limit=_MAX_LINE)
             if self.problem_type is not None else default.problem_type
@@ -480,7 +458,7 @@ class SupportRequest:
 
     def description(self, locale: str = "en") -> str:
         """The text of the form's Description field (R9): tenant, order/subscription ID, reason, amount."""
-        lang = _language(locale)
+        lang = language(locale)
         labels = _LABELS[lang]
         sep = labels["sep"]
         lines = [f"{labels['tenant']}{sep}{self.tenant}"]
@@ -495,7 +473,7 @@ class SupportRequest:
 
     def render(self, locale: str = "en") -> str:
         """The whole request as the text a person pastes into the form, in English or French (R9)."""
-        lang = _language(locale)
+        lang = language(locale)
         labels = _LABELS[lang]
         sep = labels["sep"]
         problem_type = self.problem_type if lang == "en" else self.problem_type_fr
@@ -579,7 +557,7 @@ def support_request_for(
     """
     if not isinstance(purchase, Purchase):
         raise TypeError(f"purchase: expected a Purchase, got {type(purchase).__name__}")
-    lang = _language(locale)
+    lang = language(locale)
     ruleset = resolve_rules(rules, purchase.purchased_at.date())
     if tenant is None and purchase.customer is not None:
         tenant = (

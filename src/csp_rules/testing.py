@@ -49,7 +49,7 @@ from hypothesis import strategies as st
 from ._lazy import Once
 from .facts import Action, Money, ProductKind, Purchase, Role
 from .markets import Market
-from .rulesets import CreditRule, Route, RuleSet, TaxBasis
+from .rulesets import CreditRounding, CreditRule, Route, RuleSet, TaxBasis
 
 __all__ = [
     "actions",
@@ -443,6 +443,12 @@ def rulesets(*, shipped_only: bool = False) -> st.SearchStrategy[RuleSet]:
     return st.one_of(_lazy(shipped), _variants())
 
 
+def _shipped_dict(version: str) -> dict[str, Any]:
+    from .rulesets import shipped_rulesets
+
+    return next(r for r in shipped_rulesets() if r.version == version).to_dict()
+
+
 def _variants() -> st.SearchStrategy[RuleSet]:
     kinds = _values(ProductKind)
 
@@ -469,6 +475,25 @@ def _variants() -> st.SearchStrategy[RuleSet]:
             cancellation["window_days"] = windows
         if draw(st.booleans()):
             cancellation["dashboard_delay_minutes"] = draw(st.integers(0, 24 * 60))
+        if draw(st.booleans()):
+            cancellation["early_termination_fee"] = draw(st.booleans())
+        if draw(st.booleans()):  # a user's own R7.3 exclusion, with its names and, maybe, its reason code
+            exclusion: dict[str, Any] = {
+                "id": "user_" + draw(st.from_regex(r"[a-z]{1,8}", fullmatch=True)),
+                "route": draw(st.sampled_from([Route.SUPPORT_REQUEST.value, Route.NOT_CANCELLABLE.value])),
+                "kinds": sorted(draw(st.sets(st.sampled_from(kinds), max_size=1))),
+                "match": [[draw(st.sampled_from(["visio", "project", "office"]))]],
+                "near": [[draw(st.sampled_from(["visio", "project", "server"]))]],
+                "names": {"en": "a product of ours", "fr": "un de nos produits"},
+            }
+            if draw(st.booleans()):
+                exclusion["reason"] = "user.excluded"
+                exclusion["messages"] = {
+                    "en": "Order {order_id} ({product_name}) is {exclusion_en}: ask us.",
+                    "fr": "La commande {order_id} ({product_name}) porte sur {exclusion_fr} : demandez-nous.",
+                }
+            base_exclusions = [] if base == "S2018" else _shipped_dict("S2020")["cancellation"]["exclusions"]
+            cancellation["exclusions"] = [*base_exclusions, exclusion]
         if cancellation:
             data["cancellation"] = cancellation
         if draw(st.booleans()):
@@ -477,6 +502,7 @@ def _variants() -> st.SearchStrategy[RuleSet]:
                     st.dictionaries(st.sampled_from(kinds), st.sampled_from(_values(CreditRule)), max_size=4)
                 ),
                 "cancellation_day_credited": draw(st.booleans()),
+                "rounding_method": draw(st.sampled_from(_values(CreditRounding))),
             }
         if draw(st.booleans()):
             data["links"] = {

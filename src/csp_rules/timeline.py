@@ -45,8 +45,8 @@ from typing import Any, Final
 
 import attrs
 
-from . import _time
-from .errors import InvalidDateError, MissingFieldError, UnsupportedLocaleError
+from . import _l10n, _time
+from .errors import InvalidDateError, MissingFieldError
 from .facts import Money, Purchase, clean_text
 
 __all__ = ["Timeline", "timeline_svg"]
@@ -127,12 +127,7 @@ _FONT: Final = "system-ui, -apple-system, 'Segoe UI', Helvetica, Arial, sans-ser
 
 
 def _lang(value: Any) -> str:
-    if not isinstance(value, str):
-        raise TypeError(f"lang: expected a str such as 'en' or 'fr', got {type(value).__name__}")
-    lang = value.replace("-", "_").split("_", 1)[0].lower()
-    if lang not in _TEXT:
-        raise UnsupportedLocaleError(field="lang", value=value)
-    return lang
+    return _l10n.language(value, "lang")
 
 
 def _optional_instant(value: Any, field: str) -> datetime | None:
@@ -297,13 +292,13 @@ class Timeline:
         :raises TypeError: ``purchase`` is not a :class:`~csp_rules.facts.Purchase`.
         :raises NoRulesInForceError: the purchase predates the first rule set and ``rules`` is None.
         """
-        from . import _window
+        from .cancellation import assess
         from .rulesets import resolve_rules
 
         if not isinstance(purchase, Purchase):
             raise TypeError(f"purchase: expected a Purchase, got {type(purchase).__name__}")
         ruleset = resolve_rules(rules, purchase.purchased_at.date())
-        window_end = _window.assess(purchase, purchase.purchased_at, ruleset).deadline
+        window_end = assess(purchase, ruleset).deadline
         issued = expires = None
         cap = None
         if link is not None:

@@ -216,12 +216,10 @@ def show(value: Any, lang: str) -> str:
         unit = {"en": ("d", "h", "min"), "fr": ("j", "h", "min")}[lang]
         return f"{days} {unit[0]} {hours:02d} {unit[1]} {mins:02d} {unit[2]}"
     if isinstance(value, Fraction):
-        from babel.numbers import format_percent
-
-        from ..decision import babel_locale
+        from .._l10n import format_percent
 
         share = (Decimal(value.numerator) / Decimal(value.denominator)).quantize(Decimal("0.0001"))
-        return str(format_percent(share, locale=babel_locale(lang), decimal_quantization=False))
+        return format_percent(share, lang)
     return format_value(value, lang)
 
 

@@ -122,7 +122,7 @@ def run(args: argparse.Namespace) -> int:
     import pyarrow as pa
 
     from .. import batch
-    from .._columns import plan_columns
+    from ..batch._columns import plan_columns
 
     at = parse_when(args.at, "--at") if args.at else datetime.now(timezone.utc)
     rules = load_rules(args.rules)
@@ -297,7 +297,7 @@ def _for_csv(result: Any) -> Any:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    from .._vparse import booleans, plain
+    from ..batch._read import booleans, plain
     from ..facts import currency_digits
 
     names = result.schema.names
@@ -372,8 +372,9 @@ class _Summary:
     ) -> None:
         from babel.numbers import format_currency, format_decimal
 
+        from .._l10n import babel_locale
         from ..batch import OUTCOMES
-        from ..decision import babel_locale, format_value
+        from ..decision import format_value
         from ..facts import Money
 
         t = _TEXT[lang]

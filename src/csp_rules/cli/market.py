@@ -82,8 +82,8 @@ def _rules_for(args: argparse.Namespace) -> Any:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..billing import tax_treatment
     from ..markets import check_reservations, resolve
+    from ..tax import tax_treatment
 
     market = resolve(args.name, lang=args.name_lang)
     rules = _rules_for(args)

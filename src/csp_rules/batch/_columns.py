@@ -56,7 +56,8 @@ from collections.abc import Sequence
 
 import attrs
 
-from .errors import InvalidInputError, MissingColumnsError
+from ..errors import InvalidInputError, MissingColumnsError
+from ..facts import words
 
 __all__ = [
     "FIELDS",
@@ -211,18 +212,9 @@ def _names(names: Sequence[str]) -> str:
 
 # --- kind derivation ------------------------------------------------------------------------
 
-_NON_ALNUM = re.compile(r"[^0-9a-z]+")
 _PLAN_PHRASES = (" software plan ", " software plans ", " plan logiciel ", " plans logiciels ")
 _TERM = re.compile(r"\b\d{1,4}\s*(?:years?|months?|days?|ans?|mois|jours?)\b")
 _ONE_TIME = frozenset({"one time", "onetime", "perpetual", "none", "one time purchase"})
-
-
-def _plain(text: str) -> str:
-    import unicodedata
-
-    folded = unicodedata.normalize("NFKD", text[:4096])
-    folded = "".join(c for c in folded if not unicodedata.combining(c)).lower()
-    return " " + _NON_ALNUM.sub(" ", folded).strip() + " "
 
 
 def is_software_plan_name(product_name: str) -> bool:
@@ -231,7 +223,7 @@ def is_software_plan_name(product_name: str) -> bool:
     >>> is_software_plan_name("SUSE Linux Enterprise Server - Software Plan"), is_software_plan_name("Office")
     (True, False)
     """
-    plain = _plain(product_name)
+    plain = words(product_name)
     return any(p in plain for p in _PLAN_PHRASES)
 
 
@@ -262,7 +254,7 @@ def kind_from_term(term: str | None) -> str | None:
     """
     if term is None or not term.strip():
         return "perpetual_software"
-    plain = _plain(term)
+    plain = words(term)
     if _TERM.search(plain):
         return "software_subscription"
     if plain.strip() in _ONE_TIME:

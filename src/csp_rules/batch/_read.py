@@ -16,7 +16,7 @@ Text forms read (after trimming surrounding whitespace on the Python path):
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Hashable
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -26,7 +26,7 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .errors import CspRulesError, InvalidAmountError, InvalidInputError
+from ..errors import CspRulesError, InvalidAmountError, InvalidInputError
 
 __all__ = [
     "DAY_US",
@@ -485,7 +485,7 @@ def amounts(arr: pa.Array, field: str, issues: Issues) -> Amounts:
     columns exactly. Floats are refused up front (:class:`~csp_rules.errors.InvalidAmountError`),
     as :class:`~csp_rules.facts.Money` refuses them.
     """
-    from .facts import to_decimal
+    from ..facts import to_decimal
 
     n = len(arr)
     out = Amounts(n)
@@ -587,12 +587,3 @@ def _decimal_amounts(arr: pa.Array, valid: B, out: Amounts) -> None:
             out.big[row] = value
         else:
             out.mant[row], out.scale[row] = split
-
-
-def cached(cache: dict[Hashable, T], key: Hashable, make: Callable[[], T]) -> T:
-    """``cache[key]``, made once."""
-    try:
-        return cache[key]
-    except KeyError:
-        value = cache[key] = make()
-        return value

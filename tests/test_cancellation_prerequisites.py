@@ -1,26 +1,22 @@
-"""Cancellation details the mutation run showed untested (issue 9): R7.5 prerequisites row by row,
-one cancellation per order ID with its conflicts, and what a cancellation does (R8.1-R8.4)."""
+"""Before cancelling (R7.5): the prerequisites, row by row and for a purchase, and one cancellation per
+order ID with its conflicts."""
 
 from __future__ import annotations
 
 import itertools
-import uuid
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 from typing import Any
 
+import attrs
 import pytest
 
 from _details import raises_precisely, type_error_names
-from csp_rules import cancellation
 from csp_rules.cancellation import (
-    Obligation,
-    Outcome,
     Readiness,
     check_prerequisites,
-    effects,
     plan_cancellations,
 )
-from csp_rules.errors import InvalidFieldError, NaiveDatetimeError, NotCancellableError, ValidationError
+from csp_rules.errors import InvalidFieldError, ValidationError
 from csp_rules.facts import Customer, Money, Purchase
 from csp_rules.rulesets import shipped_rulesets
 
@@ -48,6 +44,15 @@ CELLS = {
     "product_name": ("SQL Server", None, ""),
     "order_id": ("O-7", None, "   "),
 }
+
+
+def _office(**changes: Any) -> Purchase:
+    base = Purchase(
+        order_id="O-100", product_name="Office 365 E3", kind="software_subscription",
+        purchased_at=datetime(2020, 3, 1, 10, tzinfo=UTC), price=Money("240.00", "EUR"),
+        term_start=date(2020, 3, 1), term_end=date(2021, 3, 1),
+    )  # fmt: skip
+    return attrs.evolve(base, **changes)
 
 
 def _rows() -> list[tuple[dict[str, Any], bool]]:
@@ -206,78 +211,104 @@ def test_plans_refuse_what_is_not_purchases() -> None:
     type_error_names(lambda: plan_cancellations([_p("A", "x"), "B"]), "purchases[1]", "str")
 
 
-# --- what a cancellation does -------------------------------------------------------------------
+# --- prerequisites (R7.5) ---------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("rules", [None, S2020])
-def test_effects_of_a_self_service_cancellation(rules: Any) -> None:
-    bought = datetime(2020, 3, 1, 9, tzinfo=UTC)
-    p = Purchase(
-        order_id="O-3",
-        product_name="Microsoft 365 Apps",
-        kind="software_subscription",
-        purchased_at=bought,
-        price=Money("365.00", "EUR"),
-        term_start=date(2020, 3, 1),
-        term_end=date(2021, 3, 1),
-    )
-    at = bought + timedelta(days=10)
-    e = effects(p, cancelled_at=at, rules=rules, billing_day=5)
-    assert e.order_id == "O-3"
-    assert e.cancelled_at == at
-    assert e.visible_by == at + timedelta(minutes=15)  # R8.1
-    assert e.route is Outcome.SELF_SERVICE
-    assert (e.keys_revoked, e.links_revoked) == (True, True)  # R8.2
-    assert (e.still_listed, e.activation_key_available) == (True, False)  # R8.3
-    assert e.obligations == tuple(Obligation)
-    assert e.ruleset_version == "S2020"
-    assert set(e.rule_numbers) >= {"R8.1", "R8.2", "R8.3", "R8.4"}
-    assert e.decision == cancellation.evaluate(p, at=at, rules=rules)
-    assert e.credit.amount == Money("355.00", "EUR")  # 355 unused days of 365, cancellation day credited
-    assert e.credit.invoice_date == date(2020, 4, 5)
-    assert e.facts["order_id"] == "O-3"
-    lines_en, lines_fr = e.explain("en"), e.explain("fr")
-    assert len(lines_en) == 3 + len(e.credit.reasons) == len(lines_fr)
-    assert "O-3" in lines_en[0] and "15" in lines_en[0]
-    assert lines_en[3:] == e.credit.explain_all("en")
-    assert lines_en != lines_fr
-    assert all(line and "{" not in line for line in lines_en + lines_fr)
+def test_prerequisites_ready() -> None:
+    p = _office(customer=Customer(domain="contoso.onmicrosoft.com"))
+    d = check_prerequisites(p, notice_acknowledged=True)
+    assert d.outcome is Readiness.READY and d.allowed and d.facts["missing"] == ()
+    assert d.reasons == ("cancellation.prerequisites_met",) and d.rule_numbers == ("R7.5",)
+    assert "O-100" in d.explain("fr")
 
 
-def test_effects_of_a_support_request_and_of_the_impossible() -> None:
-    esu = Purchase(
-        order_id="E-1",
-        product_name="Windows 7 Extended Security Updates 2020",
-        kind="software_subscription",
-        purchased_at=date(2020, 2, 1),
-    )
-    e = effects(esu, cancelled_at=datetime(2020, 2, 2, tzinfo=UTC))
-    assert e.route is Outcome.SUPPORT_REQUEST
-    late = Purchase(
-        order_id="L-1", product_name="Visio", kind="perpetual_software", purchased_at=date(2020, 2, 1)
-    )
-    at = datetime(2020, 6, 1, tzinfo=UTC)
-    err = raises_precisely(lambda: effects(late, cancelled_at=at), NotCancellableError, "cancelled_at")
-    assert err.value == cancellation.evaluate(late, at=at)
-    assert err.value.outcome is Outcome.WINDOW_CLOSED
-    plan = Purchase(
-        order_id="S-1",
-        product_name="SUSE Linux Enterprise Server",
-        kind="azure_software_plan",
-        purchased_at=date(2020, 2, 1),
-    )
+@pytest.mark.parametrize(
+    "customer",
+    [
+        Customer(name="Contoso"),
+        Customer(tenant_id="0f3b0c1e-7d5e-4a8b-9f6a-2c1d3e4f5a6b"),
+        Customer(domain="contoso.fr"),
+    ],
+)
+def test_any_one_customer_identifier_is_enough(customer: Customer) -> None:
     assert (
-        raises_precisely(
-            lambda: effects(plan, cancelled_at=datetime(2020, 2, 2, tzinfo=UTC)),
-            NotCancellableError,
-            "cancelled_at",
-        ).value.outcome
-        is Outcome.NOT_CANCELLABLE
+        check_prerequisites(_office(customer=customer), notice_acknowledged=True).outcome is Readiness.READY
     )
-    type_error_names(lambda: effects(late, cancelled_at="2020-02-02"), "cancelled_at", "str")
-    naive = datetime(2020, 2, 2)
-    raises_precisely(
-        lambda: effects(late, cancelled_at=naive), NaiveDatetimeError, "cancelled_at", value=naive
+
+
+def test_prerequisites_list_everything_missing() -> None:
+    d = check_prerequisites(_office(customer=Customer()), notice_acknowledged=False)
+    assert d.outcome is Readiness.INCOMPLETE and not d.allowed
+    assert d.facts["missing"] == ("customer", "notice")
+    assert d.reasons == (
+        "cancellation.prerequisites_missing", "cancellation.missing_customer", "cancellation.missing_notice",
+    )  # fmt: skip
+    assert len(d.explain_all("fr")) == 3
+    row = check_prerequisites(
+        {"order_id": " ", "product_name": None, "customer_name": ""}, notice_acknowledged=False
     )
-    type_error_names(lambda: effects("O-1", cancelled_at=at), "purchase", "str")
-    assert uuid.UUID(TENANT)
+    assert row.facts["missing"] == ("customer", "product_name", "order_id", "notice")
+    assert row.facts["missing_count"] == 4 and row.ruleset_version == "S2020"
+    assert "4 item(s) are missing" in row.explain("en")
+    assert "l'ID de commande" in row.explain("fr")
+    full = {"order_id": "O-1", "product_name": "Visio", "tenant_id": "0f3b0c1e-7d5e-4a8b-9f6a-2c1d3e4f5a6b"}
+    assert check_prerequisites(full, notice_acknowledged=True, rules=S2018).ruleset_version == "S2018"
+
+
+def test_prerequisites_bad_input() -> None:
+    with pytest.raises(TypeError):
+        check_prerequisites(_office(), notice_acknowledged="yes")  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        check_prerequisites(["O-1"], notice_acknowledged=True)  # type: ignore[arg-type]
+    with pytest.raises(InvalidFieldError) as err:
+        check_prerequisites({"order": "O-1"}, notice_acknowledged=True)
+    assert err.value.field == "order"
+    with pytest.raises(InvalidFieldError):
+        check_prerequisites({"tenant_id": "zzz"}, notice_acknowledged=True)
+    with pytest.raises(TypeError):
+        check_prerequisites({"order_id": 12}, notice_acknowledged=True)
+    with pytest.raises(TypeError):
+        check_prerequisites({"order_id": "O-1"}, notice_acknowledged=True, rules="S2020")  # type: ignore[arg-type]
+
+
+# --- planning (R7.5) --------------------------------------------------------------------------
+
+
+def test_one_cancellation_per_order_in_first_appearance_order() -> None:
+    a1 = _office(order_id="A", product_name="Visio")
+    b1 = _office(order_id="B", product_name="Project")
+    a2 = _office(order_id="A", product_name="Visio Plan 2", customer=Customer(name="Contoso"))
+    a3 = _office(order_id="A", product_name="Visio", customer=Customer(domain="contoso.fr"))
+    plans = plan_cancellations(iter([a1, b1, a2, a3]))
+    assert [p.order_id for p in plans] == ["A", "B"]
+    assert plans[0].line_items == (a1, a2, a3) and plans[0].product_names == ("Visio", "Visio Plan 2")
+    assert plans[0].customer == Customer(name="Contoso", domain="contoso.fr")
+    assert plans[1].customer is None and plans[1].purchased_at == b1.purchased_at
+    assert plan_cancellations([]) == ()
+
+
+def test_conflicting_line_items_are_all_reported() -> None:
+    a1 = _office(order_id="A", customer=Customer(name="Contoso"))
+    a2 = _office(
+        order_id="A", customer=Customer(name="Fabrikam"), purchased_at=datetime(2020, 3, 2, tzinfo=UTC)
+    )
+    b1 = _office(order_id="B", customer=Customer(tenant_id="0f3b0c1e-7d5e-4a8b-9f6a-2c1d3e4f5a6b"))
+    b2 = _office(order_id="B", customer=Customer(tenant_id="1f3b0c1e-7d5e-4a8b-9f6a-2c1d3e4f5a6b"))
+    with pytest.raises(ValidationError) as err:
+        plan_cancellations([a1, b1, a2, b2])
+    fields = [p.field for p in err.value.problems]
+    assert fields == [
+        "purchases[2].purchased_at",
+        "purchases[2].customer.name",
+        "purchases[3].customer.tenant_id",
+    ]
+    assert "order A" in err.value.problems[0].message
+
+
+def test_planner_bad_input() -> None:
+    with pytest.raises(TypeError):
+        plan_cancellations(_office())  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        plan_cancellations([_office(), "O-2"])  # type: ignore[list-item]
+    with pytest.raises(TypeError):
+        plan_cancellations(42)  # type: ignore[arg-type]

@@ -1,0 +1,805 @@
+"""The batch engine: the results of a slice of rows, columnar, from the rule modules' own tables.
+
+Private; :mod:`csp_rules.batch` documents what it computes. Knowledge lives in the rule modules
+and is indexed here, never restated: a product's route is :func:`csp_rules.cancellation.kind_route`
+(per rule set and kind) refined by :func:`~csp_rules.cancellation.name_route` (per distinct name);
+the outcome is :data:`csp_rules.cancellation.OUTCOME` at each row's key; the credit is
+:data:`csp_rules.billing.CREDIT`, with :func:`csp_rules.billing.proration_days` and
+:func:`csp_rules.billing.prorate` computed on int64 arrays; errors are built by the constructors
+the scalar path raises. Only the reading of columns and the per-row arithmetic are columnar
+(Arrow kernels and numpy); a rule is consulted once per distinct value or key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Final
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .. import _time, billing, cancellation
+from ..cancellation import OUTCOME, Basis, Outcome, Routing
+from ..errors import (
+    CspRulesError,
+    InvalidDateError,
+    InvalidFieldError,
+    MissingFieldError,
+    NaiveDatetimeError,
+    NoRulesInForceError,
+    shorten,
+)
+from ..facts import (
+    ProductKind,
+    clean_text,
+    currency_digits,
+    decimals_error,
+    negative_price_error,
+    term_errors,
+)
+from ..rulesets import CreditRounding, CreditRule, Route, RuleSet, shipped_rulesets
+from . import _read
+from ._columns import ColumnPlan, is_software_plan_name, kind_from_term
+from ._read import DAY_US, I64, MAX_US, B, Issues, Problem
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
+
+__all__ = ["OUTCOMES", "RESULT_COLUMNS", "RESULT_DDL", "RESULT_SCHEMA", "SLICE_ROWS", "results"]
+
+#: the columns :func:`csp_rules.batch.evaluate` adds, with their Arrow types
+RESULT_SCHEMA: Final[pa.Schema] = pa.schema(
+    [
+        pa.field("market_code", pa.string()),
+        pa.field("reservations_available", pa.bool_()),
+        pa.field("price_includes_tax", pa.bool_()),
+        pa.field("cancellation_outcome", pa.string()),
+        pa.field("cancel_deadline", pa.timestamp("us", tz="UTC")),
+        pa.field("days_left", pa.int32()),
+        pa.field("credit_amount", pa.decimal128(38, 4)),
+        pa.field("credit_currency", pa.string()),
+        pa.field("rules_version", pa.string()),
+        pa.field("error_code", pa.string()),
+        pa.field("error_message", pa.string()),
+    ]
+)
+
+#: the same columns as a Spark DDL string (``StructType.fromDDL``, ``mapInArrow``)
+RESULT_DDL: Final[str] = (
+    "market_code STRING, reservations_available BOOLEAN, price_includes_tax BOOLEAN, "
+    "cancellation_outcome STRING, cancel_deadline TIMESTAMP, days_left INT, credit_amount DECIMAL(38,4), "
+    "credit_currency STRING, rules_version STRING, error_code STRING, error_message STRING"
+)
+
+#: names of the added columns, in order
+RESULT_COLUMNS: Final[tuple[str, ...]] = tuple(RESULT_SCHEMA.names)
+
+#: the values of ``cancellation_outcome``: those of :class:`csp_rules.cancellation.Outcome`
+OUTCOMES: Final[tuple[str, ...]] = tuple(o.value for o in Outcome)
+
+#: rows evaluated at a time inside one call (bounds the working memory; results do not depend on it)
+SLICE_ROWS: Final = 1 << 16
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_EPOCH_DAY = date(1970, 1, 1)
+_KINDS: Final = tuple(ProductKind)
+_ROUTES: Final = tuple(Route)
+_BASES: Final = tuple(Basis)
+_OUTCOMES: Final = tuple(Outcome)
+_CREDIT_RULES: Final = tuple(CreditRule)
+_POW10: Final = np.array([10**k for k in range(19)], dtype=np.int64)
+_LIMIT: Final = 1 << 61
+_AMOUNT_SCALE: Final = 4
+
+
+def _outcome_table() -> I64:
+    """:data:`~csp_rules.cancellation.OUTCOME` as an array: key index -> outcome index (-1: no entry)."""
+    table = np.full(len(_ROUTES) * len(_BASES) * 8, -1, dtype=np.int64)
+    for (route, basis, has_window, in_window, fee), verdict in OUTCOME.items():
+        table[_outcome_key(_ROUTES.index(route), _BASES.index(basis), has_window, in_window, fee)] = (
+            _OUTCOMES.index(verdict.outcome)
+        )
+    return table
+
+
+def _outcome_key(route: Any, basis: Any, has_window: Any, in_window: Any, fee: Any) -> Any:
+    """The index of an :data:`~csp_rules.cancellation.OUTCOME` key (ints or int64 arrays alike)."""
+    return ((route * len(_BASES) + basis) * 2 + has_window) * 4 + in_window * 2 + fee
+
+
+_FULL, _PRORATED = 1, 2
+
+
+def _credit_table() -> I64:
+    """:data:`~csp_rules.billing.CREDIT` as an array: key index -> 0 (no amount), 1 (full), 2 (prorated)."""
+    computes = {billing.CreditOutcome.FULL: _FULL, billing.CreditOutcome.PRORATED: _PRORATED}
+    table = np.zeros(len(_OUTCOMES) * 2 * len(_CREDIT_RULES), dtype=np.int64)
+    for (outcome, suspected, rule), verdict in billing.CREDIT.items():
+        key = _credit_key(_OUTCOMES.index(outcome), suspected, _CREDIT_RULES.index(rule))
+        table[key] = computes.get(verdict.outcome, 0)
+    return table
+
+
+def _credit_key(outcome: Any, suspected: Any, rule: Any) -> Any:
+    return (outcome * 2 + suspected) * len(_CREDIT_RULES) + rule
+
+
+_OUTCOME_TABLE: Final = _outcome_table()
+_CREDIT_TABLE: Final = _credit_table()
+
+
+def results(
+    columns: dict[str, pa.Array | pa.ChunkedArray],
+    n: int,
+    plan: ColumnPlan,
+    at: datetime,
+    rules: RuleSet | None,
+) -> list[pa.ChunkedArray]:
+    """The result columns for ``n`` rows, computed slice by slice."""
+    ctx = _Context(plan, at, rules)
+    chunks: list[list[pa.Array]] = [[] for _ in RESULT_SCHEMA]
+    for start in range(0, n, SLICE_ROWS) if n else [0]:
+        length = min(SLICE_ROWS, n - start)
+        part = {f: _read.plain(c.slice(start, length)) for f, c in columns.items()}
+        for acc, array in zip(chunks, _Slice(ctx, part, length).run(), strict=True):
+            acc.append(array)
+    return [pa.chunked_array(acc, type=f.type) for acc, f in zip(chunks, RESULT_SCHEMA, strict=True)]
+
+
+class _Context:
+    """What the slices of one call share: ``at``, the rule sets, and answers per distinct value."""
+
+    def __init__(self, plan: ColumnPlan, at: datetime, rules: RuleSet | None) -> None:
+        self.plan = plan
+        self.at = at
+        self.at_us = (at - _EPOCH) // timedelta(microseconds=1)
+        self.fixed = rules is not None
+        self.rulesets: tuple[RuleSet, ...] = (rules,) if rules is not None else shipped_rulesets()
+        self.bounds = np.array([(rs.in_force_from - _EPOCH_DAY).days for rs in self.rulesets], dtype=np.int64)
+        r, k = len(self.rulesets), len(_KINDS)
+        # per (rule set, kind): the route before names, whether names matter, the window, the credit rule
+        self.by_kind: list[list[Routing]] = []
+        self.route = np.empty((r, k), dtype=np.int64)
+        self.basis = np.empty((r, k), dtype=np.int64)
+        self.names_matter = np.zeros((r, k), dtype=np.bool_)
+        self.window = np.full((r, k), -1, dtype=np.int64)
+        self.credit_rule = np.zeros((r, k), dtype=np.int64)
+        for i, rs in enumerate(self.rulesets):
+            row = []
+            for j, kind in enumerate(_KINDS):
+                routing, matters = cancellation.kind_route(kind, rs)
+                row.append(routing)
+                self.route[i, j] = _ROUTES.index(routing.route)
+                self.basis[i, j] = _BASES.index(routing.basis)
+                self.names_matter[i, j] = matters
+                self.window[i, j] = rs.cancellation.window_days.get(kind, -1)
+                self.credit_rule[i, j] = _CREDIT_RULES.index(
+                    rs.credits.by_kind.get(kind, CreditRule.NONE_STATED)
+                )
+            self.by_kind.append(row)
+        self.fee = np.array([rs.cancellation.early_termination_fee for rs in self.rulesets], dtype=np.int64)
+        self.day_offset = np.array(
+            [0 if rs.credits.cancellation_day_credited else 1 for rs in self.rulesets], dtype=np.int64
+        )
+        self.unit_down = np.array(
+            [rs.credits.rounding_method is CreditRounding.UNIT_DOWN for rs in self.rulesets], dtype=np.bool_
+        )
+        self.versions = _read.strings([rs.version for rs in self.rulesets])
+        # answers per distinct value, shared by the slices
+        self.markets: dict[str, int | Problem] = {}
+        self.market_codes: list[str] = []
+        self.market_flags: dict[tuple[int, int], tuple[bool, bool]] = {}
+        self.names: dict[str, int | Problem] = {}
+        self.name_texts: list[str] = []
+        self.name_is_plan: list[bool] = []
+        self.routings: dict[tuple[int, int, int, int], tuple[int, int]] = {}
+        self.skus: dict[str, int | Problem] = {}
+        self.sku_texts: list[str] = []
+        self.kinds: dict[str, int | Problem] = {}
+        self.terms: dict[str, int | Problem] = {}
+        self.currencies: dict[str, int | Problem] = {}
+
+    def market(self, value: str) -> int | Problem:
+        found = self.markets.get(value)
+        if found is None:
+            from ..markets import resolve
+
+            try:
+                code = resolve(value).code
+            except CspRulesError as exc:
+                found = Problem(exc)
+            else:
+                if code not in self.market_codes:
+                    self.market_codes.append(code)
+                found = self.market_codes.index(code)
+            self.markets[value] = found
+        return found
+
+    def market_flag(self, rs: int, code: int) -> tuple[bool, bool]:
+        key = (rs, code)
+        found = self.market_flags.get(key)
+        if found is None:
+            from .. import markets, tax
+
+            market = markets.resolve(self.market_codes[code])
+            ruleset = self.rulesets[rs]
+            found = (
+                markets.reservations_available(market, rules=ruleset),
+                tax.price_includes_tax(market, rules=ruleset),
+            )
+            self.market_flags[key] = found
+        return found
+
+    def name(self, value: str) -> int | Problem:
+        found = self.names.get(value)
+        if found is None:
+            try:
+                text = _text("product_name", value)
+            except CspRulesError as exc:
+                found = Problem(exc)
+            else:
+                found = len(self.name_texts)
+                self.name_texts.append(text)
+                self.name_is_plan.append(is_software_plan_name(text))
+            self.names[value] = found
+        return found
+
+    def routing(self, rs: int, kind: int, name: int, sku: int) -> tuple[int, int]:
+        """``(route index, basis index)`` once the product and SKU names are read (R7.3).
+
+        The text matched is :func:`csp_rules.cancellation.match_text` of the names, as the scalar
+        path matches it.
+        """
+        key = (rs, kind, name, sku)
+        found = self.routings.get(key)
+        if found is None:
+            text = cancellation.match_text(self.name_texts[name], None if sku < 0 else self.sku_texts[sku])
+            routing = cancellation.name_route(self.by_kind[rs][kind], text, self.rulesets[rs])
+            found = (_ROUTES.index(routing.route), _BASES.index(routing.basis))
+            self.routings[key] = found
+        return found
+
+    def sku(self, value: str) -> int | Problem:
+        """The index of a SKU name's text, -1 for a blank one (no SKU), or its error."""
+        found = self.skus.get(value)
+        if found is None:
+            try:
+                text = clean_text(value, "sku_name", optional=True)
+            except CspRulesError as exc:
+                found = Problem(exc)
+            else:
+                if text is None:
+                    found = -1
+                else:
+                    found = len(self.sku_texts)
+                    self.sku_texts.append(text)
+            self.skus[value] = found
+        return found
+
+    def kind(self, value: str) -> int | Problem:
+        found = self.kinds.get(value)
+        if found is None:
+            try:
+                found = _KINDS.index(ProductKind.parse(value, "kind"))
+            except CspRulesError as exc:
+                found = Problem(exc)
+            self.kinds[value] = found
+        return found
+
+    def term(self, value: str) -> int | Problem:
+        found = self.terms.get(value)
+        if found is None:
+            kind = kind_from_term(value)
+            if kind is None:
+                found = Problem(
+                    InvalidFieldError(
+                        f"kind: cannot tell the product kind from TermAndBillingCycle {value[:80]!r}",
+                        field="kind",
+                        value=value,
+                    )
+                )
+            else:
+                found = _KINDS.index(ProductKind(kind))
+            self.terms[value] = found
+        return found
+
+    def currency(self, value: str) -> int | Problem:
+        found = self.currencies.get(value)
+        if found is None:
+            try:
+                found = currency_digits(value)
+            except CspRulesError as exc:
+                found = Problem(exc)
+            self.currencies[value] = found
+        return found
+
+
+def _text(field: str, value: str) -> str:
+    """The text :class:`~csp_rules.facts.Purchase` keeps for a required text field, or its error."""
+    result = clean_text(value, field)
+    assert result is not None
+    return result
+
+
+def _lookup(
+    arr: pa.Array,
+    issues: Issues,
+    answer: Callable[[str], int | Problem],
+    where: B | None = None,
+) -> tuple[I64, B]:
+    """Per row: the index ``answer`` gives the row's distinct value (-1 on a problem), and the null mask.
+
+    ``answer`` is called once per distinct value; the errors it returns are marked in ``issues``
+    (only on the rows of ``where``, if given).
+    """
+    n = len(arr)
+    if pa.types.is_null(arr.type) or n == 0:
+        return np.full(n, -1, dtype=np.int64), np.ones(n, dtype=np.bool_)
+    arr = _read.as_string(arr)
+    nulls = ~_read.valid_mask(arr)
+    answers, idx = _read.distinct_map(arr, answer)
+    values = np.array([a if isinstance(a, int) else -1 for a in answers] + [-1], dtype=np.int64)
+    entries = np.array(
+        [issues.entry(a) if isinstance(a, Problem) else -1 for a in answers] + [-1], dtype=np.int32
+    )
+    if entries.max() >= 0:
+        per_row = entries.take(idx)
+        if where is not None:
+            per_row = np.where(where, per_row, -1).astype(np.int32)
+        issues.mark_entries(per_row)
+    return values.take(idx), nulls
+
+
+def _presence(keys: I64, mask: B, size: int) -> list[int]:
+    """The distinct values of ``keys[mask]`` (all in ``range(size)``), in O(rows)."""
+    seen = np.zeros(size, dtype=np.bool_)
+    seen[keys[mask]] = True
+    found: list[int] = np.flatnonzero(seen).tolist()
+    return found
+
+
+def _split_key(key: int, kinds: int, names: int, skus: int) -> tuple[int, int, int, int]:
+    """``(rule set, kind, name, sku)`` of a key ``((rs * kinds + kind) * names + name) * skus + sku + 1``."""
+    rest, sku = divmod(key, skus)
+    rest, name = divmod(rest, names)
+    rs, kind = divmod(rest, kinds)
+    return rs, kind, name, sku - 1
+
+
+class _Slice:
+    """One slice of rows: read the columns, find each row's first problem, compute the results."""
+
+    def __init__(self, ctx: _Context, columns: dict[str, pa.Array], n: int) -> None:
+        self.ctx = ctx
+        self.cols = columns
+        self.n = n
+        self.issues = Issues(n)
+
+    def _missing(self, mask: B, field: str) -> None:
+        self.issues.mark(mask, MissingFieldError(field=field))
+
+    def _raw(self, field: str, row: int) -> Any:
+        return self.cols[field][row].as_py()
+
+    def run(self) -> list[pa.Array]:
+        ctx, cols, n, iss = self.ctx, self.cols, self.n, self.issues
+        plan = ctx.plan
+
+        # Money(price, currency)
+        amounts = None
+        has_price = np.zeros(n, dtype=np.bool_)
+        digits = np.zeros(n, dtype=np.int64)
+        if "price" in cols:
+            amounts = _read.amounts(cols["price"], "price", iss)
+            has_price = amounts.status == 0
+            digits, cur_null = _lookup(cols["currency"], iss, ctx.currency, where=has_price)
+            self._missing(has_price & cur_null, "currency")
+
+        # Purchase(order_id, product_name, kind, purchased_at, price, term_start, term_end)
+        self._check_text("order_id")
+        name_idx, name_null = _lookup(cols["product_name"], iss, ctx.name)
+        self._missing(name_null, "product_name")
+        kind_idx = self._kinds(name_idx)
+        purchased, status, _ = _read.instants(
+            cols["purchased_at"], naive_is_utc="purchased_at" in plan.reconciliation
+        )
+        self._instant_problems(status, "purchased_at")
+        if amounts is not None:
+            iss.mark(has_price & amounts.negative, negative_price_error(plan.columns["price"]))
+        term_start, term_end, has_start, has_end = self._terms()
+        sku_idx = np.full(n, -1, dtype=np.int64)
+        if "sku_name" in cols:
+            sku_idx, _ = _lookup(cols["sku_name"], iss, ctx.sku)
+        has_term = self._term_order(term_start, term_end, has_start, has_end)
+
+        # markets (R3, R4.1)
+        market_idx, market_null = _lookup(cols["market"], iss, ctx.market)
+        self._missing(market_null, "market")
+
+        # the rule set in force at the purchase date (or the one given)
+        day = np.floor_divide(purchased, DAY_US)
+        if ctx.fixed:
+            rs_idx = np.zeros(n, dtype=np.int64)
+        else:
+            rs_idx = np.searchsorted(ctx.bounds, day, side="right") - 1
+            iss.mark_by_key(rs_idx < 0, day, lambda d: _no_rules(int(d)))
+            rs_idx = np.maximum(rs_idx, 0)
+
+        # R7: at before the purchase, the window
+        iss.mark(
+            purchased > ctx.at_us, cancellation.before_purchase_error(ctx.at, plan.columns["purchased_at"])
+        )
+        kind_safe = np.maximum(kind_idx, 0)
+        window = ctx.window[rs_idx, kind_safe]
+        has_window = window >= 0
+        deadline = purchased + np.where(has_window, window, 0) * DAY_US
+        overflow = has_window & ((deadline > MAX_US) | (purchased > MAX_US - np.maximum(window, 0) * DAY_US))
+        iss.mark_by_key(
+            overflow, window, lambda days: _time.past_calendar_error("deadline", "the purchase", int(days))
+        )
+
+        # the route: by kind, then by name where names matter (R7.3), once per distinct key
+        route = ctx.route[rs_idx, kind_safe]
+        basis = ctx.basis[rs_idx, kind_safe]
+        needs_name = iss.free() & ctx.names_matter[rs_idx, kind_safe]
+        if needs_name.any():
+            kinds, names, skus = len(_KINDS), len(ctx.name_texts) + 1, len(ctx.sku_texts) + 1
+            keys = ((rs_idx * kinds + kind_safe) * names + np.maximum(name_idx, 0)) * skus + (sku_idx + 1)
+            distinct, inverse = np.unique(keys[needs_name], return_inverse=True)
+            answers = [ctx.routing(*_split_key(key, kinds, names, skus)) for key in distinct.tolist()]
+            route[needs_name] = np.array([a[0] for a in answers], dtype=np.int64).take(inverse.reshape(-1))
+            basis[needs_name] = np.array([a[1] for a in answers], dtype=np.int64).take(inverse.reshape(-1))
+
+        # the outcome: cancellation.OUTCOME at each row's key
+        in_window = has_window & (ctx.at_us < deadline)
+        key = _outcome_key(
+            route, basis, has_window.astype(np.int64), in_window.astype(np.int64), ctx.fee[rs_idx]
+        )
+        outcome = _OUTCOME_TABLE[key]
+        days_left = np.where(in_window, (deadline - ctx.at_us) // DAY_US, 0)
+
+        # R8.4: the credit if cancelled at `at`, billing.CREDIT at each row's key
+        suspected = (basis == _BASES.index(Basis.NEAR_MISS)).astype(np.int64)
+        computes = _CREDIT_TABLE[
+            _credit_key(np.maximum(outcome, 0), suspected, ctx.credit_rule[rs_idx, kind_safe])
+        ]
+        credit_ok = np.zeros(n, dtype=np.bool_)
+        credit_units = np.zeros(n, dtype=np.int64)
+        big: dict[int, Decimal] = {}
+        if amounts is not None:
+            credit_ok, credit_units, big = self._credits(
+                amounts, digits, iss.free() & (computes > 0) & has_price, computes == _PRORATED,
+                rs_idx, term_start, term_end, has_term,
+            )  # fmt: skip
+
+        # assemble (rows with a problem have null results)
+        return self._assemble(
+            iss.free(), market_idx, rs_idx, outcome, has_window, deadline, days_left, credit_ok, credit_units,
+            digits, big,
+        )  # fmt: skip
+
+    # -- fields ------------------------------------------------------------------------------
+
+    def _check_text(self, field: str) -> None:
+        arr = self.cols[field]
+        if pa.types.is_null(arr.type):
+            self._missing(np.ones(self.n, dtype=np.bool_), field)
+            return
+        if not _read.is_string(arr.type):
+            arr = pc.cast(arr, pa.string())
+        arr = _read.as_string(arr)
+        valid = _read.valid_mask(arr)
+        self._missing(~valid, field)
+        length = np.asarray(pc.binary_length(arr).fill_null(0), dtype=np.int64)
+        fast = (
+            valid
+            & _read.bools(pc.ascii_is_printable(arr))
+            & ~_read.bools(pc.starts_with(arr, " "))
+            & (length > 0)
+            & (length <= 4096)
+        )
+        slow = valid & ~fast & self.issues.free()
+        if slow.any():
+            rows = np.flatnonzero(slow)
+
+            def check(value: str) -> Problem | None:
+                try:
+                    _text(field, value)
+                except CspRulesError as exc:
+                    return Problem(exc)
+                return None
+
+            answers, idx = _read.distinct_map(_read.take_rows(arr, rows), check)
+            for row, k in zip(rows.tolist(), idx.tolist(), strict=True):
+                error = answers[k]
+                if error is not None:
+                    self.issues.mark_row(row, error)
+
+    def _kinds(self, name_idx: I64) -> I64:
+        ctx, cols, n = self.ctx, self.cols, self.n
+        if not ctx.plan.derives_kind:
+            kind_idx, nulls = _lookup(cols["kind"], self.issues, ctx.kind)
+            self._missing(nulls, "kind")
+            return kind_idx
+        # a reconciliation row: ReservationOrderId, then a software-plan name, then TermAndBillingCycle
+        kind_idx = np.full(n, -1, dtype=np.int64)
+        if "reservation_order_id" in cols:
+            rid = cols["reservation_order_id"]
+            if pa.types.is_null(rid.type):
+                reservation = np.zeros(n, dtype=np.bool_)
+            else:
+                rid = _read.as_string(rid if _read.is_string(rid.type) else pc.cast(rid, pa.string()))
+                reservation = _read.bools(pc.greater(pc.utf8_length(pc.utf8_trim_whitespace(rid)), 0))
+        else:
+            reservation = np.zeros(n, dtype=np.bool_)
+        plan_names = np.array([*ctx.name_is_plan, False], dtype=np.bool_)[name_idx]
+        plan_names &= name_idx >= 0
+        rest = ~reservation & ~plan_names
+        term_kind = np.full(n, _KINDS.index(ProductKind.PERPETUAL_SOFTWARE), dtype=np.int64)
+        if "term_and_billing_cycle" in cols and rest.any():
+            term = cols["term_and_billing_cycle"]
+            found, nulls = _lookup(term, self.issues, ctx.term, where=rest)
+            term_kind = np.where(nulls, term_kind, found)
+        kind_idx[:] = term_kind
+        kind_idx[plan_names] = _KINDS.index(ProductKind.AZURE_SOFTWARE_PLAN)
+        kind_idx[reservation] = _KINDS.index(ProductKind.AZURE_RESERVATION)
+        return kind_idx
+
+    def _instant_problems(self, status: npt.NDArray[np.int8], field: str) -> None:
+        column = self.ctx.plan.columns[field]
+        self._missing(status == _read.NULL, field)
+        arr = self.cols[field]
+        self.issues.mark_by_value(
+            status == _read.INVALID,
+            arr,
+            lambda value: InvalidDateError(
+                f"{field}: invalid date or time {shorten(value)} in column {column!r}",
+                field=field,
+                value=value,
+            ),
+        )
+        self.issues.mark(
+            status == _read.NAIVE,
+            NaiveDatetimeError(
+                f"{field}: a timezone-aware date-time is required, column {column!r} has one without a UTC offset; "
+                "give an offset such as 'Z' or '+01:00', or a date",
+                field=field,
+            ),
+        )
+
+    def _terms(self) -> tuple[I64, I64, B, B]:
+        """Term days since 1970 ``[start, end)``, and whether the row has a start, an end (read, not checked)."""
+        n, cols, plan = self.n, self.cols, self.ctx.plan
+        if "term_start" not in cols:
+            zeros = np.zeros(n, dtype=np.int64)
+            return zeros, zeros, np.zeros(n, dtype=np.bool_), np.zeros(n, dtype=np.bool_)
+        days = []
+        present = []
+        for field in ("term_start", "term_end"):
+            recon = field in plan.reconciliation
+            us, status, date_only = _read.instants(cols[field], naive_is_utc=True)
+            if not recon and _read.is_string(cols[field].type):
+                status = np.where((status == _read.OK) & ~date_only, _read.INVALID, status).astype(np.int8)
+            self.issues.mark_by_value(
+                status == _read.INVALID, cols[field], _bad_term_date(field, plan.columns[field])
+            )
+            d = np.floor_divide(us, DAY_US)
+            if field == "term_end" and recon:
+                d = d + 1
+                self.issues.mark(
+                    (status == _read.OK) & (d * DAY_US > MAX_US),
+                    InvalidDateError(
+                        "term_end: the day after ChargeEndDate is past the end of the calendar",
+                        field="term_end",
+                    ),
+                )
+            days.append(d)
+            present.append(status != _read.NULL)
+        return days[0], days[1], present[0], present[1]
+
+    def _term_order(self, start: I64, end: I64, has_start: B, has_end: B) -> B:
+        """``Purchase``'s own check of the term (both or neither, end after start); whether the row has one."""
+        no_end, no_start, reversed_term = term_errors()
+        self.issues.mark(has_start & ~has_end, no_end)
+        self.issues.mark(has_end & ~has_start, no_start)
+        both = has_start & has_end
+        self.issues.mark(both & (end <= start), reversed_term)
+        return both
+
+    # -- R8.4 --------------------------------------------------------------------------------
+
+    def _credits(
+        self,
+        amounts: _read.Amounts,
+        digits: I64,
+        due: B,
+        prorated: B,
+        rs_idx: I64,
+        start: I64,
+        end: I64,
+        has_term: B,
+    ) -> tuple[B, I64, dict[int, Decimal]]:
+        """R8.4 for the rows ``due`` a credit: ``(computed, amount in 10**-4 units, exact amounts too big for int64)``.
+
+        ``units = price × 10**digits`` must be whole (else ``error.invalid_amount``, as
+        :func:`csp_rules.billing.refund_credit`); a prorated amount is :func:`csp_rules.billing.prorate`
+        of :func:`csp_rules.billing.proration_days`, in int64 where it fits, else in Python integers.
+        """
+        n = self.n
+        # a prorated credit needs the term: without it the credit is null (not an error)
+        rows = np.flatnonzero(due & (~prorated | has_term))
+        ok = np.zeros(n, dtype=np.bool_)
+        value4 = np.zeros(n, dtype=np.int64)
+        exact: dict[int, Decimal] = {}
+        if not len(rows):
+            return ok, value4, exact
+        mant, scale, dig = amounts.mant[rows], amounts.scale[rows], digits[rows]
+        pro = prorated[rows]
+        is_big = scale > 18
+        if amounts.big:
+            is_big |= np.isin(rows, np.fromiter(amounts.big, dtype=np.int64))
+        up = np.clip(dig - scale, 0, 18)
+        down = np.clip(scale - dig, 0, 18)
+        is_big |= np.abs(mant) > _LIMIT // _POW10[up]
+        fractional = ~is_big & (mant % _POW10[down] != 0)
+        self.issues.mark_rows(
+            _scatter(n, rows[fractional]),
+            lambda row: decimals_error(amounts.decimal(row), self._currency(row)),
+        )
+        units = np.where(is_big | fractional, 0, mant // _POW10[down] * _POW10[up])
+        offset = self.ctx.day_offset[rs_idx[rows]]
+        _, unused, term = billing.proration_days(
+            self.ctx.at_us // DAY_US, start[rows], end[rows], offset, maximum=np.maximum
+        )
+        # a full credit is the whole price: 1 of 1
+        unused = np.where(pro, unused, 1)
+        term = np.where(pro, np.maximum(term, 1), 1)
+        is_big |= units > _LIMIT // np.maximum(unused, 1)
+        unit_down = self.ctx.unit_down[rs_idx[rows]]
+        safe = np.where(is_big, 0, units)
+        amount = np.where(
+            unit_down,
+            billing.prorate(safe, unused, term, method=CreditRounding.UNIT_DOWN),
+            billing.prorate(safe, unused, term),
+        )
+        factor = _POW10[_AMOUNT_SCALE - np.minimum(dig, _AMOUNT_SCALE)]
+        is_big |= amount > _LIMIT // factor
+        good = ~is_big & ~fractional
+        ok[rows[good]] = True
+        value4[rows[good]] = amount[good] * factor[good]
+        for k in np.flatnonzero(is_big).tolist():
+            row = int(rows[k])
+            method = CreditRounding.UNIT_DOWN if unit_down[k] else CreditRounding.LINE_HALF_UP
+            result = self._credit_exact(row, amounts.decimal(row), int(unused[k]), int(term[k]), method)
+            if isinstance(result, CspRulesError):
+                self.issues.mark_row(row, result)
+            else:
+                exact[row] = result
+                ok[row] = True
+        return ok, value4, exact
+
+    def _currency(self, row: int) -> str:
+        return str(self._raw("currency", row))
+
+    def _credit_exact(
+        self, row: int, price: Decimal, unused: int, term: int, method: CreditRounding
+    ) -> Decimal | CspRulesError:
+        """The credit of one row in Python integers (amounts past the int64 path), the same arithmetic."""
+        currency = self._currency(row)
+        digits = currency_digits(currency)
+        numerator, denominator = price.as_integer_ratio()
+        units, remainder = divmod(numerator * 10**digits, denominator)
+        if remainder:
+            return decimals_error(price, currency)
+        return Decimal(f"{billing.prorate(units, unused, term, method=method)}E-{digits}")
+
+    # -- output ------------------------------------------------------------------------------
+
+    def _assemble(
+        self,
+        ok: B,
+        market_idx: I64,
+        rs_idx: I64,
+        outcome: I64,
+        has_window: B,
+        deadline: I64,
+        days_left: I64,
+        credit_ok: B,
+        credit_value4: I64,
+        digits: I64,
+        exact: dict[int, Decimal],
+    ) -> list[pa.Array]:
+        ctx, n = self.ctx, self.n
+        null = ~ok
+        codes = ctx.market_codes
+        width = len(codes) + 1
+        available = np.zeros(len(ctx.rulesets) * width, dtype=np.bool_)
+        inclusive = np.zeros(len(available), dtype=np.bool_)
+        m_safe = np.where(ok, market_idx, len(codes))
+        keys = rs_idx * width + m_safe
+        for key in _presence(keys, ok, len(available)):
+            available[key], inclusive[key] = ctx.market_flag(*divmod(key, width))
+        market_code = _take(_read.strings([*codes, ""]), m_safe, null)
+        reservations = _read.booleans(available.take(keys), null)
+        tax = _read.booleans(inclusive.take(keys), null)
+        outcome_arr = _take(_read.strings(list(OUTCOMES)), outcome, null)
+        no_window = null | ~has_window
+        deadline_arr = _read.ints(np.where(no_window, 0, deadline), pa.timestamp("us", tz="UTC"), no_window)
+        days_arr = _read.ints(np.where(no_window, 0, days_left), pa.int32(), no_window)
+        credit_null = null | ~credit_ok
+        credit = _decimal_array(credit_value4, credit_null, exact)
+        if "currency" in self.cols and (~credit_null).any():
+            currency = pc.if_else(
+                _read.booleans(~credit_null),
+                _read.as_string(self.cols["currency"]),
+                pa.scalar(None, pa.string()),
+            )
+        else:
+            currency = pa.nulls(n, type=pa.string())
+        versions = _take(ctx.versions, rs_idx, null)
+        iss = self.issues
+        if iss.entries:
+            entry = np.maximum(iss.idx, 0)
+            error_code = _take(_read.strings([c for c, _ in iss.entries]), entry, ok)
+            error_message = _take(_read.strings([m for _, m in iss.entries]), entry, ok)
+        else:
+            error_code = error_message = pa.nulls(n, type=pa.string())
+        return [
+            market_code,
+            reservations,
+            tax,
+            outcome_arr,
+            deadline_arr,
+            days_arr,
+            credit,
+            currency,
+            versions,
+            error_code,
+            error_message,
+        ]
+
+
+def _scatter(n: int, rows: npt.NDArray[np.int64]) -> B:
+    mask = np.zeros(n, dtype=np.bool_)
+    mask[rows] = True
+    return mask
+
+
+def _take(dictionary: pa.Array, index: npt.NDArray[Any], null: B) -> pa.Array:
+    indices = _read.ints(np.where(null, 0, index), pa.int32(), null)
+    return dictionary.take(indices)
+
+
+def _decimal_array(value4: I64, null: B, exact: dict[int, Decimal]) -> pa.Array:
+    n = len(value4)
+    kind = pa.decimal128(38, _AMOUNT_SCALE)
+    if exact:
+        values: list[Decimal | None] = [None] * n
+        for row in np.flatnonzero(~null).tolist():
+            values[row] = exact.get(row, Decimal(int(value4[row])).scaleb(-_AMOUNT_SCALE))
+        return pa.array(values, type=kind)
+    words = np.empty(2 * n, dtype=np.int64)
+    words[0::2] = value4
+    words[1::2] = np.where(value4 < 0, -1, 0)
+    validity = pa.py_buffer(np.packbits(~null, bitorder="little")) if null.any() else None
+    return pa.Array.from_buffers(
+        kind, n, [validity, pa.py_buffer(words.tobytes())], null_count=int(null.sum())
+    )
+
+
+def _bad_term_date(field: str, column: str) -> Callable[[Any], CspRulesError]:
+    def make(value: Any) -> CspRulesError:
+        return InvalidDateError(
+            f"{field}: invalid date {shorten(value)} in column {column!r}; expected YYYY-MM-DD",
+            field=field,
+            value=value,
+        )
+
+    return make
+
+
+def _no_rules(days: int) -> CspRulesError:
+    return NoRulesInForceError(field="on", value=_EPOCH_DAY + timedelta(days=days))
