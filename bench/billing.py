@@ -17,9 +17,11 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from _util import Report, per_call
 
-from csp_rules.billing import Money, hybrid_benefit, next_invoice_date, refund_credit, split_price
-from csp_rules.facts import Purchase
+from csp_rules.billing import next_invoice_date, refund_credit
+from csp_rules.facts import Money, Purchase
+from csp_rules.hybrid_benefit import hybrid_benefit
 from csp_rules.markets import Market
+from csp_rules.tax import split_price
 
 TARGET_US = 10.0
 

@@ -43,6 +43,7 @@ __all__ = [
     "format_timedelta",
     "language",
     "locked",
+    "plural_form",
 ]
 
 T = TypeVar("T")
@@ -124,6 +125,15 @@ _FORMAT_CONTEXT: Final = decimal.Context(
     prec=decimal.MAX_PREC, rounding=decimal.ROUND_HALF_EVEN, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN
 )
 _YES_NO: Final = {"en": ("no", "yes"), "fr": ("non", "oui")}
+
+
+def plural_form(n: int, locale: str) -> str:
+    """The CLDR plural category of ``n`` in a language: ``'one'``, ``'many'`` or ``'other'`` (babel's rules).
+
+    >>> plural_form(1, "en"), plural_form(0, "en"), plural_form(0, "fr"), plural_form(1_000_000, "fr")
+    ('one', 'other', 'one', 'many')
+    """
+    return str(babel_locale(locale).plural_form(n))
 
 
 def format_bool(value: bool, locale: str) -> str:

@@ -1,24 +1,45 @@
-"""A picture of one purchase: its timeline as an SVG drawing (R7.1, R5.2, R8.4).
+"""A picture of one purchase: its timeline as an SVG drawing (R7, R9, R10.3, R5.2, R8.4, R11.1).
 
 People would rather look than read when the question is "when": this module draws one purchase
 on a time axis, with up to five rows:
 
 * **Purchase**: the purchase instant (required);
-* **Cancellation window**: ``[purchased_at, window_end)``, the R7.1 window (60 days in S2020);
-* **Download link**: ``[link_issued_at, link_expires_at)``, the R5.2 lifetime (two weeks);
+* **how it is cancelled**, what the cancellation decision says (:class:`CancellationRoute`):
+  a self-service **cancellation window** ``[purchased_at, window_end)`` (R7.1, 60 days in S2020)
+  only where there is one; otherwise a **support-request band** from the purchase on (Windows 7
+  ESU under S2020 and names that nearly match an exclusion, R7.3; on-premises software under
+  S2018, R10.3; R9), a **not cancellable** mark (SUSE / Red Hat software plans in Azure, R7.3),
+  **not covered** (Azure reservations, R7.4) or **no rule stated**;
+* **Download link**: ``[link_issued_at, link_expires_at)``, the R5.2 lifetime (two weeks), or the
+  issue instant marked **no rule stated** when the version in force states no link rule (R11.1):
+  never an invented lifetime;
 * **Cancellation**: the instant the purchase was cancelled (R7, R8);
-* **Credit**: the invoice date that carries the credit (R8.4), with its amount if known;
+* **Credit**: the invoice date that carries the credit (R8.4), with its amount if known, or **no
+  rule stated** (S2018 states no credit rule);
 
 and, when ``at`` is given, a dashed vertical line for the instant the question is asked.
 
 :class:`Timeline` is a frozen value built from these plain facts (all optional but the purchase),
-or from a :class:`~csp_rules.facts.Purchase` with :meth:`Timeline.from_purchase`, which reads the
-window from the rule set (:func:`csp_rules._window.assess`), the link's expiry from
-:class:`~csp_rules.links.DownloadLink` and the invoice from a credit. :meth:`Timeline.to_svg` is a
-pure function of the value: no clock, no random identifiers (the element ids are derived from a
-hash of the facts, so two drawings on one page never clash), no dependency beyond the standard
-library, every text escaped. Every instant is shown in UTC; labels are English or French.
-Notebooks show a timeline by itself (``_repr_svg_``).
+or from a :class:`~csp_rules.facts.Purchase` with :meth:`Timeline.from_purchase`, which draws what
+the public decisions say: :func:`csp_rules.cancellation.evaluate` (its outcome, first reason,
+rule numbers and deadline), :func:`csp_rules.links.link_status` for the link and a
+:class:`~csp_rules.billing.Credit` for the invoice.
+
+**Text is measured, not guessed.** The SVG names one font, DejaVu Sans (``font-family``), and
+every label is measured with that font's advance widths, shipped in ``data/font_widths.tsv``
+(built from the Debian package ``fonts-dejavu-core`` by ``tools/build_font_widths.py``; read
+lazily, once, thread-safe). Labels are placed beside or inside their marks, wrapped onto a second
+line when needed, so that no two labels overlap and every label stays inside the picture, at any
+width; a label also keeps clear of the "asked at" line where it can (elsewhere the line passes
+behind it). A viewer without DejaVu Sans substitutes another sans-serif font, usually narrower,
+so the labels stay apart.
+
+:meth:`Timeline.to_svg` is a pure function of the value: no clock, no random identifiers (the
+element ids are derived from a hash of the facts, so two drawings on one page never clash),
+nothing beyond the standard library and the shipped width table, every text escaped. Every
+instant is shown in UTC; labels are English or French, with plurals by the CLDR rules of the
+language ("1 day", "2 days"; "1 jour", "2 jours"). Notebooks show a timeline by itself
+(``_repr_svg_``).
 
 >>> from datetime import datetime, timezone
 >>> t = Timeline(purchased_at=datetime(2020, 3, 1, 9, 30, tzinfo=timezone.utc),
@@ -33,97 +54,204 @@ Cancelled on 2020-03-20 00:00 UTC, inside the cancellation window.
 >>> print(t.describe("fr"))
 Order O-1. Achat le 2020-03-01 09:30 UTC. Fenêtre d'annulation : 60 jours, fin le 2020-04-30 09:30 UTC.
 Annulation le 2020-03-20 00:00 UTC, dans la fenêtre d'annulation.
+
+Windows 7 ESU bought under S2020 has no self-service window: it is cancelled only through a
+support request (R7.3, R9), and the picture draws that band instead of a window:
+
+>>> from csp_rules.facts import Purchase
+>>> esu = Purchase(order_id="O-2", product_name="Windows 7 Extended Security Updates 2020",
+...                kind="software_subscription", purchased_at=datetime(2020, 1, 25, tzinfo=timezone.utc))
+>>> t = Timeline.from_purchase(esu)
+>>> t.cancellation, t.window_end, t.cancellation_reason, t.cancellation_rules
+(<CancellationRoute.SUPPORT_REQUEST: 'support_request'>, None, 'cancellation.support_request_esu', ('R7.3', 'R9'))
+>>> print(t.describe())
+O-2 · Windows 7 Extended Security Updates 2020. Purchased on 2020-01-25 00:00 UTC.
+How to cancel: support request only, Windows 7 ESU (R7.3, R9).
 """
 
 from __future__ import annotations
 
+import enum
 import hashlib
-from collections.abc import Iterator
+import re
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time, timedelta
 from html import escape
-from typing import Any, Final
+from importlib import resources
+from typing import Any, Final, NamedTuple
 
 import attrs
 
 from . import _l10n, _time
-from .errors import InvalidDateError, MissingFieldError
+from ._lazy import Once
+from .errors import InvalidDateError, InvalidFieldError, MissingFieldError
 from .facts import Money, Purchase, clean_text
 
-__all__ = ["Timeline", "timeline_svg"]
+__all__ = ["FONT_FAMILY", "CancellationRoute", "Timeline", "timeline_svg"]
 
 _DAY: Final = timedelta(days=1)
 
-#: labels of the drawing, per language
-_TEXT: Final[dict[str, dict[str, str]]] = {
+
+class CancellationRoute(enum.Enum):
+    """How the purchase is cancelled, as the cancellation decision says (the timeline's second row)."""
+
+    #: a self-service window ``[purchased_at, window_end)`` (R7.1; the decision's SELF_SERVICE or WINDOW_CLOSED)
+    WINDOW = "window"
+    #: only through a support request, at any time (R7.3 Windows 7 ESU or a near-miss name, R10.3, R9)
+    SUPPORT_REQUEST = "support_request"
+    #: neither cancelled nor exchanged (R7.3 SUSE / Red Hat software plans in Azure)
+    NOT_CANCELLABLE = "not_cancellable"
+    #: the rules do not cover it (R7.4 Azure reservations)
+    NOT_COVERED = "not_covered"
+    #: the version in force states no cancellation rule for it
+    NO_RULE_STATED = "no_rule_stated"
+
+
+#: the reason codes of :func:`csp_rules.cancellation.evaluate` the picture names, with their route
+_REASON_ROUTE: Final[dict[str, CancellationRoute]] = {
+    "cancellation.self_service": CancellationRoute.WINDOW,
+    "cancellation.self_service_fee": CancellationRoute.WINDOW,
+    "cancellation.window_closed": CancellationRoute.WINDOW,
+    "cancellation.support_request_esu": CancellationRoute.SUPPORT_REQUEST,
+    "cancellation.support_request_excluded": CancellationRoute.SUPPORT_REQUEST,
+    "cancellation.support_request_on_premises": CancellationRoute.SUPPORT_REQUEST,
+    "cancellation.support_request_kind": CancellationRoute.SUPPORT_REQUEST,
+    "cancellation.exclusion_suspected": CancellationRoute.SUPPORT_REQUEST,
+    "cancellation.not_cancellable": CancellationRoute.NOT_CANCELLABLE,
+    "cancellation.not_covered": CancellationRoute.NOT_COVERED,
+}
+
+#: labels of the drawing, per language; plural texts are keyed by CLDR plural category
+_TEXT: Final[dict[str, dict[str, Any]]] = {
     "en": {
+        "_lang": "en",
         "purchase": "Purchase",
         "window": "Cancellation window",
+        "route": "How to cancel",
         "link": "Download link",
         "cancellation": "Cancellation",
         "credit": "Credit",
         "at": "asked at {when}",
-        "days": "{n} days",
-        "day": "1 day",
-        "downloads": "or {n} downloads",
+        "days": {"one": "{n} day", "other": "{n} days"},
+        "downloads": {"one": "or {n} download", "other": "or {n} downloads"},
         "ends": "ends {when}",
+        "fee": "early termination fee",
         "expires": "expires {when}",
         "on_invoice": "on the invoice of {when}",
+        "issued": "issued {when}",
+        "no_rule": "no rule stated",
+        "cancellation.support_request_esu": "support request only · Windows 7 ESU",
+        "cancellation.support_request_excluded": "support request only · excluded product",
+        "cancellation.support_request_on_premises": "support request only · on-premises software",
+        "cancellation.support_request_kind": "support request only",
+        "cancellation.exclusion_suspected": "support request only · name close to an exclusion",
+        "support_request": "support request only",
+        "not_cancellable": "cannot be cancelled or exchanged",
+        "not_covered": "not covered by these rules",
         "d_title": "Timeline of a purchase",
         "d_purchase": "Purchased on {when}.",
-        "d_window": "Cancellation window: {length}, ends {when}.",
-        "d_window_nolen": "Cancellation window ends {when}.",
+        "d_window": "Cancellation window: {length}, ends {when}{rules}.",
+        "d_window_nolen": "Cancellation window ends {when}{rules}.",
+        "d_fee": "An early termination fee applies.",
+        "d_route": "How to cancel: {what}{rules}.",
         "d_link": "Download link issued on {issued}, {length}, expires {when}.",
         "d_link_nolen": "Download link issued on {issued}, expires {when}.",
+        "d_link_no_rule": "Download link issued on {issued}: no rule stated for its lifetime or downloads (R11.1).",
         "d_cancel": "Cancelled on {when}.",
         "d_cancel_in": "Cancelled on {when}, inside the cancellation window.",
         "d_cancel_out": "Cancelled on {when}, after the cancellation window.",
         "d_credit": "Credit on the invoice of {when}.",
         "d_credit_amount": "Credit of {amount} on the invoice of {when}.",
+        "d_credit_no_rule": "Credit: no rule stated (R8.4).",
         "d_at": "Asked at {when}.",
         "utc": "times in UTC",
     },
     "fr": {
+        "_lang": "fr",
         "purchase": "Achat",
         "window": "Fenêtre d'annulation",
+        "route": "Comment annuler",
         "link": "Lien de téléchargement",
         "cancellation": "Annulation",
         "credit": "Avoir",
         "at": "question posée le {when}",
-        "days": "{n} jours",
-        "day": "1 jour",
-        "downloads": "ou {n} téléchargements",
+        "days": {"one": "{n} jour", "many": "{n} de jours", "other": "{n} jours"},
+        "downloads": {
+            "one": "ou {n} téléchargement",
+            "many": "ou {n} de téléchargements",
+            "other": "ou {n} téléchargements",
+        },
         "ends": "fin le {when}",
+        "fee": "frais de résiliation anticipée",
         "expires": "expire le {when}",
         "on_invoice": "sur la facture du {when}",
+        "issued": "émis le {when}",
+        "no_rule": "aucune règle énoncée",
+        "cancellation.support_request_esu": "demande de support uniquement · Windows 7 ESU",
+        "cancellation.support_request_excluded": "demande de support uniquement · produit exclu",
+        "cancellation.support_request_on_premises": "demande de support uniquement · logiciel local",
+        "cancellation.support_request_kind": "demande de support uniquement",
+        "cancellation.exclusion_suspected": "demande de support uniquement · nom proche d'une exclusion",
+        "support_request": "demande de support uniquement",
+        "not_cancellable": "ni annulable ni échangeable",
+        "not_covered": "non couvert par ces règles",
         "d_title": "Chronologie d'un achat",
         "d_purchase": "Achat le {when}.",
-        "d_window": "Fenêtre d'annulation : {length}, fin le {when}.",
-        "d_window_nolen": "Fin de la fenêtre d'annulation le {when}.",
+        "d_window": "Fenêtre d'annulation : {length}, fin le {when}{rules}.",
+        "d_window_nolen": "Fin de la fenêtre d'annulation le {when}{rules}.",
+        "d_fee": "Des frais de résiliation anticipée s'appliquent.",
+        "d_route": "Comment annuler : {what}{rules}.",
         "d_link": "Lien de téléchargement émis le {issued}, {length}, expire le {when}.",
         "d_link_nolen": "Lien de téléchargement émis le {issued}, expire le {when}.",
+        "d_link_no_rule": (
+            "Lien de téléchargement émis le {issued} : aucune règle énoncée pour sa durée ni ses "
+            "téléchargements (R11.1)."
+        ),
         "d_cancel": "Annulation le {when}.",
         "d_cancel_in": "Annulation le {when}, dans la fenêtre d'annulation.",
         "d_cancel_out": "Annulation le {when}, après la fenêtre d'annulation.",
         "d_credit": "Avoir sur la facture du {when}.",
         "d_credit_amount": "Avoir de {amount} sur la facture du {when}.",
+        "d_credit_no_rule": "Avoir : aucune règle énoncée (R8.4).",
         "d_at": "Question posée le {when}.",
         "utc": "heures en UTC",
     },
 }
 
-# colours (GitHub Primer palette: readable on white, distinct for common colour blindness by shape too)
+# colours (GitHub Primer palette: readable on white; each route also has its own shape)
 _INK: Final = "#1f2328"
 _MUTED: Final = "#59636e"
 _GRID: Final = "#d1d9e0"
 _ZEBRA: Final = "#f6f8fa"
-_COLOURS: Final[dict[str, tuple[str, str]]] = {  # row -> (stroke, fill)
-    "purchase": ("#0969da", "#0969da"),
-    "window": ("#1a7f37", "#dafbe1"),
-    "link": ("#0969da", "#ddf4ff"),
-    "cancellation": ("#cf222e", "#cf222e"),
-    "credit": ("#8250df", "#8250df"),
+_WHITE: Final = "#ffffff"
+_COLOURS: Final[dict[str, tuple[str, str, str]]] = {  # row -> (stroke, fill, text inside the fill)
+    "purchase": ("#0969da", "#0969da", _INK),
+    "window": ("#1a7f37", "#dafbe1", "#116329"),
+    "support": ("#9a6700", "#fff8c5", "#7d4e00"),
+    "not_cancellable": ("#cf222e", _WHITE, _INK),
+    "muted": (_MUTED, _WHITE, _INK),
+    "link": ("#0969da", "#ddf4ff", "#0550ae"),
+    "cancellation": ("#cf222e", "#cf222e", _INK),
+    "credit": ("#8250df", "#8250df", _INK),
 }
-_FONT: Final = "system-ui, -apple-system, 'Segoe UI', Helvetica, Arial, sans-serif"
+
+#: the font the SVG names and the width table measures (``data/font_widths.tsv``); Bitstream Vera
+#: Sans, DejaVu's parent, has the same widths; any other sans-serif font is a fallback
+FONT_FAMILY: Final = "'DejaVu Sans', 'Bitstream Vera Sans', sans-serif"
+
+
+# --- plurals (CLDR rules through babel) ----------------------------------------------------------
+
+
+def _count(t: dict[str, Any], key: str, n: int) -> str:
+    """``n`` with the noun of ``t[key]`` in the plural form CLDR gives ``n`` in that language."""
+    lang = t["_lang"]
+    forms: dict[str, str] = t[key]
+    form = forms.get(_l10n.plural_form(n, lang), forms["other"])
+    return form.format(n=_l10n.format_number(n, lang))
+
+
+# --- input converters ----------------------------------------------------------------------------
 
 
 def _lang(value: Any) -> str:
@@ -192,6 +320,73 @@ def _cap(value: Any) -> int | None:
     return value
 
 
+def _route(value: CancellationRoute | str | None) -> CancellationRoute | None:
+    if value is None or isinstance(value, CancellationRoute):
+        return value
+    if not isinstance(value, str):
+        raise TypeError(f"cancellation: expected a CancellationRoute, got {type(value).__name__}")
+    try:
+        return CancellationRoute(value)
+    except ValueError:
+        choices = ", ".join(repr(r.value) for r in CancellationRoute)
+        raise InvalidFieldError(
+            f"cancellation: {value!r} is not a route; use one of {choices}", field="cancellation", value=value
+        ) from None
+
+
+def _default_route(self: Any) -> CancellationRoute | None:
+    return CancellationRoute.WINDOW if self.window_end is not None else None
+
+
+def _reason(value: str | None) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise TypeError(f"cancellation_reason: expected a reason code (str), got {type(value).__name__}")
+    if value not in _REASON_ROUTE:
+        raise InvalidFieldError(
+            f"cancellation_reason: {value!r} is not a reason code of csp_rules.cancellation the picture draws",
+            field="cancellation_reason",
+            value=value,
+        )
+    return value
+
+
+_RULE_NUMBER: Final = re.compile(r"R\d{1,2}(?:\.\d{1,2})?")
+
+
+def _rule_numbers(value: Iterable[str]) -> tuple[str, ...]:
+    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+        raise TypeError(
+            f"cancellation_rules: expected a tuple of RULES.md numbers such as ('R7.3', 'R9'), got {type(value).__name__}"
+        )
+    numbers = tuple(value)
+    for number in numbers:
+        if not isinstance(number, str):
+            raise TypeError(f"cancellation_rules: expected str items, got {type(number).__name__}")
+        if not _RULE_NUMBER.fullmatch(number):
+            raise InvalidFieldError(
+                f"cancellation_rules: {number!r} is not a RULES.md number such as 'R7.3'",
+                field="cancellation_rules",
+                value=number,
+            )
+    return numbers
+
+
+def _bool(value: bool, field: str) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError(f"{field}: expected a bool, got {type(value).__name__}")
+    return value
+
+
+def _link_rule_stated(value: bool) -> bool:
+    return _bool(value, "link_rule_stated")
+
+
+def _credit_rule_stated(value: bool) -> bool:
+    return _bool(value, "credit_rule_stated")
+
+
 def _fmt(instant: datetime) -> str:
     return instant.strftime("%Y-%m-%d %H:%M UTC") if instant.year >= 1000 else instant.isoformat()
 
@@ -206,12 +401,23 @@ def _whole_days(span: timedelta) -> int | None:
 
 @attrs.frozen(kw_only=True)
 class Timeline:
-    """The facts of one purchase in time, drawn by :meth:`to_svg` (R7.1, R5.2, R8.4).
+    """The facts of one purchase in time, drawn by :meth:`to_svg` (R7, R5.2, R8.4, R11.1).
 
     Every instant is an aware ``datetime`` (stored in UTC) or a ``date`` (00:00 UTC that day);
-    ``credit_invoice_date`` is a calendar date. All but ``purchased_at`` are optional; the link
-    needs both ends or neither. Nothing may come before the purchase, and each interval must end
-    after it starts (:class:`~csp_rules.errors.InvalidDateError` otherwise).
+    ``credit_invoice_date`` is a calendar date. All but ``purchased_at`` are optional. Nothing may
+    come before the purchase, and each interval must end after it starts
+    (:class:`~csp_rules.errors.InvalidDateError` otherwise).
+
+    * ``cancellation`` says how the purchase is cancelled (:class:`CancellationRoute`); it is
+      :attr:`~CancellationRoute.WINDOW` when ``window_end`` is given, and only a window has an
+      end. ``cancellation_reason`` is the decision's reason code that says why (for example
+      ``"cancellation.support_request_esu"``: the band reads "support request only · Windows 7
+      ESU"), ``cancellation_rules`` its RULES.md numbers, shown with it.
+    * The link needs both ends, or, with ``link_rule_stated=False`` (a version that states no
+      link rule, R11.1), its issue instant only: it is drawn "no rule stated", with no expiry and
+      no download cap.
+    * ``credit_rule_stated=False`` draws the credit as "no rule stated" (S2018 states no credit
+      rule, R8.4), with neither an amount nor an invoice date.
 
     ``lang`` (``"en"`` or ``"fr"``) is the language of the labels; ``title`` names the drawing
     (e.g. the order and the product).
@@ -219,22 +425,34 @@ class Timeline:
 
     purchased_at: datetime = attrs.field(converter=_purchased_at)
     window_end: datetime | None = attrs.field(default=None, converter=_window_end)
+    cancellation: CancellationRoute | None = attrs.field(
+        default=attrs.Factory(_default_route, takes_self=True), converter=_route
+    )
+    cancellation_reason: str | None = attrs.field(default=None, converter=_reason)
+    cancellation_rules: tuple[str, ...] = attrs.field(default=(), converter=_rule_numbers)
     link_issued_at: datetime | None = attrs.field(default=None, converter=_link_issued_at)
     link_expires_at: datetime | None = attrs.field(default=None, converter=_link_expires_at)
     link_download_cap: int | None = attrs.field(default=None, converter=_cap)
+    link_rule_stated: bool = attrs.field(default=True, converter=_link_rule_stated)
     cancelled_at: datetime | None = attrs.field(default=None, converter=_cancelled_at)
     credit_invoice_date: date | None = attrs.field(default=None, converter=_invoice_date)
     credit: Money | None = attrs.field(default=None, converter=_money)
+    credit_rule_stated: bool = attrs.field(default=True, converter=_credit_rule_stated)
     at: datetime | None = attrs.field(default=None, converter=_at)
     title: str | None = attrs.field(default=None, converter=_title)
     lang: str = attrs.field(default="en", converter=_lang)
 
     def __attrs_post_init__(self) -> None:
-        if (self.link_issued_at is None) != (self.link_expires_at is None):
-            missing = "link_expires_at" if self.link_expires_at is None else "link_issued_at"
-            raise MissingFieldError(
-                f"{missing}: give both link_issued_at and link_expires_at, or neither", field=missing
-            )
+        self._check_cancellation()
+        self._check_link()
+        if not self.credit_rule_stated:
+            for field in ("credit", "credit_invoice_date"):
+                if getattr(self, field) is not None:
+                    raise InvalidFieldError(
+                        f"{field}: a credit with no rule stated has no amount and no invoice date",
+                        field=field,
+                        value=getattr(self, field),
+                    )
         start = self.purchased_at
         for field in ("window_end", "link_issued_at", "cancelled_at", "at"):
             value = getattr(self, field)
@@ -264,6 +482,60 @@ class Timeline:
                 value=self.credit_invoice_date,
             )
 
+    def _check_cancellation(self) -> None:
+        route = self.cancellation
+        if route is CancellationRoute.WINDOW and self.window_end is None:
+            raise MissingFieldError(
+                "window_end: a cancellation window (cancellation='window') needs its end", field="window_end"
+            )
+        if route is not CancellationRoute.WINDOW and self.window_end is not None:
+            raise InvalidFieldError(
+                f"window_end: only a self-service window has an end, not cancellation={_value(route)!r}",
+                field="window_end",
+                value=self.window_end,
+            )
+        reason = self.cancellation_reason
+        if reason is not None and _REASON_ROUTE[reason] is not route:
+            raise InvalidFieldError(
+                f"cancellation_reason: {reason!r} belongs to cancellation={_REASON_ROUTE[reason].value!r}, "
+                f"not {_value(route)!r}",
+                field="cancellation_reason",
+                value=reason,
+            )
+        if route is None and self.cancellation_rules:
+            raise InvalidFieldError(
+                "cancellation_rules: rule numbers go with a cancellation route",
+                field="cancellation_rules",
+                value=self.cancellation_rules,
+            )
+
+    def _check_link(self) -> None:
+        if self.link_rule_stated:
+            if (self.link_issued_at is None) != (self.link_expires_at is None):
+                missing = "link_expires_at" if self.link_expires_at is None else "link_issued_at"
+                raise MissingFieldError(
+                    f"{missing}: give both link_issued_at and link_expires_at, or neither", field=missing
+                )
+        else:
+            if self.link_issued_at is None:
+                raise MissingFieldError(
+                    "link_issued_at: a link with no rule stated still has its issue instant",
+                    field="link_issued_at",
+                )
+            for field in ("link_expires_at", "link_download_cap"):
+                if getattr(self, field) is not None:
+                    raise InvalidFieldError(
+                        f"{field}: a link with no rule stated has no expiry and no download cap (R11.1)",
+                        field=field,
+                        value=getattr(self, field),
+                    )
+        if self.link_download_cap is not None and self.link_issued_at is None:
+            raise InvalidFieldError(
+                "link_download_cap: a download cap goes with a link",
+                field="link_download_cap",
+                value=self.link_download_cap,
+            )
+
     # --- building from the rule modules ----------------------------------------------------------
 
     @classmethod
@@ -281,52 +553,87 @@ class Timeline:
     ) -> Timeline:
         """The timeline of ``purchase`` under ``rules`` (default: the rule set in force at its purchase date).
 
-        * the cancellation window's end is read from the rule set (R7.1, R7.2; a kind without a
-          window, such as perpetual software under S2018 or an Azure reservation, has none);
-        * ``link``: a :class:`~csp_rules.links.DownloadLink`; its expiry and download cap come from
-          the rule set in force when it was issued, or ``rules`` if given (R5.2);
+        * how it is cancelled is what :func:`csp_rules.cancellation.evaluate` answers at ``at``
+          (or at the purchase instant): a window ending at the decision's deadline for
+          ``SELF_SERVICE`` and ``WINDOW_CLOSED``; for ``SUPPORT_REQUEST`` a support-request band
+          (R7.3, R10.3, R9; a deadline reported for information only, as for Windows 7 ESU, is
+          not drawn as a window); a mark for ``NOT_CANCELLABLE`` and ``NOT_COVERED``. The
+          decision's first reason and its rule numbers label the row;
+        * ``link``: a :class:`~csp_rules.links.DownloadLink`; its expiry and download cap are those
+          :func:`csp_rules.links.link_status` reports under the rule set in force when it was
+          issued, or ``rules`` if given (R5.2); a link status "no rule stated" (R11.1) is drawn so;
         * ``credit``: a :class:`~csp_rules.billing.Credit` (its ``invoice_date`` and ``amount`` are
-          drawn) or a :class:`~csp_rules.facts.Money` amount with ``invoice_date`` (R8.4);
+          drawn; its outcome ``NO_RULE_STATED`` is drawn "no rule stated") or a
+          :class:`~csp_rules.facts.Money` amount with ``invoice_date`` (R8.4);
         * ``cancelled_at`` and ``at`` (the instant the question is asked) are drawn as given.
 
         :raises TypeError: ``purchase`` is not a :class:`~csp_rules.facts.Purchase`.
+        :raises InvalidDateError: ``at`` is before the purchase.
         :raises NoRulesInForceError: the purchase predates the first rule set and ``rules`` is None.
         """
-        from .cancellation import assess
-        from .rulesets import resolve_rules
+        from .cancellation import Outcome, evaluate
 
         if not isinstance(purchase, Purchase):
             raise TypeError(f"purchase: expected a Purchase, got {type(purchase).__name__}")
-        ruleset = resolve_rules(rules, purchase.purchased_at.date())
-        window_end = assess(purchase, ruleset).deadline
+        asked = purchase.purchased_at if at is None else _time.as_instant(at, "at")
+        decision = evaluate(purchase, at=asked, rules=rules)
+        routes = {
+            Outcome.SELF_SERVICE: CancellationRoute.WINDOW,
+            Outcome.WINDOW_CLOSED: CancellationRoute.WINDOW,
+            Outcome.SUPPORT_REQUEST: CancellationRoute.SUPPORT_REQUEST,
+            Outcome.NOT_CANCELLABLE: CancellationRoute.NOT_CANCELLABLE,
+            Outcome.NOT_COVERED: CancellationRoute.NOT_COVERED,
+        }
+        route = routes.get(decision.outcome)  # type: ignore[call-overload]
+        if route is None:  # pragma: no cover - evaluate without roles never answers NOT_PERMITTED
+            raise InvalidFieldError(
+                f"purchase: a cancellation outcome {decision.outcome!r} cannot be drawn",
+                field="purchase",
+                value=decision.outcome,
+            )
+        reason = next((r for r in decision.reasons if r in _REASON_ROUTE), None)
+        window_end = decision.deadline if route is CancellationRoute.WINDOW else None
         issued = expires = None
         cap = None
+        link_stated = True
         if link is not None:
-            from .links import DownloadLink
+            from .links import DownloadLink, link_status
 
             if not isinstance(link, DownloadLink):
                 raise TypeError(f"link: expected a DownloadLink, got {type(link).__name__}")
+            state = link_status(link, at=link.issued_at, downloads=0, rules=rules)
             issued = link.issued_at
-            expires = link.expires_at(rules)
-            cap = resolve_rules(rules, link.issued_at.date()).links.download_cap
+            expires = state.facts.get("expires_at")
+            link_stated = state.status.value != "no_rule_stated" and expires is not None
+            cap = state.facts.get("download_cap") if link_stated else None
+            if not link_stated:
+                expires = None
         amount: Money | None = None
+        credit_stated = True
         if isinstance(credit, Money) or credit is None:
             amount = credit
         elif hasattr(credit, "invoice_date") and hasattr(credit, "amount"):
             amount = credit.amount if isinstance(credit.amount, Money) else None
-            if invoice_date is None:
+            outcome = getattr(credit, "outcome", None)
+            credit_stated = getattr(outcome, "value", None) != "no_rule_stated"
+            if invoice_date is None and credit_stated:
                 invoice_date = credit.invoice_date
         else:
             raise TypeError(f"credit: expected a Credit or Money, got {type(credit).__name__}")
         return cls(
             purchased_at=purchase.purchased_at,
             window_end=window_end,
+            cancellation=route,
+            cancellation_reason=reason,
+            cancellation_rules=decision.rule_numbers,
             link_issued_at=issued,
             link_expires_at=expires,
             link_download_cap=cap,
+            link_rule_stated=link_stated,
             cancelled_at=cancelled_at,
             credit_invoice_date=invoice_date,
             credit=amount,
+            credit_rule_stated=credit_stated,
             at=at,
             title=f"{purchase.order_id} · {purchase.product_name}",
             lang=lang,
@@ -340,26 +647,35 @@ class Timeline:
         t = _TEXT[language]
         parts = [f"{self.title}." if self.title else f"{t['d_title']}."]
         parts.append(t["d_purchase"].format(when=_fmt(self.purchased_at)))
+        rules = f" ({', '.join(self.cancellation_rules)})" if self.cancellation_rules else ""
         if self.window_end is not None:
             days = _whole_days(self.window_end - self.purchased_at)
+            when = _fmt(self.window_end)
             if days is None:
-                parts.append(t["d_window_nolen"].format(when=_fmt(self.window_end)))
+                parts.append(t["d_window_nolen"].format(when=when, rules=rules))
             else:
-                parts.append(t["d_window"].format(length=_days(t, days), when=_fmt(self.window_end)))
-        if self.link_issued_at is not None and self.link_expires_at is not None:
-            length = self._link_length(t)
-            key = "d_link" if length else "d_link_nolen"
-            parts.append(
-                t[key].format(
-                    issued=_fmt(self.link_issued_at), length=length, when=_fmt(self.link_expires_at)
-                )
-            )
+                parts.append(t["d_window"].format(length=_count(t, "days", days), when=when, rules=rules))
+            if self.cancellation_reason == "cancellation.self_service_fee":
+                parts.append(t["d_fee"])
+        elif self.cancellation is not None:
+            what = self._route_label(t).replace(" · ", ", ")
+            parts.append(t["d_route"].format(what=what, rules=rules))
+        if self.link_issued_at is not None:
+            issued = _fmt(self.link_issued_at)
+            if self.link_expires_at is None:
+                parts.append(t["d_link_no_rule"].format(issued=issued))
+            else:
+                length = self._link_length(t)
+                key = "d_link" if length else "d_link_nolen"
+                parts.append(t[key].format(issued=issued, length=length, when=_fmt(self.link_expires_at)))
         if self.cancelled_at is not None:
             key = "d_cancel"
             if self.window_end is not None:
                 key = "d_cancel_in" if self.cancelled_at < self.window_end else "d_cancel_out"
             parts.append(t[key].format(when=_fmt(self.cancelled_at)))
-        if self.credit_invoice_date is not None:
+        if not self.credit_rule_stated:
+            parts.append(t["d_credit_no_rule"])
+        elif self.credit_invoice_date is not None:
             when = _fmt_date(self.credit_invoice_date)
             if self.credit is not None:
                 parts.append(t["d_credit_amount"].format(amount=self._amount(language), when=when))
@@ -369,12 +685,23 @@ class Timeline:
             parts.append(t["d_at"].format(when=_fmt(self.at)))
         return _wrap(" ".join(parts))
 
-    def _link_length(self, t: dict[str, str]) -> str:
+    def _route_label(self, t: dict[str, Any]) -> str:
+        route = self.cancellation
+        if route is CancellationRoute.SUPPORT_REQUEST:
+            text: str = t.get(self.cancellation_reason or "", t["support_request"])
+            return text
+        if route is CancellationRoute.NOT_CANCELLABLE:
+            return str(t["not_cancellable"])
+        if route is CancellationRoute.NOT_COVERED:
+            return str(t["not_covered"])
+        return str(t["no_rule"])
+
+    def _link_length(self, t: dict[str, Any]) -> str:
         assert self.link_issued_at is not None and self.link_expires_at is not None
         days = _whole_days(self.link_expires_at - self.link_issued_at)
-        length = "" if days is None else _days(t, days)
+        length = "" if days is None else _count(t, "days", days)
         if self.link_download_cap is not None:
-            extra = t["downloads"].format(n=self.link_download_cap)
+            extra = _count(t, "downloads", self.link_download_cap)
             length = f"{length} {extra}" if length else extra
         return length
 
@@ -387,7 +714,8 @@ class Timeline:
     def to_svg(self, *, width: int = 720) -> str:
         """The timeline as a standalone SVG document (a string), ``width`` pixels wide (400 to 4000).
 
-        Deterministic: the same timeline always gives the same string.
+        Deterministic: the same timeline always gives the same string. From 480 pixels on, no
+        two labels overlap and every label is inside the picture (measured in DejaVu Sans).
         """
         if isinstance(width, bool) or not isinstance(width, int):
             raise TypeError(f"width: expected an int, got {type(width).__name__}")
@@ -404,8 +732,8 @@ class Timeline:
         return "csp-tl-" + hashlib.sha256(key).hexdigest()[:12]
 
 
-def _days(t: dict[str, str], n: int) -> str:
-    return t["day"] if n == 1 else t["days"].format(n=n)
+def _value(route: CancellationRoute | None) -> str | None:
+    return None if route is None else route.value
 
 
 def _wrap(text: str) -> str:
@@ -440,7 +768,8 @@ def timeline_svg(
 ) -> str:
     """The SVG drawing of a purchase's timeline from plain facts (R7.1, R5.2, R8.4): a pure function.
 
-    Shorthand for ``Timeline(...).to_svg(width=width)``.
+    Shorthand for ``Timeline(...).to_svg(width=width)``; build a :class:`Timeline` for the other
+    routes of cancellation and for "no rule stated".
 
     >>> from datetime import date
     >>> svg = timeline_svg(date(2020, 3, 1), window_end=date(2020, 4, 30), lang="fr")
@@ -462,22 +791,242 @@ def timeline_svg(
     ).to_svg(width=width)
 
 
+# --- text measurement (the shipped width table) ---------------------------------------------------
+
+
+class _Metrics(NamedTuple):
+    units_per_em: int
+    ascent: float  # in em
+    descent: float  # in em
+    regular: dict[int, int]
+    bold: dict[int, int]
+
+
+def _load_metrics() -> _Metrics:
+    text = (resources.files("csp_rules") / "data" / "font_widths.tsv").read_text("utf-8")
+    header: dict[str, str] = {}
+    regular: dict[int, int] = {}
+    bold: dict[int, int] = {}
+    for line in text.splitlines():
+        if line.startswith("#"):
+            key, _, value = line[1:].partition(":")
+            header[key.strip()] = value.strip()
+            continue
+        codes, reg, bld = line.split("\t")
+        first, _, last = codes.partition("..")
+        for code in range(int(first, 16), int(last or first, 16) + 1):
+            regular[code] = int(reg)
+            if bld != "-":
+                bold[code] = int(bld)
+    em = int(header["units_per_em"])
+    return _Metrics(em, int(header["ascent"]) / em, int(header["descent"]) / em, regular, bold)
+
+
+_METRICS: Final = Once(_load_metrics)
+
+
+def _text_width(text: str, size: float, bold: bool = False) -> float:
+    """The advance width of ``text`` in DejaVu Sans at ``size`` px (no kerning; a character the
+    font lacks counts one em, as wide as the widest usual glyph)."""
+    m = _METRICS()
+    table = m.bold if bold else m.regular
+    em = m.units_per_em
+    return sum(table.get(ord(c), em) for c in text) * size / em
+
+
 # --- rendering -----------------------------------------------------------------------------------
 
-_LEFT: Final = 16  # left margin of the row labels
-_LABELS: Final = 176  # width of the row-label column
-_RIGHT: Final = 24
-_ROW: Final = 34
+_LEFT: Final = 16  # left margin of the row names
+_RIGHT: Final = 24  # right margin of the time axis
+_EDGE: Final = 6.0  # labels keep this far from the picture's left and right edges
+_ROW: Final = 34.0  # height of a row with a one-line label
+_LINE: Final = 16.0  # line height of a label of _FS px
 _FS: Final = 13  # font size of labels
+_AT_FS: Final = 12  # font size of the "asked at" label
+_TITLE_FS: Final = 15
 _TICK_FS: Final = 11
-_MIN_TICK_GAP: Final = 84  # pixels between axis labels (a date is ~62 px at 11 px)
+_BAR: Final = 18.0  # height of a bar with a one-line label
+_CLEAR: Final = 4.0  # a label keeps this far from the "asked at" line where it can
 
 
-def _text_width(text: str, size: int) -> float:
-    """A deterministic estimate of the rendered width of ``text`` (sans-serif, ``size`` px)."""
-    narrow = sum(1 for c in text if c in " .,:;'ilj|!()[]/-·")
-    wide = sum(1 for c in text if c in "MWmw@%")
-    return size * (0.61 * (len(text) - narrow - wide) + 0.33 * narrow + 0.9 * wide)
+class _Text(NamedTuple):
+    x: float
+    y: float  # baseline
+    text: str
+    size: float = _FS
+    anchor: str = "start"
+    bold: bool = False
+    fill: str = _INK
+    halo: str = ""
+
+    def box(self) -> tuple[float, float, float, float]:
+        """(left, top, right, bottom) of the text's advance box (ascent to descent)."""
+        m = _METRICS()
+        w = _text_width(self.text, self.size, self.bold)
+        left = self.x - (w if self.anchor == "end" else w / 2 if self.anchor == "middle" else 0)
+        return left, self.y - self.size * m.ascent, left + w, self.y + self.size * m.descent
+
+    def svg(self) -> str:
+        extra = ' font-weight="bold"' if self.bold else ""
+        head = (
+            f'<text x="{self.x:.1f}" y="{self.y:.1f}" font-size="{self.size:g}" '
+            f'text-anchor="{self.anchor}"{extra}'
+        )
+        body = f"{escape(self.text, quote=True)}</text>"
+        under = ""
+        if self.halo:  # the text stroked in the background colour underneath: lines passing behind stop at it
+            under = (
+                f'{head} fill="{self.halo}" stroke="{self.halo}" stroke-width="4" stroke-linejoin="round" '
+                f'aria-hidden="true">{body}'
+            )
+        return f'{under}{head} fill="{self.fill}">{body}'
+
+
+class _Spot(NamedTuple):
+    """Where a label may go in its row: within ``[lo, hi]``, flush to ``lo`` ('start') or ``hi`` ('end')."""
+
+    lo: float
+    hi: float
+    align: str
+    inside: bool = False  # inside the row's bar (drawn in the bar's colours)
+
+
+class _Block(NamedTuple):
+    left: float
+    lines: tuple[str, ...]
+    inside: bool
+
+
+def _crosses(left: float, w: float, at_x: float | None) -> bool:
+    return at_x is not None and left - _CLEAR < at_x < left + w + _CLEAR
+
+
+def _block_width(lines: Sequence[str]) -> float:
+    return max(_text_width(line, _FS) for line in lines)
+
+
+def _clip(text: str, pixels: float, size: float, bold: bool = False) -> str:
+    """``text``, cut with an ellipsis so that it is at most ``pixels`` wide."""
+    if _text_width(text, size, bold) <= pixels:
+        return text
+    keep = len(text)
+    while keep > 0 and _text_width(text[:keep].rstrip() + "…", size, bold) > pixels:
+        keep -= 1
+    return text[:keep].rstrip() + "…"
+
+
+def _join(words: Sequence[str]) -> str:
+    """Words joined by spaces, without a " · " separator at either end of the line."""
+    line = list(words)
+    while line and line[0] == "·":
+        line.pop(0)
+    while line and line[-1] == "·":
+        line.pop()
+    return " ".join(line)
+
+
+def _balanced(words: Sequence[str], n: int, room: float) -> tuple[str, ...] | None:
+    """``words`` in ``n`` lines (``n`` <= 3) at most ``room`` wide, None if they do not fit: the
+    lines broken at the most " · " separators, then the narrowest."""
+    best: tuple[int, float, tuple[str, ...]] | None = None
+    cuts = range(1, len(words))
+    options = (
+        [()] if n == 1 else [(i,) for i in cuts] if n == 2 else [(i, j) for i in cuts for j in cuts if i < j]
+    )
+    for option in options:
+        bounds = (0, *option, len(words))
+        lines = tuple(_join(words[bounds[k] : bounds[k + 1]]) for k in range(n))
+        if not all(lines):
+            continue
+        widest = _block_width(lines)
+        if widest > room:
+            continue
+        at_separators = -sum(1 for i in option if "·" in (words[i - 1], words[i]))
+        if best is None or (at_separators, widest) < best[:2]:
+            best = (at_separators, widest, lines)
+    return None if best is None else best[2]
+
+
+def _wrap_words(text: str, room: float, *, clip: bool = True) -> tuple[str, ...] | None:
+    """``text`` in as few lines at most ``room`` wide as it takes (three at most, balanced), else
+    broken greedily between words; a word wider than the room is cut with an ellipsis (``clip``),
+    or the answer is None."""
+    words = text.split(" ")
+    for n in range(1, min(3, len(words)) + 1):
+        lines = _balanced(words, n, room)
+        if lines is not None:
+            return lines
+    out: list[str] = []
+    line = ""
+    for word in words:
+        candidate = _join([*line.split(" "), word]) if line else _join([word])
+        if _text_width(candidate, _FS) <= room:
+            line = candidate
+            continue
+        if line:
+            out.append(line)
+        if word == "·":
+            line = ""
+            continue
+        if not clip and _text_width(word, _FS) > room:
+            return None
+        line = _clip(word, room, _FS)
+    if line:
+        out.append(line)
+    return tuple(out) or ("…",)
+
+
+def _attached(spot: _Spot, at_x: float | None) -> _Spot:
+    """The part of ``spot`` on its mark's side of the "asked at" line."""
+    if at_x is None or not spot.lo - _CLEAR < at_x < spot.hi + _CLEAR:
+        return spot
+    if spot.align == "start":
+        return spot._replace(hi=at_x - _CLEAR - 1)
+    return spot._replace(lo=at_x + _CLEAR + 1)
+
+
+def _place(text: str, spots: Sequence[_Spot], at_x: float | None) -> _Block:
+    """Where a label goes, in this order of preference:
+
+    1. clear of the "asked at" line, on one line, else on one line per " · " part, in the first spot
+       that holds it;
+    2. clear of that line, wrapped between words (three lines at most) beside its mark;
+    3. on one line, else one line per part, in the first spot that holds it (the line passes behind);
+    4. wrapped into the widest spot, a word too wide for it cut with an ellipsis.
+    """
+    variants: list[tuple[str, ...]] = [(text,)]
+    if " · " in text:
+        variants.append(tuple(text.split(" · ")))
+
+    def fit(lines: tuple[str, ...], spot: _Spot, clear: bool) -> _Block | None:
+        w = _block_width(lines)
+        if spot.hi - spot.lo < w:
+            return None
+        left = spot.lo if spot.align == "start" else spot.hi - w
+        if clear and _crosses(left, w, at_x):
+            return None
+        return _Block(left, lines, spot.inside)
+
+    for lines in variants:
+        for spot in spots:
+            block = fit(lines, spot, True)
+            if block is not None:
+                return block
+    for spot in spots:
+        part = _attached(spot, at_x)
+        wrapped = _wrap_words(text, part.hi - part.lo, clip=False) if part.hi > part.lo else None
+        if wrapped is not None and len(wrapped) <= 3:
+            block = fit(wrapped, part, True)
+            if block is not None:
+                return block
+    for lines in variants:
+        for spot in spots:
+            block = fit(lines, spot, False)
+            if block is not None:
+                return block
+    spot = max(spots, key=lambda s: s.hi - s.lo)
+    cut = _wrap_words(text, max(spot.hi - spot.lo, 1.0)) or ("…",)
+    return fit(cut, spot, False) or _Block(spot.lo, cut, spot.inside)
 
 
 class _Scale:
@@ -579,212 +1128,294 @@ def _ticks(lo: datetime, hi: datetime, limit: int) -> list[tuple[datetime, str]]
     return []  # pragma: no cover - 60000 months cover the calendar
 
 
-def _attr(value: str) -> str:
-    return escape(value, quote=True)
-
-
-def _label(
-    x: float,
-    y: float,
-    text: str,
-    *,
-    size: int = _FS,
-    fill: str = _INK,
-    anchor: str = "start",
-    weight: str = "",
-    halo: str = "",
-) -> str:
-    extra = f' font-weight="{weight}"' if weight else ""
-    head = f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}" text-anchor="{anchor}"{extra}'
-    body = f"{escape(text, quote=True)}</text>"
-    under = ""
-    if halo:  # the same text stroked in the background colour underneath, so grid lines do not cross it
-        under = f'{head} fill="{halo}" stroke="{halo}" stroke-width="4" stroke-linejoin="round" aria-hidden="true">{body}'
-    return f'{under}{head} fill="{fill}">{body}'
-
-
-def _beside(x: float, y: float, text: str, limits: tuple[float, float], halo: str) -> str:
-    """A label next to a point: on its right when it fits, else on its left, else where there is more room."""
-    left_limit, right_limit = limits
-    w = _text_width(text, _FS)
-    if x + 10 + w <= right_limit:
-        return _label(x + 10, y, text, halo=halo)
-    if x - 10 - w >= left_limit:
-        return _label(x - 10, y, text, anchor="end", halo=halo)
-    if right_limit - x >= x - left_limit:
-        return _label(x + 10, y, text, halo=halo)
-    return _label(x - 10, y, text, anchor="end", halo=halo)
-
-
-def _diamond(x: float, y: float, colour: str) -> str:
+def _diamond(x: float, y: float, stroke: str, fill: str) -> str:
     r = 6.5
     return (
         f'<path d="M{x:.1f} {y - r:.1f} L{x + r:.1f} {y:.1f} L{x:.1f} {y + r:.1f} L{x - r:.1f} {y:.1f} Z" '
-        f'fill="{colour}" stroke="#ffffff" stroke-width="1.5"/>'
+        f'fill="{fill}" stroke="{stroke}" stroke-width="1.5"/>'
     )
 
 
-def _bar(
-    scale: _Scale,
-    start: datetime,
-    end: datetime,
-    place: tuple[float, str],
-    row: str,
+class _RowPlan(NamedTuple):
+    """One row, placed horizontally: its name, its mark, its label (drawn once its height is known)."""
+
+    name: str
+    colour: str  # key of _COLOURS
+    shape: str  # 'bar', 'band', 'diamond', 'hollow', 'ring', 'crossed'
+    xa: float
+    xb: float
+    block: _Block
+
+
+def _plan(
+    name: str,
+    colour: str,
+    shape: str,
+    span: tuple[float, float],
     text: str,
-    limits: tuple[float, float],
-) -> Iterator[str]:
-    y, halo = place
-    stroke, fill = _COLOURS[row]
-    xa, xb = scale.x(start), scale.x(end)
-    h = 18
-    yield (
-        f'<rect x="{xa:.1f}" y="{y - h / 2:.1f}" width="{max(xb - xa, 1.5):.1f}" height="{h}" rx="3" '
-        f'fill="{fill}" stroke="{stroke}" stroke-width="1.2"/>'
+    spots: list[_Spot],
+    at_x: float | None,
+) -> _RowPlan:
+    return _RowPlan(name, colour, shape, span[0], span[1], _place(text, spots, at_x))
+
+
+def _mark_spots(x: float, limits: tuple[float, float], at_x: float | None) -> list[_Spot]:
+    """Beside a mark at ``x``: on its right, else on its left; else just past the "asked at" line when
+    that line is close by."""
+    lo, hi = limits
+    spots = [_Spot(x + 11, hi, "start"), _Spot(lo, x - 11, "end")]
+    if at_x is not None and 0 < at_x - x < 48:
+        spots.insert(1, _Spot(at_x + _CLEAR + 2, hi, "start"))
+    if at_x is not None and 0 < x - at_x < 48:
+        spots.append(_Spot(lo, at_x - _CLEAR - 2, "end"))
+    return spots
+
+
+def _bar_spots(
+    xa: float, xb: float, limits: tuple[float, float], at_x: float | None, *, open_end: bool = False
+) -> list[_Spot]:
+    """Inside the bar ``[xa, xb]`` (either side of the "asked at" line), else after it, else before it."""
+    lo, hi = limits
+    inner_hi = xb - (16 if open_end else 8)
+    spots = [_Spot(xa + 8, inner_hi, "start", inside=True)]
+    if at_x is not None and xa < at_x < xb:
+        spots.append(_Spot(at_x + _CLEAR + 2, inner_hi, "start", inside=True))
+        spots.append(_Spot(xa + 8, at_x - _CLEAR - 2, "start", inside=True))
+    if not open_end:
+        spots.append(_Spot(xb + 10, hi, "start"))
+        if at_x is not None and 0 < at_x - xb < 48:
+            spots.append(_Spot(at_x + _CLEAR + 2, hi, "start"))
+    spots.append(_Spot(lo, xa - 10, "end"))
+    return spots
+
+
+def _rows(tl: Timeline, t: dict[str, Any], scale: _Scale, limits: tuple[float, float]) -> list[_RowPlan]:
+    at_x = None if tl.at is None else scale.x(tl.at)
+    rows: list[_RowPlan] = []
+    xp = scale.x(tl.purchased_at)
+    rows.append(
+        _plan(
+            t["purchase"],
+            "purchase",
+            "diamond",
+            (xp, xp),
+            _fmt(tl.purchased_at),
+            _mark_spots(xp, limits, at_x),
+            at_x,
+        )
     )
-    yield f'<line x1="{xb:.1f}" y1="{y - h / 2 - 4:.1f}" x2="{xb:.1f}" y2="{y + h / 2 + 4:.1f}" stroke="{stroke}" stroke-width="2.5"/>'
-    w = _text_width(text, _FS)
-    if w + 16 <= xb - xa:
-        yield _label(xa + 8, y + 4.5, text, fill=stroke if row != "link" else "#0550ae")
-    else:
-        yield _beside(xb, y + 4.5, text, limits, halo)
+    route = tl.cancellation
+    rules = f" ({', '.join(tl.cancellation_rules)})" if tl.cancellation_rules else ""
+    if tl.window_end is not None:
+        xb = scale.x(tl.window_end)
+        days = _whole_days(tl.window_end - tl.purchased_at)
+        parts = [] if days is None else [_count(t, "days", days)]
+        if tl.cancellation_reason == "cancellation.self_service_fee":
+            parts.append(t["fee"])
+        parts.append(t["ends"].format(when=_fmt(tl.window_end)))
+        text = " · ".join(parts)
+        rows.append(
+            _plan(t["window"], "window", "bar", (xp, xb), text, _bar_spots(xp, xb, limits, at_x), at_x)
+        )
+    elif route is CancellationRoute.SUPPORT_REQUEST:
+        text = tl._route_label(t) + rules
+        spots = _bar_spots(xp, scale.x1, limits, at_x, open_end=True)
+        rows.append(_plan(t["route"], "support", "band", (xp, scale.x1), text, spots, at_x))
+    elif route is not None:
+        text = tl._route_label(t) + rules
+        shape = "crossed" if route is CancellationRoute.NOT_CANCELLABLE else "ring"
+        colour = "not_cancellable" if route is CancellationRoute.NOT_CANCELLABLE else "muted"
+        rows.append(_plan(t["route"], colour, shape, (xp, xp), text, _mark_spots(xp, limits, at_x), at_x))
+    if tl.link_issued_at is not None:
+        xa = scale.x(tl.link_issued_at)
+        if tl.link_expires_at is None:
+            text = f"{t['issued'].format(when=_fmt(tl.link_issued_at))} · {t['no_rule']} (R11.1)"
+            rows.append(
+                _plan(t["link"], "link", "hollow", (xa, xa), text, _mark_spots(xa, limits, at_x), at_x)
+            )
+        else:
+            xb = scale.x(tl.link_expires_at)
+            length = tl._link_length(t)
+            text = t["expires"].format(when=_fmt(tl.link_expires_at))
+            if length:
+                text = f"{length} · {text}"
+            rows.append(
+                _plan(t["link"], "link", "bar", (xa, xb), text, _bar_spots(xa, xb, limits, at_x), at_x)
+            )
+    if tl.cancelled_at is not None:
+        xc = scale.x(tl.cancelled_at)
+        text = _fmt(tl.cancelled_at)
+        rows.append(
+            _plan(
+                t["cancellation"],
+                "cancellation",
+                "diamond",
+                (xc, xc),
+                text,
+                _mark_spots(xc, limits, at_x),
+                at_x,
+            )
+        )
+    if not tl.credit_rule_stated:
+        anchor = tl.cancelled_at or tl.purchased_at
+        xc = scale.x(anchor)
+        text = f"{t['no_rule']} (R8.4)"
+        rows.append(
+            _plan(t["credit"], "credit", "hollow", (xc, xc), text, _mark_spots(xc, limits, at_x), at_x)
+        )
+    elif tl.credit_invoice_date is not None:
+        xc = scale.x(datetime.combine(tl.credit_invoice_date, time(0), tzinfo=_time.UTC))
+        text = t["on_invoice"].format(when=_fmt_date(tl.credit_invoice_date))
+        if tl.credit is not None:
+            text = f"{tl._amount(tl.lang)} {text}"
+        rows.append(
+            _plan(t["credit"], "credit", "diamond", (xc, xc), text, _mark_spots(xc, limits, at_x), at_x)
+        )
+    return rows
+
+
+def _mark(row: _RowPlan, cy: float, bar_h: float) -> list[str]:
+    stroke, fill, _ = _COLOURS[row.colour]
+    xa, xb = row.xa, row.xb
+    top = cy - bar_h / 2
+    if row.shape == "bar":
+        return [
+            f'<rect x="{xa:.1f}" y="{top:.1f}" width="{max(xb - xa, 1.5):.1f}" height="{bar_h:g}" rx="3" '
+            f'fill="{fill}" stroke="{stroke}" stroke-width="1.2"/>',
+            f'<line x1="{xb:.1f}" y1="{top - 4:.1f}" x2="{xb:.1f}" y2="{top + bar_h + 4:.1f}" stroke="{stroke}" '
+            f'stroke-width="2.5"/>',
+        ]
+    if row.shape == "band":  # open on the right: it runs on past the picture, with an arrow head
+        tip = xb
+        end = max(xa + 1.5, tip - 9)
+        return [
+            f'<path d="M{end:.1f} {top:.1f} L{xa + 3:.1f} {top:.1f} Q{xa:.1f} {top:.1f} {xa:.1f} {top + 3:.1f} '
+            f"L{xa:.1f} {top + bar_h - 3:.1f} Q{xa:.1f} {top + bar_h:.1f} {xa + 3:.1f} {top + bar_h:.1f} "
+            f'L{end:.1f} {top + bar_h:.1f}" '
+            f'fill="{fill}" stroke="{stroke}" stroke-width="1.2"/>',
+            f'<path d="M{end:.1f} {top:.1f} L{tip:.1f} {cy:.1f} L{end:.1f} {top + bar_h:.1f} Z" '
+            f'fill="{fill}" stroke="{stroke}" stroke-width="1.2" stroke-linejoin="round"/>',
+        ]
+    if row.shape == "diamond":
+        return [_diamond(xa, cy, _WHITE, stroke)]
+    if row.shape == "hollow":
+        return [_diamond(xa, cy, stroke, _WHITE)]
+    r = 6.5
+    ring = f'<circle cx="{xa:.1f}" cy="{cy:.1f}" r="{r}" fill="{_WHITE}" stroke="{stroke}" stroke-width="2"/>'
+    if row.shape == "ring":
+        return [ring]
+    d = r * 0.7071
+    return [  # crossed: a "no entry" sign
+        ring,
+        f'<line x1="{xa - d:.1f}" y1="{cy + d:.1f}" x2="{xa + d:.1f}" y2="{cy - d:.1f}" stroke="{stroke}" '
+        f'stroke-width="2"/>',
+    ]
 
 
 def _render(tl: Timeline, width: int) -> str:
     t = _TEXT[tl.lang]
     ident = tl.ident()
-    x0 = float(_LEFT + _LABELS)
+    names = [t["purchase"], t["window"], t["route"], t["link"], t["cancellation"], t["credit"]]
+    x0 = _LEFT + max(_text_width(n, _FS) for n in names) + 18
     x1 = float(width - _RIGHT)
     instants = [tl.purchased_at]
     for value in (tl.window_end, tl.link_issued_at, tl.link_expires_at, tl.cancelled_at, tl.at):
         if value is not None:
             instants.append(value)
-    invoice = None
     if tl.credit_invoice_date is not None:
-        invoice = datetime.combine(tl.credit_invoice_date, time(0), tzinfo=_time.UTC)
-        instants.append(invoice)
+        instants.append(datetime.combine(tl.credit_invoice_date, time(0), tzinfo=_time.UTC))
     lo, hi = _bounds(instants)
     scale = _Scale(lo, hi, x0, x1)
-    limits = (x0 - 4, float(width - 6))
+    limits = (x0 - 8, width - _EDGE)
+    at_x = None if tl.at is None else scale.x(tl.at)
 
-    top = 30.0
+    texts: list[_Text] = []
     heading = tl.title or t["d_title"]
-    body: list[str] = []
-    body.append(_label(_LEFT, 22, _clip(heading, width - 2 * _LEFT, 15), size=15, weight="600"))
-    if tl.at is not None:
-        top += 18
-    rows: list[tuple[str, float]] = []
-    y = top + _ROW / 2 + 4
+    texts.append(_Text(_LEFT, 22, _clip(heading, width - 2 * _LEFT, _TITLE_FS, True), _TITLE_FS, bold=True))
+    top = 34.0
+    if at_x is not None:
+        assert tl.at is not None
+        label = t["at"].format(when=_fmt(tl.at))
+        w = _text_width(label, _AT_FS)
+        x = min(max(at_x, _EDGE + w / 2), width - _EDGE - w / 2)
+        texts.append(_Text(x, 44, label, _AT_FS, anchor="middle"))
+        top = 54.0
 
-    def row(name: str) -> tuple[float, str]:
-        nonlocal y
-        here = y
-        rows.append((name, here))
-        y += _ROW
-        return here, _ZEBRA if len(rows) % 2 else "#ffffff"
-
+    plans = _rows(tl, t, scale, limits)
+    backgrounds: list[str] = []
     marks: list[str] = []
-    ry, halo = place = row("purchase")
-    marks.append(_diamond(scale.x(tl.purchased_at), ry, _COLOURS["purchase"][0]))
-    marks.append(_beside(scale.x(tl.purchased_at), ry + 4.5, _fmt(tl.purchased_at), limits, halo))
-    if tl.window_end is not None:
-        place = row("window")
-        days = _whole_days(tl.window_end - tl.purchased_at)
-        text = t["ends"].format(when=_fmt(tl.window_end))
-        if days is not None:
-            text = f"{_days(t, days)} · {text}"
-        marks.extend(_bar(scale, tl.purchased_at, tl.window_end, place, "window", text, limits))
-    if tl.link_issued_at is not None and tl.link_expires_at is not None:
-        place = row("link")
-        length = tl._link_length(t)
-        text = t["expires"].format(when=_fmt(tl.link_expires_at))
-        if length:
-            text = f"{length} · {text}"
-        marks.extend(_bar(scale, tl.link_issued_at, tl.link_expires_at, place, "link", text, limits))
-    if tl.cancelled_at is not None:
-        ry, halo = row("cancellation")
-        marks.append(_diamond(scale.x(tl.cancelled_at), ry, _COLOURS["cancellation"][0]))
-        marks.append(_beside(scale.x(tl.cancelled_at), ry + 4.5, _fmt(tl.cancelled_at), limits, halo))
-    if invoice is not None:
-        assert tl.credit_invoice_date is not None
-        ry, halo = row("credit")
-        text = t["on_invoice"].format(when=_fmt_date(tl.credit_invoice_date))
-        if tl.credit is not None:
-            text = f"{tl._amount(tl.lang)} {text}"
-        marks.append(_diamond(scale.x(invoice), ry, _COLOURS["credit"][0]))
-        marks.append(_beside(scale.x(invoice), ry + 4.5, text, limits, halo))
-
-    rows_top = top + 4
-    rows_bottom = y - _ROW / 2
-    axis_y = rows_bottom + 6
-
-    # zebra background and row labels
-    for i, (name, ry) in enumerate(rows):
-        if i % 2 == 0:
-            body.append(
-                f'<rect x="{_LEFT - 6}" y="{ry - _ROW / 2:.1f}" width="{width - 2 * _LEFT + 12}" height="{_ROW}" fill="{_ZEBRA}"/>'
+    y = top
+    for i, row in enumerate(plans):
+        k = len(row.block.lines)
+        height = max(_ROW, _LINE * k + 18)
+        cy = y + height / 2
+        zebra = i % 2 == 0
+        if zebra:
+            backgrounds.append(
+                f'<rect x="{_LEFT - 6}" y="{y:.1f}" width="{width - 2 * _LEFT + 12}" height="{height:g}" fill="{_ZEBRA}"/>'
             )
-        body.append(_label(_LEFT, ry + 4.5, t[name], fill=_INK))
+        texts.append(_Text(_LEFT, cy + 4.5, row.name))
+        bar_h = _BAR + (_LINE * (k - 1) if row.block.inside else 0)
+        marks.extend(_mark(row, cy, bar_h))
+        _, fill, inner = _COLOURS[row.colour]
+        colour, halo = (inner, fill) if row.block.inside else (_INK, _ZEBRA if zebra else _WHITE)
+        for j, line in enumerate(row.block.lines):
+            baseline = cy + 4.5 + (j - (k - 1) / 2) * _LINE
+            texts.append(_Text(row.block.left, baseline, line, fill=colour, halo=halo))
+        y += height
+    rows_top = top
+    axis_y = y + 6
 
-    # axis with ticks and vertical grid lines
-    limit = max(2, int((x1 - x0) // _MIN_TICK_GAP))
+    body: list[str] = list(backgrounds)
+    # axis with ticks and vertical grid lines; a tick label that would leave the picture or touch
+    # the one before it is left out (with its grid line)
+    sample = _text_width("2020-03-30", _TICK_FS)
+    limit = max(2, int((x1 - x0) // (sample + 16)))
     body.append(
         f'<line x1="{x0:.1f}" y1="{axis_y:.1f}" x2="{x1:.1f}" y2="{axis_y:.1f}" stroke="{_MUTED}" stroke-width="1"/>'
     )
+    previous = float("-inf")
     for instant, text in _ticks(lo, hi, limit):
         x = scale.x(instant)
+        w = _text_width(text, _TICK_FS)
+        if x - w / 2 < _EDGE or x + w / 2 > width - _EDGE or x - w / 2 < previous + 8:
+            continue
+        previous = x + w / 2
         body.append(
             f'<line x1="{x:.1f}" y1="{rows_top:.1f}" x2="{x:.1f}" y2="{axis_y:.1f}" stroke="{_GRID}" stroke-width="1"/>'
         )
         body.append(
             f'<line x1="{x:.1f}" y1="{axis_y:.1f}" x2="{x:.1f}" y2="{axis_y + 5:.1f}" stroke="{_MUTED}" stroke-width="1"/>'
         )
-        body.append(_label(x, axis_y + 18, text, size=_TICK_FS, fill=_MUTED, anchor="middle"))
-    body.append(_label(x1, axis_y + 34, t["utc"], size=_TICK_FS, fill=_MUTED, anchor="end"))
+        texts.append(_Text(x, axis_y + 18, text, _TICK_FS, anchor="middle", fill=_MUTED))
+    texts.append(_Text(x1, axis_y + 34, t["utc"], _TICK_FS, anchor="end", fill=_MUTED))
 
     # the end of the window and the cancellation, as guides across every row
-    if tl.window_end is not None:
-        x = scale.x(tl.window_end)
-        body.append(
-            f'<line x1="{x:.1f}" y1="{rows_top:.1f}" x2="{x:.1f}" y2="{axis_y:.1f}" stroke="{_COLOURS["window"][0]}" '
-            f'stroke-width="1" stroke-dasharray="2 3"/>'
-        )
-    if tl.cancelled_at is not None:
-        x = scale.x(tl.cancelled_at)
-        body.append(
-            f'<line x1="{x:.1f}" y1="{rows_top:.1f}" x2="{x:.1f}" y2="{axis_y:.1f}" stroke="{_COLOURS["cancellation"][0]}" '
-            f'stroke-width="1" stroke-dasharray="2 3"/>'
-        )
+    for when, colour in (
+        (tl.window_end, _COLOURS["window"][0]),
+        (tl.cancelled_at, _COLOURS["cancellation"][0]),
+    ):
+        if when is not None:
+            x = scale.x(when)
+            body.append(
+                f'<line x1="{x:.1f}" y1="{rows_top:.1f}" x2="{x:.1f}" y2="{axis_y:.1f}" stroke="{colour}" '
+                f'stroke-width="1" stroke-dasharray="2 3"/>'
+            )
     body.extend(marks)
-    if tl.at is not None:
-        x = scale.x(tl.at)
+    if at_x is not None:  # over the marks, under the labels (which stop it with their halo)
         body.append(
-            f'<line x1="{x:.1f}" y1="{top - 6:.1f}" x2="{x:.1f}" y2="{axis_y:.1f}" stroke="{_INK}" '
+            f'<line x1="{at_x:.1f}" y1="{top - 6:.1f}" x2="{at_x:.1f}" y2="{axis_y:.1f}" stroke="{_INK}" '
             f'stroke-width="1.5" stroke-dasharray="5 3"/>'
         )
-        text = t["at"].format(when=_fmt(tl.at))
-        w = _text_width(text, _TICK_FS + 1)
-        anchor, tx = "middle", x
-        if x + w / 2 > width - 6:
-            anchor, tx = "end", x + 4
-        elif x - w / 2 < x0 - 4:
-            anchor, tx = "start", x - 4
-        body.append(_label(tx, top - 10, text, size=_TICK_FS + 1, fill=_INK, anchor=anchor))
+    body.extend(text.svg() for text in texts)
 
     height = int(axis_y + 44)
-    title = heading
     desc = tl.describe()
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" role="img" aria-labelledby="{ident}-title {ident}-desc" '
-        f'font-family="{_attr(_FONT)}" class="csp-timeline" lang="{tl.lang}">'
-        f'<title id="{ident}-title">{escape(title, quote=True)}</title>'
+        f'font-family="{escape(FONT_FAMILY, quote=True)}" class="csp-timeline" lang="{tl.lang}">'
+        f'<title id="{ident}-title">{escape(heading, quote=True)}</title>'
         f'<desc id="{ident}-desc">{escape(desc, quote=True)}</desc>'
-        f'<rect x="0" y="0" width="{width}" height="{height}" fill="#ffffff"/>' + "".join(body) + "</svg>"
+        f'<rect x="0" y="0" width="{width}" height="{height}" fill="{_WHITE}"/>' + "".join(body) + "</svg>"
     )
-
-
-def _clip(text: str, pixels: float, size: int) -> str:
-    if _text_width(text, size) <= pixels:
-        return text
-    keep = max(1, int(pixels / (size * 0.61)) - 1)
-    return text[:keep].rstrip() + "…"
