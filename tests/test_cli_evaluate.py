@@ -187,7 +187,7 @@ def test_a_broken_csv_row_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[
     path.write_text(header + "\nFR,only,three\n", encoding="utf-8")
     assert main(["evaluate", str(path), "--at", AT, "-o", str(tmp_path / "out.csv")]) == 2
     err = capsys.readouterr().err
-    assert "Expected 40 columns" in err
+    assert f"{path}: line 2: 3 values where the header has 40 columns" in err
     assert len(err.strip().splitlines()) == 1
 
 
