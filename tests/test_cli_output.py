@@ -119,6 +119,30 @@ def test_every_name_of_the_input_is_refused_before_reading(
 # --- the old output stays whole until the new one is ---------------------------------------------
 
 
+def test_while_a_big_file_is_evaluated_the_old_output_stays_whole(big: Path, tmp_path: Path) -> None:
+    """72,000 rows at the real block and chunk sizes: looked at while the results are written, the
+    target still holds the old results; at the end it holds every new row, and nothing else is left."""
+    out = tmp_path / "out.csv"
+    out.write_text(OLD, encoding="utf-8")
+    child = subprocess.Popen(
+        [sys.executable, "-m", "csp_rules", "evaluate", str(big), "--at", AT, "-o", str(out), "--quiet"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    seen_writing = 0
+    while child.poll() is None:
+        if _leftovers(tmp_path):  # the temporary file is being written
+            seen_writing += 1
+            assert out.read_text(encoding="utf-8") == OLD
+        time.sleep(0.005)
+    _, err = child.communicate()
+    assert child.returncode == 0, err
+    assert seen_writing > 0
+    with out.open(encoding="utf-8") as fh:
+        assert sum(1 for _ in fh) == 72_001
+    assert _leftovers(tmp_path) == []
+
+
 @pytest.fixture
 def small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
     """Many writes per run on the 3,000-row example: results are written while rows are still read."""

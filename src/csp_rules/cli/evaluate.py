@@ -33,7 +33,7 @@ import time
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from datetime import datetime, timezone
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
 from pathlib import Path
 from typing import IO, Any
 
@@ -544,8 +544,9 @@ class _Writer:
                 raise self._failure(exc) from None
             self._temp = temp
             try:
-                if self.target.stat is not None:  # the new file keeps the old one's permissions
-                    os.fchmod(fd, mode)
+                fchmod = getattr(os, "fchmod", None)  # not on every platform
+                if self.target.stat is not None and fchmod is not None:  # the old file's permissions
+                    fchmod(fd, mode)
             except OSError:
                 pass
             finally:
@@ -694,6 +695,10 @@ def _for_csv(result: Any) -> Any:
     return result.set_column(names.index("credit_amount"), "credit_amount", shown)
 
 
+#: a decimal context wide enough for any sum of result amounts (no rounding, no overflow)
+_EXACT = Context(prec=200, Emax=10**6, Emin=-(10**6))
+
+
 class _Summary:
     """Counts kept while the file streams by: rows, outcomes, rule sets, credits, errors."""
 
@@ -707,6 +712,7 @@ class _Summary:
         self.credit_rows: Counter[str] = Counter()
 
     def add(self, result: Any) -> None:
+        import pyarrow as pa
         import pyarrow.compute as pc
 
         table = result
@@ -727,13 +733,19 @@ class _Summary:
             pc.is_valid(table.column("credit_amount"))
         )
         if credits.num_rows:
+            # summed as decimal256 (76 digits): a decimal128 sum wraps silently past 38 digits
+            amount = credits.column("credit_amount")
+            if pa.types.is_decimal128(amount.type):
+                wide = pa.decimal256(76, amount.type.scale)
+                credits = credits.set_column(1, "credit_amount", pc.cast(amount, wide))
             grouped = credits.group_by("credit_currency").aggregate(
                 [("credit_amount", "sum"), ("credit_amount", "count")]
             )
-            for row in grouped.to_pylist():
-                currency = row["credit_currency"]
-                self.credits[currency] = self.credits.get(currency, Decimal(0)) + row["credit_amount_sum"]
-                self.credit_rows[currency] += row["credit_amount_count"]
+            with localcontext(_EXACT):  # the running totals, exact however many tables
+                for row in grouped.to_pylist():
+                    currency = row["credit_currency"]
+                    self.credits[currency] = self.credits.get(currency, Decimal(0)) + row["credit_amount_sum"]
+                    self.credit_rows[currency] += row["credit_amount_count"]
         self.rows += table.num_rows
 
     def print(
@@ -751,7 +763,7 @@ class _Summary:
 
         from ..batch import OUTCOMES
         from ..decision import babel_locale, format_value
-        from ..facts import Money
+        from ..facts import currency_digits
 
         t = _TEXT[lang]
         loc = babel_locale(lang)
@@ -786,8 +798,11 @@ class _Summary:
         if not self.credits:
             print(f"  {t['no_credits']}", file=out)
         for currency in sorted(self.credits):
-            amount = Money(self.credits[currency], currency).rounded()
-            shown = format_currency(amount.amount, currency, locale=loc)
+            with localcontext(_EXACT):  # a total may pass any one amount's range: rounded once, exactly
+                rounded = self.credits[currency].quantize(
+                    Decimal(1).scaleb(-currency_digits(currency)), rounding=ROUND_HALF_UP
+                )
+                shown = format_currency(rounded, currency, locale=loc)
             print(
                 f"  {currency}  {shown:>20}  ({t['credit_rows'].format(n=num(self.credit_rows[currency]))})",
                 file=out,
