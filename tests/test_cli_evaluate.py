@@ -187,7 +187,7 @@ def test_a_broken_csv_row_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[
     path.write_text(header + "\nFR,only,three\n", encoding="utf-8")
     assert main(["evaluate", str(path), "--at", AT, "-o", str(tmp_path / "out.csv")]) == 2
     err = capsys.readouterr().err
-    assert "Expected 40 columns" in err
+    assert f"{path}: line 2: 3 values where the header has 40 columns" in err
     assert len(err.strip().splitlines()) == 1
 
 
@@ -208,3 +208,26 @@ def test_rows_in_error_do_not_change_the_exit_status(tmp_path: Path) -> None:
     )
     assert main(["evaluate", str(path), "--at", AT, "-o", str(tmp_path / "out.csv"), "--quiet"]) == 0
     assert _rows(tmp_path / "out.csv")[0]["error_code"] == "error.unknown_market"
+
+
+def test_summary_totals_are_exact_past_decimal128() -> None:
+    """3,403 credits of 1e31 EUR summed to 3.403e34, not wrapped past 38 digits (it printed €1,000.00)."""
+    from datetime import datetime, timezone
+    from decimal import Decimal
+
+    rows = 3403
+    columns = {field.name: pa.nulls(rows, field.type) for field in batch.RESULT_SCHEMA}
+    columns["credit_currency"] = pa.array(["EUR"] * rows)
+    columns["credit_amount"] = pa.array([Decimal("1e31")] * rows, pa.decimal128(38, 4))
+    summary = evaluate_command._Summary()
+    summary.add(pa.table(columns))
+    summary.add(pa.table(columns))  # and across tables
+    assert summary.credits == {"EUR": Decimal("6.806e34")}
+
+    class Source:
+        name, path = "x.csv", Path("x.csv")
+
+    out = io.StringIO()
+    at = datetime(2020, 1, 1, tzinfo=timezone.utc)
+    summary.print(out, "en", Source(), at, now=False, seconds=1.0, written=None)  # type: ignore[arg-type]
+    assert "EUR  €68,060,000,000,000,000,000,000,000,000,000,000.00  (6,806 rows)" in out.getvalue()

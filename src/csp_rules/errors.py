@@ -26,6 +26,7 @@ at: a timezone-aware datetime is required, got '2020-01-01 00:00'
 
 from __future__ import annotations
 
+import datetime as _dt
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
@@ -63,8 +64,9 @@ _UNSET: Any = object()
 
 
 def shorten(value: object, limit: int = 80) -> str:
-    """``repr`` of a value, cut to ``limit`` characters so a megabyte string stays readable."""
-    text = repr(value)
+    """``repr`` of a value, cut to ``limit`` characters so a megabyte string stays readable; a date or
+    a time in ISO 8601 (``2018-05-01``), never as Python's ``datetime.date(2018, 5, 1)``."""
+    text = value.isoformat() if isinstance(value, (_dt.date, _dt.time)) else repr(value)
     if len(text) > limit:
         text = text[: limit - 15] + f"...<{len(text)} chars>"
     return text

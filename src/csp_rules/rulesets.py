@@ -17,7 +17,7 @@ error, never a guess (RULES.md, "Rule-set versions"):
 >>> rules_in_force(date(2018, 8, 30))
 Traceback (most recent call last):
 ...
-csp_rules.errors.NoRulesInForceError: on: no csp_rules rule set is in force on datetime.date(2018, 8, 30) (the first is S2018, from 2018-08-31)
+csp_rules.errors.NoRulesInForceError: on: no csp_rules rule set is in force on 2018-08-30 (the first is S2018, from 2018-08-31)
 >>> s = rules_in_force(date(2021, 1, 1))
 >>> s.cancellation.window_days[ProductKind.SOFTWARE_SUBSCRIPTION], s.links.download_cap
 (60, 50)
@@ -28,7 +28,9 @@ from __future__ import annotations
 import enum
 import json
 import math
+import os
 import re
+import stat
 import string
 import sys
 from collections.abc import Callable, Iterator, Mapping
@@ -196,7 +198,26 @@ def _p_market(value: Any, path: str) -> str:
         isinstance(value, str) and len(value) == 2 and value.isascii() and value.isalpha() and value.isupper()
     ):
         raise _fail(path, value, "expected an ISO 3166-1 alpha-2 code such as 'AU'")
+    if value not in _KNOWN_MARKETS():
+        # a code no market has would load and silently never match: refused, with the right code if known
+        means = _CODES().values.get(value, "")
+        if means.startswith("!"):
+            hint = "; it is a region or grouping, not a market (R3.3)"
+        else:
+            hint = f"; did you mean {means!r}?" if means else ""
+        raise _fail(path, value, f"not the code of a known market{hint}")
     return value
+
+
+def _load_codes() -> Any:
+    from . import _market_index
+
+    return _market_index.load_codes()
+
+
+#: the market code table, and the alpha-2 codes of the markets (read on first use, not at import)
+_CODES: Once[Any] = Once(_load_codes)
+_KNOWN_MARKETS: Once[frozenset[str]] = Once(lambda: frozenset(_CODES().markets))
 
 
 def _p_seq(item: Callable[[Any, str], T], *, limit: int = 1000) -> Callable[[Any, str], tuple[T, ...]]:
@@ -678,6 +699,12 @@ def ruleset_from_dict(data: Mapping[str, Any]) -> RuleSet:
     >>> r.version, r.cancellation.window_days[ProductKind.SOFTWARE_SUBSCRIPTION]
     ('ACME-7D', 7)
     """
+    return _from_dict(data, shipped=False)
+
+
+def _from_dict(data: Mapping[str, Any], *, shipped: bool) -> RuleSet:
+    """:func:`ruleset_from_dict`; ``shipped`` only for the package's own files, which may (must)
+    carry the shipped names."""
     if not isinstance(data, Mapping):
         raise _fail("(top)", data, "a rule set is a table (mapping)")
     data = dict(data)
@@ -693,7 +720,25 @@ def ruleset_from_dict(data: Mapping[str, Any]) -> RuleSet:
         base = bases[base_id].to_dict()
         base.pop("format")
         data = _deep_merge(base, data, "")
-    return _build(RuleSet, data, "")
+    rules = _build(RuleSet, data, "")
+    if not shipped:
+        _check_name(rules)
+    return rules
+
+
+def _check_name(rules: RuleSet) -> None:
+    """A shipped version's name (S2018, S2020, in any case) belongs to that version: a user's rule set
+    may carry it only when it is that very rule set (a copy read back), never a variant of it, which
+    decisions would then report as the shipped rules."""
+    name = rules.version.strip().casefold()
+    for shipped in shipped_rulesets():
+        if name == shipped.version.casefold() and rules != shipped:
+            raise _fail(
+                "version",
+                rules.version,
+                f"{shipped.version} is the name of a rule set shipped with csp_rules; give yours its own "
+                f'name (e.g. \'ACME-{shipped.version}\'), and "extends": "{shipped.version}" to start from it',
+            )
 
 
 def _parse_text(text: str, suffix: str, name: str) -> Any:
@@ -745,38 +790,158 @@ def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not allowed in a rule set")
 
 
+#: limits checked on the text before it is parsed: a parser's time grows with the square of a
+#: dotted key's length (a 60 kB TOML key of dotted parts takes tomllib 17 s), and deep nesting
+#: exhausts the stack. No rule set comes near: the shipped ones nest 6 deep, with 76 keys.
+MAX_NESTING = 32
+MAX_KEY_PARTS = 32
+MAX_KEYS = 10_000
+
+
 def load_ruleset(path: str | Path) -> RuleSet:
-    """Read a rule set from a JSON or TOML file (at most 1 MiB), validating every field.
+    """Read a rule set from a JSON or TOML file (UTF-8, a byte-order mark allowed; at most 1 MiB),
+    validating every field.
+
+    The file must be a regular file (a named pipe or a device is refused, never waited on). Its
+    text is checked before it is parsed: at most :data:`MAX_NESTING` levels of nesting,
+    :data:`MAX_KEY_PARTS` parts in a dotted key and :data:`MAX_KEYS` keys. Every market code
+    must be a known market; a shipped version's name (S2018, S2020) is reserved for that version.
 
     Errors are :class:`~csp_rules.errors.RuleSetFileError` naming the dotted field path and the
-    value. The shipped S2018 and S2020 are read by this same function.
+    value. The shipped S2018 and S2020 are read by this same loader.
     """
     if not isinstance(path, (str, Path)):
         raise TypeError(f"path: expected a str or Path, got {type(path).__name__}")
     p = Path(path)
+    return _load_bytes(_read_file(p), p.suffix.lower(), str(p))
+
+
+def _read_file(p: Path) -> bytes:
+    """The bytes of a regular file (at most 1 MiB + 1); a FIFO, a device or a directory is refused
+    before it is opened, and opening never blocks."""
+
+    def fail(why: str) -> RuleSetFileError:
+        return RuleSetFileError(f"cannot read rule-set file {str(p)!r}: {why}", field="(file)", value=str(p))
+
     try:
-        if not str(p) or p.is_dir():
-            raise IsADirectoryError(21, "not a file")
-        with p.open("rb") as fh:
-            raw = fh.read(MAX_FILE_BYTES + 1)
+        if not str(p):
+            raise fail("no file name")
+        info = os.stat(p)
+        if stat.S_ISDIR(info.st_mode):
+            raise fail("it is a directory")
+        if not stat.S_ISREG(info.st_mode):
+            raise fail("not a regular file (a named pipe, a device or a socket)")
+        # O_NONBLOCK: were it swapped for a FIFO since the check, opening still does not wait
+        fd = os.open(p, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise fail("not a regular file (a named pipe, a device or a socket)")
+            chunks = []
+            left = MAX_FILE_BYTES + 1
+            while left > 0:
+                chunk = os.read(fd, min(left, 1 << 16))
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                left -= len(chunk)
+        finally:
+            os.close(fd)
+    except RuleSetFileError:
+        raise
     except (OSError, ValueError) as exc:  # ValueError: a NUL byte or a lone surrogate in the path
         why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise RuleSetFileError(
-            f"cannot read rule-set file {str(p)!r}: {why}", field="(file)", value=str(p)
-        ) from None
-    return _load_bytes(raw, p.suffix.lower(), str(p))
+        raise fail(why) from None
+    return b"".join(chunks)
 
 
-def _load_bytes(raw: bytes, suffix: str, name: str) -> RuleSet:
+def _load_bytes(raw: bytes, suffix: str, name: str, *, shipped: bool = False) -> RuleSet:
     if len(raw) > MAX_FILE_BYTES:
         raise RuleSetFileError(f"rule-set file {name!r} is larger than 1 MiB", field="(file)", value=name)
+    if raw.startswith(b"\xef\xbb\xbf"):  # a UTF-8 byte-order mark, as Windows editors write
+        raw = raw[3:]
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise RuleSetFileError(f"rule-set file {name!r} is not UTF-8", field="(file)", value=name) from None
+    if suffix in (".json", ".toml"):
+        _prescan(text, suffix, name)
     data = _parse_text(text, suffix, name)
     data = _check_finite(data, "", 0)
-    return ruleset_from_dict(data)
+    return _from_dict(data, shipped=shipped)
+
+
+#: what starts a string (or, in TOML, a comment) in a rule-set file
+_SPECIAL = {".json": re.compile(r'"'), ".toml": re.compile(r"[\"'#]")}
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+_TOML_BASIC = re.compile(r'"(?:[^"\\\n]|\\.)*"')
+_TOML_MULTI_BASIC = re.compile(r'"""(?:[^"\\]|\\[\s\S]|"(?!""))*""""{0,2}')
+_TOML_MULTI_LITERAL = re.compile(r"'''[\s\S]*?''''{0,2}")
+_TOML_LITERAL = re.compile(r"'[^'\n]*'")
+#: what ends a key in the text left once strings and comments are blanked
+_KEY_END = re.compile(r"[\n=,\[\]{}:]")
+
+
+def _blank_strings(text: str, suffix: str) -> str:
+    """``text`` with every string replaced by ``s`` and every TOML comment dropped, in one linear
+    pass; an unclosed string runs to the end of its line (the parser then refuses it)."""
+    special = _SPECIAL[suffix]
+    out = []
+    pos = 0
+    end_of_text = len(text)
+    while True:
+        found = special.search(text, pos)
+        if found is None:
+            out.append(text[pos:])
+            return "".join(out)
+        start = found.start()
+        out.append(text[pos:start])
+        char = text[start]
+        if char == "#":
+            end = text.find("\n", start)
+            pos = end_of_text if end < 0 else end
+            continue
+        if suffix == ".json":
+            match = _JSON_STRING.match(text, start)
+        elif text.startswith(char * 3, start):
+            match = (_TOML_MULTI_BASIC if char == '"' else _TOML_MULTI_LITERAL).match(text, start)
+            if match is None:
+                out.append("s")
+                return "".join(out)
+        else:
+            match = (_TOML_BASIC if char == '"' else _TOML_LITERAL).match(text, start)
+        if match is None:
+            end = text.find("\n", start)
+            pos = end_of_text if end < 0 else end
+        else:
+            pos = match.end()
+        out.append("s")
+
+
+def _prescan(text: str, suffix: str, name: str) -> None:
+    """Refuse, before any parsing, a text nested deeper than :data:`MAX_NESTING`, with a dotted key
+    of more than :data:`MAX_KEY_PARTS` parts, or with more than :data:`MAX_KEYS` keys."""
+    bare = _blank_strings(text, suffix)
+
+    def fail(why: str) -> RuleSetFileError:
+        return _fail("(top)", name, why)
+
+    depth = deepest = 0
+    for match in re.finditer(r"[\[\]{}]", bare):
+        if match.group() in "[{":
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if deepest > MAX_NESTING:
+                    raise fail(f"the file nests more than {MAX_NESTING} levels deep")
+        else:
+            depth = max(0, depth - 1)
+    keys = bare.count(":") if suffix == ".json" else bare.count("=") + len(re.findall(r"(?m)^[ \t]*\[", bare))
+    if keys > MAX_KEYS:
+        raise fail(f"the file has more than {MAX_KEYS:,} keys")
+    if suffix == ".toml":
+        for part in _KEY_END.split(bare):
+            if part.count(".") >= MAX_KEY_PARTS:
+                raise fail(f"a dotted key has more than {MAX_KEY_PARTS} parts")
 
 
 def _check_finite(value: Any, path: str, depth: int) -> Any:
@@ -799,7 +964,8 @@ def _load_shipped() -> tuple[RuleSet, ...]:
     sets = []
     for entry in sorted(folder.iterdir(), key=lambda e: e.name):
         if entry.name.endswith(".json"):
-            sets.append(_load_bytes(entry.read_bytes(), ".json", f"csp_rules/data/rulesets/{entry.name}"))
+            name = f"csp_rules/data/rulesets/{entry.name}"
+            sets.append(_load_bytes(entry.read_bytes(), ".json", name, shipped=True))
     sets.sort(key=lambda r: r.in_force_from)
     return tuple(sets)
 

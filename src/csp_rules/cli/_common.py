@@ -1,14 +1,39 @@
-"""Helpers shared by the subcommands: reading dates, instants, money and rule sets from flags, and
-printing a decision as text (English or French) or JSON, with the exit status of its answer.
+"""Helpers shared by the subcommands: reading dates, instants, money and rule sets from flags,
+printing a decision as text (English or French) or JSON, with the exit status of its answer, and
+the standard streams every command writes through.
 
 No hidden clock: an instant the answer depends on ("now") is always a flag the user gives.
+
+Exit statuses (the same for every command; :func:`csp_rules.cli.main` maps failures to them):
+
+=======  ========================================================================================
+status   meaning
+=======  ========================================================================================
+``0``    yes, or the job was done (``evaluate``: every row processed, rows in error included)
+``1``    no: only ever the real answer of a one-question command (``market``, ``cancel``...)
+``2``    bad input, a usage error, or an input/output failure (a full disk, an I/O error, a file
+         that cannot be written): one line on standard error naming the flag or the file
+``3``    an unexpected internal error, a bug: one line saying so and where to report it
+         (``--debug`` adds the traceback)
+``130``  interrupted (Ctrl-C)
+``141``  standard output was closed before the command was done (``csp-rules rules | head``):
+         the command stops at once and quietly, as a Unix tool ended by SIGPIPE (128 + 13)
+=======  ========================================================================================
+
+Whatever the terminal's encoding, output never fails to encode: a character the terminal cannot
+show is written in an ASCII spelling (a narrow no-break space as a space, ``é`` as ``e``, ``€`` as
+``EUR``), and JSON output escapes it (``\\u00e9``) so that the data stays exact.
 """
 
 from __future__ import annotations
 
 import argparse
+import codecs
+import errno
 import json
+import os
 import sys
+import unicodedata
 from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -17,8 +42,12 @@ from typing import Any, NoReturn
 
 from ..errors import InvalidDateError, InvalidFieldError, NaiveDatetimeError
 
-#: exit statuses of every command
-YES, NO, BAD_INPUT = 0, 1, 2
+#: exit statuses of every command (see the module docstring)
+YES, NO, BAD_INPUT, INTERNAL_ERROR = 0, 1, 2, 3
+#: standard output closed before the command was done (128 + SIGPIPE, what a shell shows for ``yes | head``)
+CLOSED_OUTPUT = 141
+#: interrupted by Ctrl-C (128 + SIGINT)
+INTERRUPTED = 130
 
 _ISO_HELP = "YYYY-MM-DD (00:00 UTC) or an ISO 8601 date-time with a zone, e.g. 2020-03-01T14:30Z"
 
@@ -136,9 +165,7 @@ def one_line_errors(parser: argparse.ArgumentParser) -> None:
 def command_parser(sub: Any, name: str, *, summary: str, description: str, examples: Sequence[str]) -> Any:
     """A subcommand parser with its examples in the epilog (shown by ``--help``)."""
     epilog = "examples:\n" + "\n".join(f"  {line}" for line in examples)
-    epilog += (
-        "\n\nexit status: 0 when the answer is yes, 1 when it is no, 2 on bad input (one line on stderr)."
-    )
+    epilog += "\n\n" + EXIT_HELP
     import textwrap
 
     return sub.add_parser(
@@ -150,9 +177,235 @@ def command_parser(sub: Any, name: str, *, summary: str, description: str, examp
     )
 
 
+#: the exit statuses of a one-question command, for its ``--help``
+EXIT_HELP = (
+    "exit status: 0 when the answer is yes, 1 when it is no, 2 on bad input or an input/output\n"
+    "failure, 3 on an internal error (one line on standard error; --debug adds the traceback)."
+)
+
+
 def print_json(data: Any) -> None:
-    json.dump(data, sys.stdout, ensure_ascii=False, indent=2, default=str)
+    """``data`` as indented JSON; characters standard output cannot encode are escaped (``\\u00e9``)."""
+    json.dump(data, sys.stdout, ensure_ascii=not _is_unicode(sys.stdout), indent=2, default=str)
     sys.stdout.write("\n")
+
+
+# --- the standard streams ------------------------------------------------------------------------
+
+
+class IOFailure(Exception):
+    """A file or stream that cannot be read or written (a full disk, an I/O error, a closed
+    directory): exit status 2 with one line naming it. :attr:`stream` is the guarded stream that
+    failed, if it was one."""
+
+    def __init__(self, action: str, name: str, error: BaseException, stream: Any = None) -> None:
+        self.stream = stream
+        self.error = error
+        #: standard output closed by its reader (EPIPE), not a failure to report
+        self.closed_pipe = name == "standard output" and getattr(error, "errno", None) == errno.EPIPE
+        super().__init__(f"cannot {action} {name}: {os_reason(error)}")
+
+
+def os_reason(error: BaseException) -> str:
+    """What went wrong, in the system's words ("No space left on device"), without Arrow's wrapping."""
+    if isinstance(error, OSError):
+        if error.errno:
+            try:
+                return os.strerror(error.errno)
+            except ValueError:
+                pass
+        if error.strerror:
+            return str(error.strerror)
+    return " ".join(str(error).split())[:200] or type(error).__name__
+
+
+_UNICODE_CODECS = frozenset({"utf-8", "utf-8-sig", "utf-16", "utf-32", "gb18030"})
+
+#: ASCII spellings of characters that have no compatibility decomposition to fall back on
+_SPELLINGS = {
+    "€": "EUR",
+    "£": "GBP",
+    "¥": "Y",
+    "₹": "Rs",
+    "₩": "W",
+    "₽": "RUB",
+    "₺": "TL",
+    "₪": "ILS",
+    "₫": "VND",
+    "₱": "PHP",
+    "₴": "UAH",
+    "₦": "NGN",
+    "฿": "THB",
+    "¢": "c",
+    "‘": "'",
+    "’": "'",
+    "‚": "'",
+    "‛": "'",
+    "′": "'",
+    "“": '"',
+    "”": '"',
+    "„": '"',
+    "‟": '"',
+    "″": '"',
+    "«": '"',
+    "»": '"',
+    "‹": "<",
+    "›": ">",
+    "‐": "-",
+    "‑": "-",
+    "‒": "-",
+    "–": "-",
+    "—": "-",
+    "―": "-",
+    "−": "-",
+    "•": "*",
+    "·": ".",
+    "×": "x",
+    "÷": "/",
+    "→": "->",
+    "←": "<-",
+    "↔": "<->",
+    "≤": "<=",
+    "≥": ">=",
+    "≠": "!=",
+    "≈": "~",
+    "±": "+/-",
+    "°": " deg",
+    "œ": "oe",
+    "Œ": "OE",
+    "æ": "ae",
+    "Æ": "AE",
+    "ß": "ss",
+    "ø": "o",
+    "Ø": "O",
+    "đ": "d",
+    "Đ": "D",
+    "ł": "l",
+    "Ł": "L",
+    "þ": "th",
+    "Þ": "Th",
+    "ð": "d",
+    "Ð": "D",
+    "ı": "i",
+}
+
+
+def _is_unicode(stream: Any) -> bool:
+    """Whether ``stream`` encodes every character (a UTF encoding), so no fallback is needed."""
+    try:
+        return codecs.lookup(getattr(stream, "encoding", None) or "ascii").name in _UNICODE_CODECS
+    except LookupError:
+        return False
+
+
+def _spell(char: str, encoding: str) -> str:
+    """An encodable spelling of one character the encoding lacks: a known ASCII spelling, else its
+    compatibility decomposition without accents (U+202F narrow no-break space -> space, é -> e), else '?'."""
+    spelled = _SPELLINGS.get(char)
+    if spelled is None:
+        decomposed = unicodedata.normalize("NFKD", char)
+        spelled = "".join(c for c in decomposed if not unicodedata.combining(c))
+        if decomposed == char or not spelled:
+            spelled = "?"
+    try:
+        spelled.encode(encoding)
+    except UnicodeEncodeError:
+        spelled = "".join(c if c.isascii() and c.isprintable() else "?" for c in spelled)
+    return spelled
+
+
+def encodable(text: str, encoding: str) -> str:
+    """``text`` with every character ``encoding`` cannot encode replaced by an ASCII spelling.
+
+    >>> encodable("12:00\u202fAM, «Réunion», 1\u202f000 €", "ascii")
+    '12:00 AM, "Reunion", 1 000 EUR'
+    >>> encodable("Réunion\u202f€", "latin-1")
+    'Réunion EUR'
+    """
+    try:
+        text.encode(encoding)
+        return text
+    except UnicodeEncodeError:
+        pass
+    except LookupError:
+        encoding = "ascii"
+    out = []
+    for char in text:
+        try:
+            char.encode(encoding)
+        except UnicodeEncodeError:
+            char = _spell(char, encoding)
+        out.append(char)
+    return "".join(out)
+
+
+class GuardedStream:
+    """A text stream (standard output or error) that never fails to encode, and whose write errors
+    are an :class:`IOFailure` naming it (a closed pipe stays a :class:`BrokenPipeError`).
+
+    With ``quiet``, a failing write is dropped (standard error: there is nowhere left to report)."""
+
+    def __init__(self, stream: Any, name: str, *, quiet: bool = False) -> None:
+        self.stream = stream
+        self.name = name
+        self.quiet = quiet
+        self._encoding = getattr(stream, "encoding", None) or "ascii"
+        self._fallback = not _is_unicode(stream)
+
+    def write(self, text: str) -> int:
+        if self._fallback:
+            text = encodable(text, self._encoding)
+        try:
+            try:
+                return int(self.stream.write(text))
+            except UnicodeEncodeError:  # an encoding the check above did not see through
+                return int(self.stream.write(encodable(text, "ascii")))
+        except OSError as exc:
+            return self._failed(exc)
+
+    def flush(self) -> None:
+        try:
+            self.stream.flush()
+        except OSError as exc:
+            self._failed(exc)
+
+    def _failed(self, exc: OSError) -> int:
+        if self.quiet:
+            return 0
+        if isinstance(exc, BrokenPipeError):
+            raise exc
+        raise IOFailure("write to", self.name, exc, stream=self) from None
+
+    @property
+    def buffer(self) -> Any:
+        """The binary stream underneath (CSV rows are written as UTF-8 bytes, whatever the terminal)."""
+        return _GuardedBinary(self.stream.buffer, self)
+
+    def __getattr__(self, name: str) -> Any:  # isatty, fileno, encoding...
+        return getattr(self.stream, name)
+
+
+class _GuardedBinary:
+    """The binary stream under a :class:`GuardedStream`, with the same error reporting."""
+
+    def __init__(self, raw: Any, text: GuardedStream) -> None:
+        self.raw = raw
+        self.text = text
+
+    def write(self, data: bytes) -> int:
+        try:
+            return int(self.raw.write(data))
+        except OSError as exc:
+            return self.text._failed(exc)
+
+    def flush(self) -> None:
+        try:
+            self.raw.flush()
+        except OSError as exc:
+            self.text._failed(exc)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.raw, name)
 
 
 # --- printing a decision ---------------------------------------------------------------------------

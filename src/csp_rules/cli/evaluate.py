@@ -7,26 +7,45 @@ memory stays flat however long the file is. Every row is written, with its resul
 A progress bar is drawn on standard error when it is a terminal, and a summary ends the run:
 rows, outcomes, credits per currency (if every row were cancelled at ``--at``), rows in error.
 
+The file is read as people write CSV (quoted line breaks anywhere, cells longer than a block,
+blank lines before the header, a header alone); what is refused is said with the line an
+editor shows. ``-o`` is written to a temporary file beside it, renamed over it only after the
+last row and the summary: on any failure the old file is untouched (see ``docs/cli.rst``).
+
 Exit status: 0 when the file was processed (rows in error included, they are reported), 2 when
-it cannot be read, lacks required columns, or a flag is wrong (one line on standard error).
+it cannot be read, lacks required columns, cannot be written, or a flag is wrong (one line on
+standard error), 3 on an internal error.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import csv
+import os
+import re
+import secrets
+import signal
+import stat
 import sys
+import threading
 import time
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from datetime import datetime, timezone
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
 from pathlib import Path
 from typing import IO, Any
 
-from ..errors import CspRulesError, InvalidInputError
-from ._common import add_lang, add_rules, load_rules, one_line_errors, parse_when
+from ..errors import InvalidInputError
+from ._common import IOFailure, add_lang, add_rules, load_rules, one_line_errors, os_reason, parse_when
 
 #: bytes of CSV parsed at a time (Arrow parses small blocks fastest)
 BLOCK_BYTES = 1 << 20
+#: the longest row (record) always read: a file with a row longer than :data:`BLOCK_BYTES` is
+#: read again in blocks of this size; a row longer than that may be refused (Arrow reads a row of
+#: up to twice the block size when it starts early in a block), with its line
+MAX_ROW_BYTES = 64 << 20
 #: rows evaluated together: blocks are gathered up to this many rows (bounds memory, amortises calls)
 CHUNK_ROWS = 1 << 16
 
@@ -42,7 +61,8 @@ _TEXT: dict[str, dict[str, Any]] = {
         "credit_rows": "{n} rows",
         "errors": "Rows in error: {n}",
         "no_errors": "Rows in error: none",
-        "example": "e.g. row {row}: {message}",
+        "example": "e.g. line {line}: {message}",
+        "example_row": "e.g. row {row}: {message}",
         "written": "Rows with their results written to {out}",
         "not_written": "Rows with their results were not written: give -o OUT.csv (or .parquet), or pipe the output.",
         "outcome": {
@@ -65,7 +85,8 @@ _TEXT: dict[str, dict[str, Any]] = {
         "credit_rows": "{n} lignes",
         "errors": "Lignes en erreur : {n}",
         "no_errors": "Lignes en erreur : aucune",
-        "example": "p. ex. ligne {row} : {message}",
+        "example": "p. ex. ligne {line} : {message}",
+        "example_row": "p. ex. enregistrement {row} : {message}",
         "written": "Lignes et résultats écrits dans {out}",
         "not_written": "Lignes et résultats non écrits : indiquez -o SORTIE.csv (ou .parquet), ou redirigez la sortie.",
         "outcome": {
@@ -94,8 +115,11 @@ def register(sub: Any) -> None:
         "  csp-rules evaluate examples/one_time_purchases.csv --at 2020-06-30T12:00:00Z -o results.csv\n"
         "  csp-rules evaluate purchases.csv --lang fr -o results.parquet\n"
         "  csp-rules evaluate purchases.csv > results.csv\n\n"
+        "-o is replaced only when every row and the summary are written (a temporary file beside it\n"
+        "is renamed over it); on any failure it is left as it was. -o naming FILE is refused.\n\n"
         "exit status: 0 when the file was processed (rows in error are reported, not fatal), 2 when it\n"
-        "cannot be read, lacks required columns, or a flag is wrong (one line on standard error).",
+        "cannot be read, lacks required columns, cannot be written (a full disk...) or a flag is wrong\n"
+        "(one line on standard error), 3 on an internal error (--debug adds the traceback).",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("file", metavar="FILE", help="the CSV file to read")
@@ -119,8 +143,6 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import pyarrow as pa
-
     from .. import batch
     from ..batch._columns import plan_columns
 
@@ -130,155 +152,511 @@ def run(args: argparse.Namespace) -> int:
     to_stdout = args.output == "-" or (args.output is None and not sys.stdout.isatty())
     summary_stream = sys.stderr if to_stdout else sys.stdout
     started = time.perf_counter()
-    reader, source = _open(path)
-    try:
-        plan_columns(reader.schema.names)  # missing columns: one error before any row is read
-        summary = _Summary()
-        progress = _Progress(source, path, enabled=not args.quiet and sys.stderr.isatty())
-        with _Writer(args.output, to_stdout, batch.output_schema(reader.schema)) as writer:
-            pending: list[Any] = []
-            rows = 0
-            done = False
-            while not done:
-                try:
-                    block = reader.read_next_batch()
-                except StopIteration:
-                    done = True
-                except (pa.ArrowInvalid, OSError, UnicodeDecodeError) as exc:
-                    raise InvalidInputError(
-                        f"{path}: cannot read row {summary.rows + rows + 1} and after: {_one_line(exc)}",
-                        field="file",
-                        value=str(path),
-                    ) from None
-                else:
-                    pending.append(block)
-                    rows += block.num_rows
-                if pending and (done or rows >= CHUNK_ROWS):
-                    result = batch.evaluate(pa.Table.from_batches(pending), at=at, rules=rules)
-                    pending, rows = [], 0
-                    summary.add(result)
-                    writer.write(result)
-                    progress.update(summary.rows)
-        progress.close()
-    finally:
-        source.close()
-    if not args.quiet:
-        elapsed = time.perf_counter() - started
-        summary.print(
-            summary_stream, args.lang, path, at, now=args.at is None, seconds=elapsed, written=writer.name
+    source = _Source(path)
+    target = None if args.output in (None, "-") else _Target(args.output)
+    if target is not None and target.is_file(source.stat):
+        raise InvalidInputError(
+            f"-o: {args.output!r} is the input file {str(path)!r}: write the results to another file "
+            "(the input is read while the results are written)",
+            field="-o",
+            value=args.output,
         )
+    if to_stdout and _stdout_is(source.stat):  # `csp-rules evaluate in.csv >> in.csv`
+        raise InvalidInputError(
+            f"standard output is the input file {str(path)!r}: write the results to another file",
+            field="-o",
+            value="-",
+        )
+    plan_columns(source.names)  # missing columns: one error before any row is read
+    summary = _Summary()
+    progress = _Progress(source, enabled=not args.quiet and sys.stderr.isatty())
+    writer = _Writer(target, to_stdout, batch.output_schema(source.schema))
+    with _Stoppable(), writer:
+        for table in source.tables(CHUNK_ROWS):
+            result = batch.evaluate(table, at=at, rules=rules)
+            summary.add(result)
+            writer.write(result)
+            progress.update(summary.rows)
+        progress.close()
+        writer.finish()  # every row written and on disk (or on standard output)
+        if not args.quiet:
+            elapsed = time.perf_counter() - started
+            summary.print(
+                summary_stream,
+                args.lang,
+                source,
+                at,
+                now=args.at is None,
+                seconds=elapsed,
+                written=writer.name,
+            )
+            summary_stream.flush()
+        writer.commit()  # only now does OUT change: renamed over, whole
     return 0
+
+
+def _stdout_is(other: os.stat_result) -> bool:
+    """Whether standard output is the file ``other`` describes (appended to, it would never end)."""
+    try:
+        mine = os.fstat(sys.stdout.fileno())
+    except (AttributeError, OSError, ValueError):  # not a real file (io.UnsupportedOperation is both)
+        return False
+    return stat.S_ISREG(mine.st_mode) and (mine.st_dev, mine.st_ino) == (other.st_dev, other.st_ino)
 
 
 def _one_line(exc: BaseException) -> str:
     return " ".join(str(exc).split())[:300]
 
 
-def _open(path: Path) -> tuple[Any, Any]:
-    """A streaming CSV reader of ``path`` with every column read as text, and the file it reads."""
-    import pyarrow as pa
-    import pyarrow.csv as pv
-
-    try:
-        source = pa.OSFile(str(path), "rb")
-    except (OSError, pa.ArrowException) as exc:
-        raise InvalidInputError(
-            f"{path}: cannot open the file: {_one_line(exc)}", field="file", value=str(path)
-        ) from None
-    try:
-        names = _header(path)
-        reader = pv.open_csv(
-            source,
-            # no background read-ahead: memory stays flat whatever the file's length
-            read_options=pv.ReadOptions(block_size=BLOCK_BYTES, use_threads=False),
-            convert_options=pv.ConvertOptions(
-                column_types={name: pa.string() for name in names},
-                strings_can_be_null=True,
-            ),
-        )
-    except (pa.ArrowInvalid, OSError, UnicodeDecodeError) as exc:
-        source.close()
-        raise InvalidInputError(
-            f"{path}: not a readable CSV file: {_one_line(exc)}", field="file", value=str(path)
-        ) from None
-    except CspRulesError:
-        source.close()
-        raise
-    return reader, source
+def _mib(size: int) -> str:
+    """A size in bytes as people say it: ``64 MiB`` (``48 KiB`` below a mebibyte)."""
+    return f"{size >> 20} MiB" if size >= 1 << 20 else f"{size >> 10} KiB"
 
 
-def _header(path: Path) -> list[str]:
-    """The column names of the CSV file (its first record)."""
-    import csv
-
-    try:
-        with open(path, encoding="utf-8-sig", newline="") as fh:
-            first = next(csv.reader(fh), None)
-    except UnicodeDecodeError:
-        raise InvalidInputError(
-            f"{path}: the file is not UTF-8 text", field="file", value=str(path)
-        ) from None
-    except csv.Error as exc:
-        raise InvalidInputError(
-            f"{path}: not a readable CSV header: {_one_line(exc)}", field="file", value=str(path)
-        ) from None
-    if not first:
-        raise InvalidInputError(f"{path}: the file is empty (no header row)", field="file", value=str(path))
-    return first
+# --- reading ---------------------------------------------------------------------------------------
 
 
-class _Writer:
-    """Writes result batches to a CSV or Parquet file, standard output, or nowhere."""
+class _Source:
+    """The CSV file being evaluated: a regular file, its header, and its rows in Arrow batches.
 
-    def __init__(self, output: str | None, to_stdout: bool, schema: Any) -> None:
-        self.output = output
-        self.to_stdout = to_stdout
-        self.schema = schema
-        self.name: str | None = None
-        self._sink: Any = None
-        self._parquet = False
+    Every problem is said in the library's words, with the line an editor shows (the header is
+    line 1 when nothing precedes it; a value with a line break in quotes spans several lines)."""
 
-    def __enter__(self) -> _Writer:
+    def __init__(self, path: Path) -> None:
+        import pyarrow as pa
+
+        self.path = path
+        self.name = str(path)
+        try:
+            self.stat = os.stat(path)
+        except (OSError, ValueError) as exc:
+            raise self._error(f"cannot open the file: {os_reason(exc)}") from None
+        if stat.S_ISDIR(self.stat.st_mode):
+            raise self._error("is a directory; give a CSV file")
+        if not stat.S_ISREG(self.stat.st_mode):
+            raise self._error("not a regular file (a pipe or a device): save the CSV to a file first")
+        self.size = self.stat.st_size
+        self._file: Any = None
+        try:
+            with _Records(path) as records:
+                header = next(records, None)
+                self.has_rows = header is not None and next(records, None) is not None
+        except _CsvProblem as problem:
+            raise self._error(str(problem)) from None
+        if header is None:
+            raise self._error("the file is empty (no header row)")
+        self.header_line, self.names = header
+        if any(_BAD_TEXT.search(n) for n in self.names):
+            raise self._error(
+                f"line {self.header_line}: the header is not UTF-8 text (save the file as UTF-8)"
+            )
+        self.schema = pa.schema([pa.field(n, pa.string()) for n in self.names])
+
+    def _error(self, why: str) -> InvalidInputError:
+        return InvalidInputError(f"{self.name}: {why}", field="file", value=self.name)
+
+    def tell(self) -> int:
+        """How far the reader is in the file, in bytes (for the progress bar)."""
+        try:
+            return int(self._file.tell()) if self._file is not None else 0
+        except (OSError, ValueError):
+            return 0
+
+    def tables(self, rows_per_table: int) -> Iterator[Any]:
+        """The rows, in tables of about ``rows_per_table`` rows (whole Arrow blocks gathered)."""
+        import pyarrow as pa
+
+        pending: list[Any] = []
+        count = 0
+        for block in self._blocks():
+            pending.append(block)
+            count += block.num_rows
+            if count >= rows_per_table:
+                yield pa.Table.from_batches(pending, schema=self.schema)
+                pending, count = [], 0
+        if pending:
+            yield pa.Table.from_batches(pending, schema=self.schema)
+
+    def _blocks(self) -> Iterator[Any]:
+        """Record batches of every row, read in blocks of :data:`BLOCK_BYTES`; if a row is longer
+        than a block, the rest is read again in blocks of :data:`MAX_ROW_BYTES`."""
+        import pyarrow as pa
+
+        if not self.has_rows:  # a header alone (with or without a final line break): no rows
+            return
+        done = 0
+        block_size = BLOCK_BYTES
+        while True:
+            skip = done
+            try:
+                reader = self._reader(block_size)
+                while True:
+                    try:
+                        batch = reader.read_next_batch()
+                    except StopIteration:
+                        return
+                    if skip:  # rows already given, read again with larger blocks
+                        if batch.num_rows <= skip:
+                            skip -= batch.num_rows
+                            continue
+                        batch, skip = batch.slice(skip), 0
+                    if batch.schema.names != self.names:
+                        raise self._error("the header cannot be read as CSV columns")
+                    done += batch.num_rows
+                    yield batch
+            except pa.ArrowInvalid as exc:
+                if "straddl" in str(exc) and block_size < MAX_ROW_BYTES:
+                    block_size = MAX_ROW_BYTES
+                    continue
+                raise self._read_error(done) from None
+            except OSError as exc:
+                raise IOFailure("read", repr(self.name), exc) from None
+            finally:
+                self._close()
+
+    def _reader(self, block_size: int) -> Any:
         import pyarrow as pa
         import pyarrow.csv as pv
 
-        if self.to_stdout:
-            self.name = "-"
-            self._sink = pv.CSVWriter(sys.stdout.buffer, _csv_schema(self.schema))
-        elif self.output is not None:
-            self.name = self.output
-            suffix = Path(self.output).suffix.lower()
+        self._close()
+        try:
+            self._file = pa.OSFile(self.name, "rb")
+        except (OSError, pa.ArrowException) as exc:
+            raise self._error(f"cannot open the file: {os_reason(exc)}") from None
+        return pv.open_csv(
+            self._file,
+            # no background read-ahead: memory stays flat whatever the file's length
+            read_options=pv.ReadOptions(block_size=block_size, use_threads=False),
+            # a quoted value may hold line breaks anywhere (RFC 4180)
+            parse_options=pv.ParseOptions(newlines_in_values=True),
+            convert_options=pv.ConvertOptions(
+                column_types={name: pa.string() for name in self.names},
+                strings_can_be_null=True,
+            ),
+        )
+
+    def _close(self) -> None:
+        if self._file is not None:
             try:
-                if suffix == ".parquet":
+                self._file.close()
+            finally:
+                self._file = None
+
+    def _read_error(self, done: int) -> InvalidInputError:
+        """What Arrow refused (after ``done`` good rows), found again by reading the file as an
+        editor does, and said in our words with its line."""
+        width = len(self.names)
+        unread = None  # the line of the first row Arrow did not give
+        try:
+            with _Records(self.path) as records:
+                next(records, None)  # the header
+                for number, (line, values) in enumerate(records, start=1):
+                    if number <= done:  # Arrow read these
+                        continue
+                    if number == done + 1:
+                        unread = line
+                    if len(values) != width:
+                        return self._error(
+                            f"line {line}: {len(values)} value{'s' if len(values) != 1 else ''} where the "
+                            f"header has {width} columns (a value with a comma must be in double quotes)"
+                        )
+                    if any(_BAD_TEXT.search(v) for v in values if v):
+                        return self._error(f"line {line}: not UTF-8 text (save the file as UTF-8)")
+                    if _row_bytes(values) >= MAX_ROW_BYTES:
+                        return self._error(
+                            f"line {line}: a row longer than {_mib(MAX_ROW_BYTES)}, the most a row may hold "
+                            "(is a double quote left open?)"
+                        )
+        except _CsvProblem as problem:
+            return self._error(str(problem))
+        where = f"from line {unread} on " if unread is not None else ""
+        return self._error(f"the rows {where}cannot be read as CSV")
+
+
+def _row_bytes(values: list[str]) -> int:
+    """About how many bytes a row takes in the file (its values, commas and quotes)."""
+    size = sum(len(v) for v in values)
+    if size * 4 + 3 * len(values) < MAX_ROW_BYTES:  # no UTF-8 text of these characters is that long
+        return size
+    return sum(len(v.encode("utf-8", "surrogateescape")) + 3 for v in values)
+
+
+#: text that was not UTF-8 in the file (read with surrogateescape)
+_BAD_TEXT = re.compile("[\udc80-\udcff]")
+
+
+class _CsvProblem(Exception):
+    """A record the scan cannot read, with its line."""
+
+
+class _Records:
+    """The non-blank records of a CSV file, as ``(line, values)``: the line (as an editor counts it,
+    from 1) where each record starts. Bytes that are not UTF-8 are kept as lone surrogates."""
+
+    def __init__(self, path: Path) -> None:
+        self._fh: Any = None
+        try:
+            self._fh = open(path, encoding="utf-8-sig", errors="surrogateescape", newline="")  # noqa: SIM115
+        except OSError as exc:
+            raise _CsvProblem(f"cannot open the file: {os_reason(exc)}") from None
+        self._reader = csv.reader(self._fh, strict=False)
+        self._line = 0
+
+    def __iter__(self) -> _Records:
+        return self
+
+    def __next__(self) -> tuple[int, list[str]]:
+        while True:
+            start = self._line + 1
+            old = csv.field_size_limit()
+            csv.field_size_limit(max(old, MAX_ROW_BYTES))  # a value may be as long as a row
+            try:
+                values = next(self._reader)
+            except csv.Error as exc:
+                raise _CsvProblem(f"line {start}: not readable as CSV ({_one_line(exc)})") from None
+            except OSError as exc:
+                raise _CsvProblem(f"cannot read the file: {os_reason(exc)}") from None
+            finally:
+                csv.field_size_limit(old)
+            self._line = self._reader.line_num
+            if values:
+                return start, values
+
+    def __enter__(self) -> _Records:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._fh is not None:
+            self._fh.close()
+
+
+def _lines_of_rows(path: Path, rows: Iterable[int]) -> dict[int, int]:
+    """The line where each data row (counted from 1, blank lines skipped) starts; the file is read
+    only as far as the last row asked for. A row the scan does not reach is left out."""
+    wanted = sorted(set(rows))
+    found: dict[int, int] = {}
+    if not wanted:
+        return found
+    try:
+        with _Records(path) as records:
+            next(records, None)  # the header
+            i = 0
+            for number, (line, _values) in enumerate(records, start=1):
+                if number == wanted[i]:
+                    found[number] = line
+                    i += 1
+                    if i == len(wanted):
+                        break
+    except _CsvProblem:
+        pass
+    return found
+
+
+# --- writing ---------------------------------------------------------------------------------------
+
+
+class _Target:
+    """Where ``-o`` writes: a file replaced whole at the end, or a device or pipe written as a stream."""
+
+    def __init__(self, output: str) -> None:
+        self.name = output
+        suffix = Path(output).suffix.lower()
+        if suffix not in (".csv", ".txt", ".parquet"):
+            raise InvalidInputError(
+                f"-o: write to a .csv or .parquet file, got {output!r}", field="-o", value=output
+            )
+        self.parquet = suffix == ".parquet"
+        try:
+            self.stat: os.stat_result | None = os.stat(output)
+        except FileNotFoundError:
+            self.stat = None
+        except (OSError, ValueError) as exc:
+            raise InvalidInputError(
+                f"-o: cannot write {output!r}: {os_reason(exc)}", field="-o", value=output
+            ) from None
+        if self.stat is not None and stat.S_ISDIR(self.stat.st_mode):
+            raise InvalidInputError(
+                f"-o: {output!r} is a directory; give a file name", field="-o", value=output
+            )
+        #: a device or a named pipe (``/dev/null``, ``/dev/stdout``) is written to as it is
+        self.stream = self.stat is not None and not stat.S_ISREG(self.stat.st_mode)
+        #: the file renamed over at the end: a symbolic link's target, not the link
+        self.final = output if self.stream else os.path.realpath(output)
+
+    def is_file(self, other: os.stat_result) -> bool:
+        """Whether this is the file ``other`` describes (the same device and inode: also through a
+        symbolic or a hard link)."""
+        return self.stat is not None and (self.stat.st_dev, self.stat.st_ino) == (other.st_dev, other.st_ino)
+
+
+class _Writer:
+    """Writes result tables to ``-o``, standard output, or nowhere.
+
+    A file is written to a temporary file beside it (``.NAME.XXXXXXXX.csp-rules-tmp``), made
+    durable (fsync) and renamed over NAME only by :meth:`commit`, after the last row and the
+    summary; on any failure, or when interrupted, the temporary file is removed and NAME is as it
+    was. (After ``kill -9`` only the temporary file can be left, never a partial NAME.)"""
+
+    def __init__(self, target: _Target | None, to_stdout: bool, schema: Any) -> None:
+        self.target = target
+        self.to_stdout = to_stdout
+        self.schema = schema
+        self.name: str | None = "-" if to_stdout else (target.name if target is not None else None)
+        self._sink: Any = None
+        self._temp: str | None = None
+        self._committed = False
+
+    def __enter__(self) -> _Writer:
+        import pyarrow.csv as pv
+
+        if self.to_stdout:
+            try:
+                self._sink = pv.CSVWriter(sys.stdout.buffer, _csv_schema(self.schema))
+            except (IOFailure, BrokenPipeError):
+                raise
+            except OSError as exc:
+                raise self._failure(exc) from None
+        elif self.target is not None:
+            path = self.target.final if self.target.stream else self._make_temp()
+            try:
+                if self.target.parquet:
                     import pyarrow.parquet as pq
 
-                    self._parquet = True
-                    self._sink = pq.ParquetWriter(self.output, self.schema)
-                elif suffix in (".csv", ".txt"):
-                    self._sink = pv.CSVWriter(self.output, _csv_schema(self.schema))
+                    self._sink = pq.ParquetWriter(path, self.schema)
                 else:
-                    raise InvalidInputError(
-                        f"-o: write to a .csv or .parquet file, got {self.output!r}",
-                        field="-o",
-                        value=self.output,
-                    )
-            except (OSError, pa.ArrowException) as exc:
-                raise InvalidInputError(
-                    f"-o: cannot write {self.output!r}: {_one_line(exc)}", field="-o", value=self.output
-                ) from None
+                    self._sink = pv.CSVWriter(path, _csv_schema(self.schema))
+            except Exception as exc:
+                self._discard()
+                raise self._failure(exc) from None
         return self
+
+    def _make_temp(self) -> str:
+        assert self.target is not None
+        folder, base = os.path.split(self.target.final)
+        mode = stat.S_IMODE(self.target.stat.st_mode) if self.target.stat is not None else 0o666
+        for _ in range(100):
+            temp = os.path.join(folder, f".{base}.{secrets.token_hex(4)}.csp-rules-tmp")
+            try:
+                fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o666)
+            except FileExistsError:
+                continue
+            except OSError as exc:
+                raise self._failure(exc) from None
+            self._temp = temp
+            try:
+                fchmod = getattr(os, "fchmod", None)  # not on every platform
+                if self.target.stat is not None and fchmod is not None:  # the old file's permissions
+                    fchmod(fd, mode)
+            except OSError:
+                pass
+            finally:
+                os.close(fd)
+            return temp
+        raise self._failure(FileExistsError(17, "no free name for a temporary file"))
+
+    def _failure(self, exc: BaseException) -> IOFailure:
+        if self.to_stdout:
+            return IOFailure("write to", "standard output", exc)
+        return IOFailure("write", repr(self.name), exc)
 
     def write(self, result: Any) -> None:
         """Write a table of results."""
         if self._sink is None:
             return
-        self._sink.write_table(result if self._parquet else _for_csv(result))
+        try:
+            self._sink.write_table(
+                result if self.target is not None and self.target.parquet else _for_csv(result)
+            )
+        except (IOFailure, BrokenPipeError):
+            raise
+        except OSError as exc:
+            raise self._failure(exc) from None
+
+    def finish(self) -> None:
+        """Close the output, with every row written, and make a file's bytes durable."""
+        if self._sink is None:
+            return
+        sink, self._sink = self._sink, None
+        try:
+            sink.close()
+            if self.to_stdout:
+                sys.stdout.buffer.flush()
+            elif self._temp is not None:
+                fd = os.open(self._temp, os.O_RDONLY)
+                try:
+                    os.fsync(fd)
+                finally:
+                    os.close(fd)
+        except (IOFailure, BrokenPipeError):
+            raise
+        except OSError as exc:
+            raise self._failure(exc) from None
+
+    def commit(self) -> None:
+        """Rename the finished temporary file over the target (atomic: readers see the old or the new)."""
+        if self._temp is None:
+            return
+        assert self.target is not None
+        try:
+            os.replace(self._temp, self.target.final)
+        except OSError as exc:
+            raise self._failure(exc) from None
+        self._committed = True
+        self._temp = None
+        try:  # the rename itself, durable too
+            fd = os.open(os.path.dirname(self.target.final) or ".", os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        except OSError:
+            pass
+
+    def _discard(self) -> None:
+        sink, self._sink = self._sink, None
+        if sink is not None:
+            with contextlib.suppress(Exception):  # the run has already failed: this says nothing new
+                sink.close()
+        if self._temp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(self._temp)
+            self._temp = None
 
     def __exit__(self, *exc: object) -> None:
-        if self._sink is not None:
-            self._sink.close()
-            if self.to_stdout:
-                sys.stdout.flush()
+        self._discard()  # after commit, nothing is left to discard
+
+
+class _Stopped(KeyboardInterrupt):
+    """SIGTERM or SIGHUP while evaluating: stop as Ctrl-C does, removing the temporary file; the
+    exit status is 128 + the signal's number, as if the signal had ended the process."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.status = 128 + signum
+
+
+class _Stoppable:
+    """Turns SIGTERM and SIGHUP into :class:`_Stopped` while the rows are written, so the temporary
+    output is removed (the main thread only; elsewhere the signals keep their handlers)."""
+
+    def __enter__(self) -> _Stoppable:
+        self._old: dict[int, Any] = {}
+        if threading.current_thread() is not threading.main_thread():
+            return self
+        for name in ("SIGTERM", "SIGHUP"):
+            number = getattr(signal, name, None)
+            if number is not None:
+                with contextlib.suppress(OSError, ValueError):
+                    self._old[number] = signal.signal(number, _stop)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for number, handler in self._old.items():
+            signal.signal(number, handler)
+
+
+def _stop(signum: int, frame: Any) -> None:
+    raise _Stopped(signum)
 
 
 def _csv_schema(schema: Any) -> Any:
@@ -317,6 +695,10 @@ def _for_csv(result: Any) -> Any:
     return result.set_column(names.index("credit_amount"), "credit_amount", shown)
 
 
+#: a decimal context wide enough for any sum of result amounts (no rounding, no overflow)
+_EXACT = Context(prec=200, Emax=10**6, Emin=-(10**6))
+
+
 class _Summary:
     """Counts kept while the file streams by: rows, outcomes, rule sets, credits, errors."""
 
@@ -330,6 +712,7 @@ class _Summary:
         self.credit_rows: Counter[str] = Counter()
 
     def add(self, result: Any) -> None:
+        import pyarrow as pa
         import pyarrow.compute as pc
 
         table = result
@@ -350,20 +733,26 @@ class _Summary:
             pc.is_valid(table.column("credit_amount"))
         )
         if credits.num_rows:
+            # summed as decimal256 (76 digits): a decimal128 sum wraps silently past 38 digits
+            amount = credits.column("credit_amount")
+            if pa.types.is_decimal128(amount.type):
+                wide = pa.decimal256(76, amount.type.scale)
+                credits = credits.set_column(1, "credit_amount", pc.cast(amount, wide))
             grouped = credits.group_by("credit_currency").aggregate(
                 [("credit_amount", "sum"), ("credit_amount", "count")]
             )
-            for row in grouped.to_pylist():
-                currency = row["credit_currency"]
-                self.credits[currency] = self.credits.get(currency, Decimal(0)) + row["credit_amount_sum"]
-                self.credit_rows[currency] += row["credit_amount_count"]
+            with localcontext(_EXACT):  # the running totals, exact however many tables
+                for row in grouped.to_pylist():
+                    currency = row["credit_currency"]
+                    self.credits[currency] = self.credits.get(currency, Decimal(0)) + row["credit_amount_sum"]
+                    self.credit_rows[currency] += row["credit_amount_count"]
         self.rows += table.num_rows
 
     def print(
         self,
         out: IO[str],
         lang: str,
-        path: Path,
+        source: _Source,
         at: datetime,
         *,
         now: bool,
@@ -375,7 +764,7 @@ class _Summary:
         from .._l10n import babel_locale
         from ..batch import OUTCOMES
         from ..decision import format_value
-        from ..facts import Money
+        from ..facts import currency_digits
 
         t = _TEXT[lang]
         loc = babel_locale(lang)
@@ -387,7 +776,7 @@ class _Summary:
         print(
             t["title"].format(
                 rows=num(self.rows),
-                file=path,
+                file=source.name,
                 at=format_value(at, lang),
                 now=t["now"] if now else "",
                 seconds=format_decimal(round(seconds, 2), locale=loc),
@@ -410,8 +799,11 @@ class _Summary:
         if not self.credits:
             print(f"  {t['no_credits']}", file=out)
         for currency in sorted(self.credits):
-            amount = Money(self.credits[currency], currency).rounded()
-            shown = format_currency(amount.amount, currency, locale=loc)
+            with localcontext(_EXACT):  # a total may pass any one amount's range: rounded once, exactly
+                rounded = self.credits[currency].quantize(
+                    Decimal(1).scaleb(-currency_digits(currency)), rounding=ROUND_HALF_UP
+                )
+                shown = format_currency(rounded, currency, locale=loc)
             print(
                 f"  {currency}  {shown:>20}  ({t['credit_rows'].format(n=num(self.credit_rows[currency]))})",
                 file=out,
@@ -419,9 +811,13 @@ class _Summary:
         total = sum(self.errors.values())
         print(t["errors"].format(n=num(total)) if total else t["no_errors"], file=out)
         code_width = max((len(c) for c in self.errors), default=0)
+        lines = _lines_of_rows(source.path, (row for row, _ in self.examples.values()))
         for code, count in self.errors.most_common():
             row, message = self.examples[code]
-            example = t["example"].format(row=num(row), message=message)
+            if row in lines:
+                example = t["example"].format(line=num(lines[row]), message=message)
+            else:  # the file changed under us: say which row, not a wrong line
+                example = t["example_row"].format(row=num(row), message=message)
             print(f"  {code:<{code_width}}  {num(count):>7}  {example[:160]}", file=out)
         if written and written != "-":
             print(t["written"].format(out=written), file=out)
@@ -432,14 +828,11 @@ class _Summary:
 class _Progress:
     """A one-line progress bar on standard error (only on a terminal), by bytes of the file read."""
 
-    def __init__(self, source: Any, path: Path, *, enabled: bool) -> None:
+    def __init__(self, source: _Source, *, enabled: bool) -> None:
         self.source = source
         self.enabled = enabled
         self.last = 0.0
-        try:
-            self.size = path.stat().st_size
-        except OSError:
-            self.size = 0
+        self.size = source.size
 
     def update(self, rows: int) -> None:
         if not self.enabled:
