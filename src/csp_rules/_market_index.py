@@ -116,7 +116,17 @@ GENERIC_WORDS: Final = frozenset(
 ISLAND_SUFFIXES: Final = ("群岛", "诸岛", "列岛", "岛")
 #: island words ending compound names in German, Dutch and the Scandinavian languages, dropped
 #: in the loose key ("Cookinseln" is "Cook", "Salomonöarna" is "Salomon")
-COMPOUND_ISLANDS: Final = ("inseln", "insel", "eilanden", "eiland", "oarna", "oerne", "oyene", "oyane", "saaret")
+COMPOUND_ISLANDS: Final = (
+    "inseln",
+    "insel",
+    "eilanden",
+    "eiland",
+    "oarna",
+    "oerne",
+    "oyene",
+    "oyane",
+    "saaret",
+)
 #: acronyms of title words, spelled out with or without dots ("Lao PDR", "DR Congo", "Hong Kong SAR")
 ACRONYMS: Final = {
     "pdr": ("people", "democratic", "republic"),
@@ -213,13 +223,23 @@ TITLE_STEMS: Final = (
     ("федера", "federal"),
 )
 
+#: the title words as they are read (:func:`title_word`), and "saint"
+TITLES: Final = frozenset({*TITLE_WORDS.values(), *(title for _stem, title in TITLE_STEMS), "saint"})
+
 _LETTERS: Final = str.maketrans(
     {"ø": "o", "đ": "d", "ł": "l", "ı": "i", "æ": "ae", "œ": "oe", "þ": "th", "ð": "d", "ħ": "h",
      "ŧ": "t", "ŀ": "l", "ĸ": "k"}
 )  # fmt: skip
 
 #: katakana spellings read as one: the v-row as the b-row, old and small forms as the usual ones
-_KANA_PAIRS: Final = (("ヴァ", "バ"), ("ヴィ", "ビ"), ("ヴェ", "ベ"), ("ヴォ", "ボ"), ("ヴュ", "ビュ"), ("ヴ", "ブ"))
+_KANA_PAIRS: Final = (
+    ("ヴァ", "バ"),
+    ("ヴィ", "ビ"),
+    ("ヴェ", "ベ"),
+    ("ヴォ", "ボ"),
+    ("ヴュ", "ビュ"),
+    ("ヴ", "ブ"),
+)
 _KANA: Final = str.maketrans({"ヵ": "カ", "ヶ": "ケ", "ヰ": "イ", "ヱ": "エ"})
 _FIRST_KANA: Final = 0x3041
 _FIRST_CJK: Final = 0x2E80
@@ -374,7 +394,9 @@ def keys_of(tokens: tuple[str, ...]) -> tuple[str, str, str, str]:
     exact = " ".join(tokens)
     ordered = sorted(tokens)
     bag = " ".join(ordered)
-    loose = " ".join(sorted(without_island(t) for t in ordered if t not in GENERIC_WORDS))
+    rest = [without_island(t) for t in ordered if t not in GENERIC_WORDS]
+    # a loose key of title words only ("Republik Island" without its island word) names nothing
+    loose = " ".join(sorted(rest)) if any(t not in TITLES for t in rest) else ""
     return exact, bag, "".join(tokens), loose
 
 
@@ -402,7 +424,8 @@ def keys(text: str, variants: Variants = None) -> tuple[str, str, str, str]:
 #       them: "057 FM") or "!" and region codes only ("!150": not a market)
 #   in lang: "tag|key<TAB>VALUE" (a language's own meaning of a key), sorted the same way
 #   in words: "word<TAB>CODES": the markets (and "!" + regions) whose names use the word, and
-#       those of the words a short suffix away (antarctic, antarctica)
+#       those of the words a short suffix away (antarctic, antarctica), in every source, names
+#       the conflict check left out included ("?": a name Wikidata's package refuses to map)
 #   in parents: "CODE<TAB>CODE": a dependent territory and the market it belongs to
 #   in variants: "C<TAB>F": a Chinese or Japanese character and the character it is read as
 #   in suggest: "CODE<TAB>display name<TAB>exact key" (English and French names)
@@ -416,6 +439,7 @@ def keys(text: str, variants: Variants = None) -> tuple[str, str, str, str]:
 # and no table of line offsets, so loading it costs a fraction of a millisecond and the memory
 # it takes is the pages a lookup touches. Looking a key up takes a few microseconds; resolved
 # names are cached by csp_rules.markets anyway.
+
 
 class SortedTable(Mapping[str, str]):
     """A read-only mapping over sorted ``key<TAB>value`` lines, searched in place in a buffer."""
@@ -532,24 +556,24 @@ class NameIndex:
             text = self._sections.get(name, b"").decode("utf-8")
             found = [line.split("\t") for line in text.splitlines()]
             self._parsed[name] = found  # two threads may both parse: the same value
-        return found  # type: ignore[no-any-return]
+        return found
 
     def variants(self) -> dict[int, str]:
         """The Chinese and Japanese character variants: ``ord`` -> the character it is read as."""
-        found = self._parsed.get("variants table")
+        found: dict[int, str] | None = self._parsed.get("variants table")
         if found is None:
             found = {ord(c): f for c, f in self._small("variants")}
             self._parsed["variants table"] = found
-        return found  # type: ignore[no-any-return]
+        return found
 
     @property
     def parents(self) -> dict[str, str]:
         """Dependent territory -> the market it belongs to (``PF`` -> ``FR``)."""
-        found = self._parsed.get("parents table")
+        found: dict[str, str] | None = self._parsed.get("parents table")
         if found is None:
             found = dict(self._small("parents"))
             self._parsed["parents table"] = found
-        return found  # type: ignore[no-any-return]
+        return found
 
     @property
     def suggest(self) -> tuple[tuple[str, str, str], ...]:
@@ -569,8 +593,10 @@ def _data(name: str) -> bytes | mmap.mmap:
         with open(os.path.join(_FOLDER, name), "rb") as fh:
             return mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
     except (OSError, ValueError):  # pragma: no cover - a zipped package: read it whole
-        
-        return (resources.files("csp_rules") / "data" / "markets" / name).read_bytes()
+        from importlib import resources
+
+        data: bytes = (resources.files("csp_rules") / "data" / "markets" / name).read_bytes()
+        return data
 
 
 def load_codes() -> CodeTable:
@@ -621,18 +647,17 @@ def parse_index(data: bytes | mmap.mmap) -> NameIndex:
         while pos < len(data):
             if data[pos : pos + 1] != b"@":
                 raise ValueError(f"market index: expected a section at byte {pos}")
-            end = data.find(b"\n", pos)
-            name = data[pos + 1 : end].decode("utf-8")
-            nxt = data.find(b"\n@", end)
-            stop = len(data) if nxt < 0 else nxt + 1
-            ranges[name] = (end + 1, stop)
-            pos = stop
+            line_end = data.find(b"\n", pos)
+            nxt = data.find(b"\n@", line_end)
+            section_end = len(data) if nxt < 0 else nxt + 1
+            ranges[data[pos + 1 : line_end].decode("utf-8")] = (line_end + 1, section_end)
+            pos = section_end
 
     def table(name: str) -> SortedTable:
         start, stop = ranges.get(name, (0, 0))
         return SortedTable(data, start, stop)
 
-    small = {name: bytes(data[ranges[name][0] : ranges[name][1]]) for name in _SMALL if name in ranges}
+    small: dict[str, bytes] = {n: bytes(data[ranges[n][0] : ranges[n][1]]) for n in _SMALL if n in ranges}
     return NameIndex(
         exact=table("exact"),
         bag=table("bag"),

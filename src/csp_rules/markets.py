@@ -3,9 +3,12 @@
 A market is an ISO 3166-1 alpha-2 code (XK for Kosovo): :class:`Market`. :func:`resolve` turns
 what partners and pipelines write into one: alpha-2, alpha-3 and numeric codes, the name of every
 territory in every locale babel ships (CLDR), Partner Center's own spellings in 17 languages,
-ISO names, former names (Swaziland) and the places below country level of R3.1 (Jan Mayen,
-Bonaire, Ascension...). Case, accents, punctuation and spacing do not matter, nor do inverted
-forms ("Cook (îles)"). It never guesses: a name that means two markets raises
+ISO names and their translations, Wikidata's names, former names (Swaziland, Haute-Volta) and the
+places below country level of R3.1 (Jan Mayen, Bonaire, Ascension...). Case, accents,
+punctuation, spacing, abbreviations (``Rép.``, ``EE. UU.``) and script variants (traditional and
+simplified Chinese) do not matter, nor do inverted forms ("Cook (îles)"), a part of a name whose
+words only one market's names have ("Heard"), or a sovereign glued on ("FRANCE Polynésie
+française"). It never guesses: a name that means two markets raises
 :class:`~csp_rules.errors.AmbiguousMarketError` (a language hint may settle it), an unknown one
 :class:`~csp_rules.errors.UnknownMarketError` with the closest names, a region or grouping
 (Europe, EU, UN, ``150``) :class:`~csp_rules.errors.NotAMarketError` (R3.3).
@@ -390,7 +393,7 @@ def _lookup(tokens: tuple[str, ...], tags: tuple[str, ...]) -> str | None:
         value = index.lang_value(tag, exact)
         if value is not None:
             return value
-    found = index.exact.get(exact)
+    found: str | None = index.exact.get(exact)
     if found is None:
         found = index.bag.get(bag) or index.exact.get(bag)
     if found is None:
@@ -456,7 +459,9 @@ def _code_and_name(text: str, tags: tuple[str, ...]) -> Market | None:
     return None
 
 
-_PARTS: Final = re.compile(r"\s*(?:[,;/&+]|\s(?:and|et|und|y|e|en|og|och)\s)\s*", re.IGNORECASE)
+_PARTS: Final = re.compile(
+    r"\s*(?:[,;/&+、，]|\s(?:and|et|und|y|e|en|og|och)\s|および|及び)\s*", re.IGNORECASE
+)
 
 
 def _all_parts(text: str, tags: tuple[str, ...]) -> Market | None:
@@ -482,22 +487,27 @@ def _all_parts(text: str, tags: tuple[str, ...]) -> Market | None:
 _MIN_WORD: Final = 4
 #: a word of the names of more markets than this is generic ("republic", "island", "nord")
 _GENERIC_USE: Final = 4
+#: a stem shared by more known words than this says nothing
+_STEM_WORDS: Final = 40
 
 
 def _dense(word: str) -> bool:
     """Whether a word is of a script written without spaces (Chinese, Japanese, Thai...) or Hangul."""
     first = ord(word[0])
-    return 0x0E00 <= first <= 0x0EFF or 0x1000 <= first <= 0x109F or 0x1780 <= first <= 0x17FF or first >= 0x2E80
+    return (
+        0x0E00 <= first <= 0x0EFF or 0x1000 <= first <= 0x109F or 0x1780 <= first <= 0x17FF or first >= 0x2E80
+    )
 
 
 def _word_markets(word: str) -> frozenset[str] | None:
     """The markets (and "!" + regions) whose names use a word, or None for a word no name uses.
 
     A word no name uses is read without its island ending (:func:`~csp_rules._market_index.without_island`),
-    and, if it is long, as a known word with a short ending more or less:
-    a word of six letters or more as the known words it begins with, two or three letters
-    shorter ("Montserrate", "Salomonöarna"); a word of three characters or more of a script
-    written without spaces as the known words that begin with it ("バチカン" as "バチカン市国").
+    then as the known words of the same stem: a word of five letters or more as the known words
+    that begin with it less its last three letters (at least four kept: "Montserrate" as
+    "Montserrat", "Święta" as "Świętej"); a word of three characters or more of a script written
+    without spaces as the known words that begin with it ("バチカン" as "バチカン市国"). A stem
+    shared by more than a few dozen words says nothing: the word stays unknown.
     """
     words = _INDEX().words
     value = words.get(word)
@@ -508,15 +518,11 @@ def _word_markets(word: str) -> frozenset[str] | None:
         return frozenset(value.split())
     found: set[str] = set()
     if _dense(word):
-        if len(word) >= 3:
-            lines = words.with_prefix(word, 20)
-            for _key, codes in lines or ():
-                found.update(codes.split())
-    elif len(word) >= 6:
-        for cut in range(len(word) - 3, len(word)):
-            codes = words.get(word[:cut])
-            if codes is not None:
-                found.update(codes.split())
+        stem = word if len(word) >= 3 else ""
+    else:
+        stem = word[: max(_MIN_WORD, len(word) - 3)] if len(word) >= _MIN_WORD + 1 else ""
+    for _key, codes in (words.with_prefix(stem, _STEM_WORDS) or ()) if stem else ():
+        found.update(codes.split())
     return frozenset(found) or None
 
 
