@@ -145,3 +145,94 @@ def test_sorted_table_agrees_with_a_dict(table: dict[str, str], probe: str) -> N
     for key in [*table, probe]:
         assert index.exact.get(key) == table.get(key)
         assert (key in index.exact) == (key in table)
+
+
+# --- issue 17: never a wrong market -------------------------------------------------------------
+
+
+def _table_rows(name: str) -> list[dict[str, str]]:
+    from importlib import resources
+
+    text = (resources.files("csp_rules") / "data" / "markets" / name).read_text("utf-8")
+    lines = [line for line in text.split("\n") if line and not line.startswith("#")]
+    head = lines[0].split("\t")
+    return [dict(zip(head, line.split("\t") + [""] * (len(head) - len(line.split("\t"))), strict=True))
+            for line in lines[1:]]  # fmt: skip
+
+
+def _named() -> tuple[list[tuple[str, str, str]], dict[str, dict[str, set[str]]]]:
+    """(text, language, code) of the names of the sample locales and of the shipped tables, and per
+    language (and "*" for any) the codes each folded name means."""
+    out = [(name, "", code) for name, code in NAMES]
+    from babel import localedata
+
+    for locale in _LOCALES:
+        for code, name in localedata.load(locale)["territories"].items():
+            out.append((name, locale.split("_")[0], _CONTAINED_IN.get(code, code)))
+    for row in _table_rows("partner_center_market_names.tsv"):
+        out.append((row["name"], row["lang"].split("-")[0], row["iso2"]))
+    for row in _table_rows("aliases.tsv"):
+        out.append((row["name"], row["lang"], row["iso2"]))
+    meanings: dict[str, dict[str, set[str]]] = {}
+    for text, lang, code in out:
+        key = mi.keys(text)[0]
+        for bucket in {lang or "*", "*"}:
+            meanings.setdefault(bucket, {}).setdefault(key, set()).add(code)
+    return sorted(set(out)), meanings
+
+
+NAMED, MEANINGS = _named()
+_CODE_TEXT = __import__("re").compile(r"\s*(?:[A-Z]{2,3}|[0-9]{3})\s*")
+
+
+def _typed(draw: st.DrawFn) -> tuple[str, str]:
+    """A name of a place as a person may type it: changed in case, accents, spacing or dots, a word
+    dropped or the words reordered, another name glued in front or behind."""
+    text, lang, _code = draw(st.sampled_from(NAMED))
+    words = text.split()
+    change = draw(st.sampled_from(["case", "accents", "spacing", "dot", "drop", "order", "glue", "paren"]))
+    if change == "case":
+        text = draw(st.sampled_from([text.upper(), text.lower(), text.title(), text.swapcase()]))
+    elif change == "accents":
+        text = _strip_accents(text)
+    elif change == "spacing":
+        text = "  " + text.replace("-", " ").replace(" ", "  ")
+    elif change == "dot":
+        text += "."
+    elif change == "drop" and len(words) > 1:
+        words.pop(draw(st.integers(0, len(words) - 1)))
+        text = " ".join(words)
+    elif change == "order" and len(words) > 1:
+        text = " ".join(draw(st.permutations(words)))
+    elif change in ("glue", "paren"):
+        other = draw(st.sampled_from(NAMED))[0]
+        text = f"{other} {text}" if change == "glue" else f"{text} ({other})"
+    return text, lang
+
+
+@given(st.composite(_typed)())
+def test_a_name_resolving_to_x_is_no_name_of_another_place(item: tuple[str, str]) -> None:
+    """Whatever a person types: if it resolves to X, then, after folding, it is not a name of
+    another territory in the language given (nor, without a hint, in any language). A text in
+    capitals of two or three letters is read as a code (``NGA`` is NG, Vietnamese ``Nga`` RU)."""
+    text, lang = item
+    if _CODE_TEXT.fullmatch(text):
+        return
+    key = mi.keys(text)[0]
+    for hint in (None, lang or None):
+        try:
+            code = m.resolve(text, lang=hint).code
+        except MarketError:
+            continue
+        others = MEANINGS.get(hint or "*", {}).get(key, set()) - {code}
+        assert not others, (text, hint, code, others)
+
+
+@given(st.dictionaries(_KEYS, st.sampled_from(["FR", "CD CG"]), max_size=40), st.text(max_size=4))
+def test_prefix_search_agrees_with_a_scan(table: dict[str, str], prefix: str) -> None:
+    text = "\n".join(mi.format_section("words", table)) + "\n"
+    index = mi.parse_index(text.encode("utf-8"))
+    expected = sorted((k, v) for k, v in table.items() if k.startswith(prefix))
+    found = index.words.with_prefix(prefix, 1000)
+    assert found is not None and sorted(found) == expected
+    assert index.words.with_prefix(prefix, len(expected) - 1) is None or not expected

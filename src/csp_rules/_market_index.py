@@ -9,9 +9,17 @@ Normalization (:func:`name_tokens`) turns a name into a tuple of tokens:
   (``casefold``), accents on Latin, Greek and Cyrillic letters are dropped, as are Arabic and
   Hebrew vowel points; a few letters that carry no accent to drop are spelled out (``ø`` → ``o``,
   ``ł`` → ``l``, ``æ`` → ``ae``...);
+* **script variants** are one: traditional Chinese characters and the Japanese forms of them
+  are read as simplified Chinese (``澳大利亞`` is ``澳大利亚``, ``國`` is ``国``; the table is
+  derived from OpenCC's dictionaries and shipped in the index), hiragana as katakana, and the
+  katakana spellings of *v* as those of *b* (``ヴァチカン`` is ``バチカン``);
 * anything that is neither a letter, a digit nor a combining mark separates tokens
   (punctuation, symbols, white space); abbreviations written with dots are joined
-  (``U.S.A.`` → ``usa``);
+  (``U.S.A.`` → ``usa``) or, for the title words of many languages, spelled out (``Rep.``,
+  ``Rép.``, ``Dem.``, ``Fed.``, ``Ver.``, ``Is.``, ``Terr.``, ``Brit.``...: :data:`ABBREVIATIONS`);
+* the title words of names are one word whatever the language (:func:`title_word`): *republic*
+  (République, República, Republik, Repubblica, Республика...), *democratic*, *federal*,
+  *united*, *states*, *kingdom*, *people*, *islamic*, *arab*, *british*, *american*, *french*...;
 * ``St``, ``Ste``, ``Sainte``, ``Sankt`` are ``saint``; English and French island words are one
   word (``island``); articles, prepositions and conjunctions (``the``, ``of``, ``and``, ``&``,
   ``et``, ``und``, ``de``, ``la``...) are dropped.
@@ -28,30 +36,36 @@ the index knows decides (:func:`keys`):
     the tokens joined without spaces (``Guinea Bissau`` and ``GuineaBissau``; in Korean, spaced and
     unspaced spellings);
 ``loose``
-    the sorted tokens without generic island words (``Norfolk (île)`` is ``Norfolk Island``).
+    the sorted tokens without generic island words (``Norfolk (île)`` is ``Norfolk Island``; in
+    Chinese and Japanese, a name's island ending: ``阿鲁巴岛`` is ``阿鲁巴``).
 
 A key of the index maps to one market code, to several codes (the name is ambiguous: the
 caller must give a code or a language hint), or to region codes only (a region or grouping,
-not a market: R3.3). Nothing else is guessed.
+not a market: R3.3). The index also knows, for every word of every name, the markets whose
+names use it (word-subset matching, see :mod:`csp_rules.markets`), and the market each
+dependent territory belongs to (``FRANCE Polynésie française``).
 
 >>> name_tokens("Heard et McDonald (Îles)")
 ('heard', 'mcdonald', 'island')
->>> keys("Korea, Republic of")[1] == keys("Republic of Korea")[1]
+>>> keys("Korea, Republic of")[1] == keys("Republic of Korea")[1] == keys("Corée, Rép. de")[1].replace("coree", "korea")
 True
 >>> keys("St. Helena")[0], keys("Sainte-Hélène")[0], keys("Ste Hélène")[0]
 ('saint helena', 'saint helene', 'saint helene')
+>>> name_tokens("République démocratique du Congo") == name_tokens("Rép. dém. du Congo")
+True
 """
 
 from __future__ import annotations
 
+import mmap
+import os
 import unicodedata
-from array import array
-from collections.abc import Iterable, Iterator, Mapping
-from importlib import resources
-from itertools import accumulate
-from typing import Any, Final
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Any, Final, TypeAlias
 
 import attrs
+
+from ._lazy import Once
 
 __all__ = [
     "INDEX_FILE",
@@ -80,7 +94,7 @@ STOP_WORDS: Final = frozenset(
     {
         "the", "of", "and", "de", "du", "des", "d", "l", "la", "le", "les", "el", "los", "las", "lo",
         "da", "do", "das", "dos", "di", "del", "della", "dello", "der", "die", "den", "dem", "het",
-        "et", "und", "y", "e", "i", "a", "en", "og", "och", "ve", "ja", "es", "si", "s",
+        "et", "und", "y", "e", "i", "a", "en", "og", "och", "ve", "ja", "es", "si", "s", "및",
     }
 )  # fmt: skip
 #: spellings of "saint" (the German ``Sankt`` too); ``San``, ``Santa``, ``São`` and the Dutch
@@ -94,17 +108,156 @@ GENERIC_WORDS: Final = frozenset(
         "island", "islas", "isla", "ilhas", "ilha", "inseln", "insel", "isole", "isola", "eilanden",
         "eiland", "oyane", "oyene", "oy", "oer", "oarna", "on", "saaret", "saari", "wyspy", "wyspa",
         "ostrovy", "ostrov", "ostrova", "szigetek", "sziget", "adalari", "adasi",
+        "岛", "群岛", "诸岛", "列岛", "섬", "제도", "군도",
     }
 )  # fmt: skip
+#: Chinese and Japanese island words written at the end of a name (after folding: 島 is 岛,
+#: 諸島 is 诸岛), dropped in the loose key ("阿鲁巴岛" is "阿鲁巴")
+ISLAND_SUFFIXES: Final = ("群岛", "诸岛", "列岛", "岛")
+#: island words ending compound names in German, Dutch and the Scandinavian languages, dropped
+#: in the loose key ("Cookinseln" is "Cook", "Salomonöarna" is "Salomon")
+COMPOUND_ISLANDS: Final = (
+    "inseln",
+    "insel",
+    "eilanden",
+    "eiland",
+    "oarna",
+    "oerne",
+    "oyene",
+    "oyane",
+    "saaret",
+)
+#: acronyms of title words, spelled out with or without dots ("Lao PDR", "DR Congo", "Hong Kong SAR")
+ACRONYMS: Final = {
+    "pdr": ("people", "democratic", "republic"),
+    "dpr": ("democratic", "people", "republic"),
+    "dr": ("democratic", "republic"),
+    "fyr": ("former", "yugoslav", "republic"),
+    "fyro": ("former", "yugoslav", "republic"),
+    "sar": ("special", "administrative", "region"),
+}
 
-#: English abbreviations, expanded when written with their dot ("Congo, Dem. Rep.")
-ABBREVIATIONS: Final = {"rep": "republic", "dem": "democratic", "fed": "federated", "sts": "states",
-                        "isl": "island", "is": "island", "st": "saint", "ste": "sainte"}  # fmt: skip
+#: abbreviations of the title words of names in English, French, German, Spanish, Portuguese,
+#: Italian, Dutch, the Scandinavian and Slavic languages, expanded when written with their dot
+#: ("Congo, Dem. Rep.", "Rép. dém. du Congo", "Ver. Staaten", "Is. Salomón"); the expansion is
+#: a title word (:func:`title_word`), the same in every language
+ABBREVIATIONS: Final = {
+    "rep": "republic", "repub": "republic", "repubb": "republic", "resp": "republic", "респ": "republic",
+    "dem": "democratic", "democ": "democratic", "demokr": "democratic", "dém": "democratic",
+    "дем": "democratic",
+    "fed": "federal", "feder": "federal", "fod": "federal", "foed": "federal",
+    "sts": "states", "ver": "united", "vereinigte": "united", "unid": "united", "utd": "united",
+    "isl": "island", "is": "island", "st": "saint", "ste": "sainte", "sto": "santo",
+    "ter": "territory", "terr": "territory", "territ": "territory", "terit": "territory",
+    "brit": "british", "britann": "british", "am": "american", "amer": "american",
+    "fr": "french", "fran": "french", "franc": "french", "fra": "french",
+    "pop": "people", "soc": "socialist", "isl.": "island",
+}  # fmt: skip
+
+#: title words written differently per language, read as one word (exact folded words)
+TITLE_WORDS: Final = {
+    # united
+    **dict.fromkeys(
+        ["uni", "unis", "unie", "unies", "unido", "unidos", "unida", "unidas", "unito", "uniti", "unita", "unite",
+         "vereinigte", "vereinigten", "vereinigtes", "verenigde", "verenigd", "forenade", "forente", "forenede",
+         "zjednoczone", "zjednoczonych", "zjednoczone", "spojene", "spojenych", "spojeny", "egyesult",
+         "birlesik", "unidu", "unides"], "united"),
+    # states (plural) and state
+    **dict.fromkeys(
+        ["etats", "estados", "stati", "staaten", "staten", "stater", "staterna", "stany", "staty", "allamok",
+         "devletleri", "estats"], "states"),
+    **dict.fromkeys(["etat", "estado", "stato", "staat", "stat", "staten", "allam", "devleti"], "state"),
+    # kingdom
+    **dict.fromkeys(
+        ["royaume", "reino", "regno", "konigreich", "koninkrijk", "kungariket", "kongeriket", "kongeriget",
+         "krolestwo", "kralovstvi", "kiralysag", "kralligi", "regne"], "kingdom"),
+    # people's
+    **dict.fromkeys(
+        ["peoples", "populaire", "popular", "popolare", "populara", "ludowa", "ludowej", "lidova", "volks",
+         "nepi", "halk"], "people"),
+    # islamic
+    **dict.fromkeys(
+        ["islamique", "islamica", "islamico", "islamische", "islamischen", "islamitische", "islamiska",
+         "islamska", "islamskiej", "islamska", "islami", "iszlam"], "islamic"),
+    # arab (the adjective; Arabia, Arabie, Arabien stay as they are)
+    **dict.fromkeys(
+        ["arabe", "arabes", "arabi", "arabo", "arabische", "arabischen", "arabiska", "arabskie", "arabska",
+         "arabske", "arabskich", "arabische", "arap", "arab"], "arab"),
+    # socialist
+    **dict.fromkeys(["socialiste", "socialista", "sozialistische", "socialistische", "socjalistyczna"],
+                    "socialist"),
+    # british, american, french (adjectives of dependent territories)
+    **dict.fromkeys(
+        ["britannique", "britanniques", "britanico", "britanica", "britanicas", "britanicos", "britannico",
+         "britannica", "britanniche", "britannici", "britische", "britischen", "britisches", "britse",
+         "brittiska", "brytyjskie", "brytyjskie", "britske", "britanicke", "brit"], "british"),
+    **dict.fromkeys(
+        ["americaine", "americaines", "americana", "americanas", "americano", "americanos", "americane",
+         "americani", "amerikanische", "amerikanischen", "amerikaanse", "amerikanska", "amerykanskie",
+         "americke", "amerikai", "amerikan"], "american"),
+    **dict.fromkeys(
+        ["francaise", "francaises", "francais", "francesa", "francesas", "frances", "francese", "francesi",
+         "franzosische", "franzosischen", "franzosisch", "franse", "franska", "francuska", "francuskie",
+         "francouzska", "francouzske", "francia"], "french"),
+    # territory, territories
+    **dict.fromkeys(
+        ["territoire", "territorio", "territorium", "territoriet", "terytorium", "territorie", "uzemi"],
+        "territory"),
+    **dict.fromkeys(
+        ["territoires", "territorios", "territori", "territorien", "territorier", "terytoria"], "territories"),
+}  # fmt: skip
+#: stems of title words read as one word in every language that writes them with a Latin or
+#: Cyrillic stem (republic, democratic, federal: République, Republik, Республика, Demokratische...)
+TITLE_STEMS: Final = (
+    ("republ", "republic"),
+    ("repubbl", "republic"),
+    ("республик", "republic"),
+    ("cumhuriyet", "republic"),
+    ("koztarsasag", "republic"),
+    ("democra", "democratic"),
+    ("demokra", "democratic"),
+    ("демократ", "democratic"),
+    ("federa", "federal"),
+    ("foder", "federal"),
+    ("foeder", "federal"),
+    ("федера", "federal"),
+)
+
+#: the title words as they are read (:func:`title_word`), and "saint"
+TITLES: Final = frozenset({*TITLE_WORDS.values(), *(title for _stem, title in TITLE_STEMS), "saint"})
 
 _LETTERS: Final = str.maketrans(
     {"ø": "o", "đ": "d", "ł": "l", "ı": "i", "æ": "ae", "œ": "oe", "þ": "th", "ð": "d", "ħ": "h",
      "ŧ": "t", "ŀ": "l", "ĸ": "k"}
 )  # fmt: skip
+
+#: katakana spellings read as one: the v-row as the b-row, old and small forms as the usual ones
+_KANA_PAIRS: Final = (
+    ("ヴァ", "バ"),
+    ("ヴィ", "ビ"),
+    ("ヴェ", "ベ"),
+    ("ヴォ", "ボ"),
+    ("ヴュ", "ビュ"),
+    ("ヴ", "ブ"),
+)
+_KANA: Final = str.maketrans({"ヵ": "カ", "ヶ": "ケ", "ヰ": "イ", "ヱ": "エ"})
+_FIRST_KANA: Final = 0x3041
+_FIRST_CJK: Final = 0x2E80
+
+
+def title_word(word: str) -> str:
+    """A folded word, or the title word it is in every language.
+
+    >>> title_word("republique"), title_word("republika"), title_word("unis"), title_word("congo")
+    ('republic', 'republic', 'united', 'congo')
+    """
+    found = TITLE_WORDS.get(word)
+    if found is not None:
+        return found
+    for stem, title in TITLE_STEMS:
+        if word.startswith(stem):
+            return title
+    return word
 
 
 def _droppable_mark(ch: str) -> bool:
@@ -121,12 +274,31 @@ def _droppable_mark(ch: str) -> bool:
     )
 
 
-def _fold(text: str) -> str:
+def _kana_and_han(text: str, variants: Mapping[int, str]) -> str:
+    """Hiragana as katakana, katakana variants as one, Chinese and Japanese character variants as one."""
+    if any(_FIRST_KANA <= ord(ch) <= 0x3096 for ch in text):
+        text = "".join(chr(ord(ch) + 0x60) if _FIRST_KANA <= ord(ch) <= 0x3096 else ch for ch in text)
+    if "ヴ" in text:
+        for old, new in _KANA_PAIRS:
+            text = text.replace(old, new)
+    return text.translate(_KANA).translate(variants)
+
+
+#: a table of character variants, or a function giving it (called only for Chinese and Japanese text)
+Variants: TypeAlias = Mapping[int, str] | Callable[[], Mapping[int, str]] | None
+
+
+def _fold(text: str, variants: Variants) -> str:
     decomposed = unicodedata.normalize("NFKD", text)
-    if not decomposed.isascii():
-        decomposed = "".join(ch for ch in decomposed if not _droppable_mark(ch))
-    folded = unicodedata.normalize("NFKC", decomposed).casefold()
-    return folded.translate(_LETTERS)
+    if decomposed.isascii():
+        return decomposed.lower()
+    decomposed = "".join(ch for ch in decomposed if not _droppable_mark(ch))
+    folded = unicodedata.normalize("NFKC", decomposed).casefold().translate(_LETTERS)
+    if folded and max(folded) >= chr(_FIRST_CJK):
+        if variants is None:
+            variants = shipped_variants
+        folded = _kana_and_han(folded, variants() if callable(variants) else variants)
+    return folded
 
 
 def _raw_tokens(text: str) -> list[tuple[str, str]]:
@@ -153,8 +325,12 @@ def _raw_tokens(text: str) -> list[tuple[str, str]]:
     return out
 
 
-def name_tokens(text: str) -> tuple[str, ...]:
+def name_tokens(text: str, variants: Variants = None) -> tuple[str, ...]:
     """The normalized tokens of a name (see the module docstring).
+
+    ``variants`` is the table of Chinese and Japanese character variants (``ord`` -> folded
+    character), or a function giving it; by default the one shipped with the index (the index
+    builder passes its own).
 
     >>> name_tokens("Saint-Vincent-et-les-Grenadines")
     ('saint', 'vincent', 'grenadines')
@@ -162,11 +338,13 @@ def name_tokens(text: str) -> tuple[str, ...]:
     (('us', 'outlying', 'island'), ('cote', 'ivoire'))
     >>> name_tokens("Korea, Dem. People's Rep.")
     ('korea', 'democratic', 'people', 'republic')
+    >>> name_tokens("澳大利亞") == name_tokens("澳大利亚"), name_tokens("ヴァチカン") == name_tokens("バチカン")
+    (True, True)
     """
     merged: list[str] = []
     abbreviation = False  # the last word is single letters joined by dots so far
     after_dot = True  # the separator before this word was a dot (or this is the first word)
-    for word, sep in _raw_tokens(_fold(text)):
+    for word, sep in _raw_tokens(_fold(text, variants)):
         single = len(word) == 1 and word.isalpha()
         if single and abbreviation and after_dot:
             merged[-1] += word  # U.S.A. -> usa
@@ -183,9 +361,28 @@ def name_tokens(text: str) -> tuple[str, ...]:
             tokens.append("saint")
         elif word in ISLAND_WORDS:
             tokens.append("island")
+        elif word in ACRONYMS:
+            tokens.extend(ACRONYMS[word])
         elif word not in STOP_WORDS:
-            tokens.append(word)
+            tokens.append(title_word(word))
     return tuple(tokens)
+
+
+def without_island(token: str) -> str:
+    """A token without a Chinese or Japanese island ending, or a compound's island word.
+
+    >>> without_island("阿鲁巴岛"), without_island("cookinseln"), without_island("island")
+    ('阿鲁巴', 'cook', 'island')
+    """
+    if ord(token[-1]) >= _FIRST_CJK:
+        for suffix in ISLAND_SUFFIXES:
+            if token.endswith(suffix) and len(token) > len(suffix) + 1:
+                return token[: -len(suffix)]
+    else:
+        for suffix in COMPOUND_ISLANDS:
+            if token.endswith(suffix) and len(token) >= len(suffix) + 4:
+                return token[: -len(suffix)]
+    return token
 
 
 #: the names of the keys, in the order they are tried
@@ -197,11 +394,13 @@ def keys_of(tokens: tuple[str, ...]) -> tuple[str, str, str, str]:
     exact = " ".join(tokens)
     ordered = sorted(tokens)
     bag = " ".join(ordered)
-    loose = " ".join(t for t in ordered if t not in GENERIC_WORDS)
+    rest = [without_island(t) for t in ordered if t not in GENERIC_WORDS]
+    # a loose key of title words only ("Republik Island" without its island word) names nothing
+    loose = " ".join(sorted(rest)) if any(t not in TITLES for t in rest) else ""
     return exact, bag, "".join(tokens), loose
 
 
-def keys(text: str) -> tuple[str, str, str, str]:
+def keys(text: str, variants: Variants = None) -> tuple[str, str, str, str]:
     """The exact, bag, compact and loose keys of a name.
 
     >>> keys("Cook (îles)")[1] == keys("Îles Cook")[1] == "cook island"
@@ -209,92 +408,109 @@ def keys(text: str) -> tuple[str, str, str, str]:
     >>> keys("Norfolk (île)")[3] == keys("Norfolk")[3] == "norfolk"
     True
     """
-    return keys_of(name_tokens(text))
+    return keys_of(name_tokens(text, variants))
 
 
 # --- the files --------------------------------------------------------------------------------
 #
 # name_index.tsv, UTF-8, lines:
-#   "# ..."                    header (babel and CLDR versions, sources, counts)
-#   "@exact" / "@bag" / "@compact" / "@loose" / "@lang xx" / "@suggest"    section starts
-#   in @exact, @bag, @compact, @loose and @lang sections: "key<TAB>VALUE", sorted by the UTF-8
-#       bytes of "key<TAB>"; VALUE is a market code ("FR"), several codes ("CD CG": ambiguous;
-#       region codes among them: "057 FM") or "!" and region codes only ("!150": not a market)
-#   in @suggest: "CODE<TAB>display name<TAB>exact key" (English and French names)
+#   "# ..."                    header (versions, sources, counts), then one "# section NAME START END"
+#                              line per section: the byte range of its lines, counted from the
+#                              first byte after the header
+#   "@NAME"                    a section start: exact, bag, compact, loose, lang, words, parents,
+#                              variants, suggest
+#   in exact, bag, compact, loose: "key<TAB>VALUE", sorted by the UTF-8 bytes of "key<TAB>";
+#       VALUE is a market code ("FR"), several codes ("CD CG": ambiguous; region codes among
+#       them: "057 FM") or "!" and region codes only ("!150": not a market)
+#   in lang: "tag|key<TAB>VALUE" (a language's own meaning of a key), sorted the same way
+#   in words: "word<TAB>CODES": the markets (and "!" + regions) whose names use the word, and
+#       those of the words a short suffix away (antarctic, antarctica), in every source, names
+#       the conflict check left out included ("?": a name Wikidata's package refuses to map)
+#   in parents: "CODE<TAB>CODE": a dependent territory and the market it belongs to
+#   in variants: "C<TAB>F": a Chinese or Japanese character and the character it is read as
+#   in suggest: "CODE<TAB>display name<TAB>exact key" (English and French names)
 #
 # codes.tsv, UTF-8, lines "CODE<TAB>VALUE" (VALUE as above) after "#" header lines: alpha-2,
 #   alpha-3 and numeric codes of every market, the CLDR codes of places within a market
 #   (AC -> SH) and the region and grouping codes (EU -> !EU).
 #
-# The four big sections stay one UTF-8 ``bytes`` each, searched by bisection over line offsets
-# (:class:`SortedTable`): about 3 MB in memory instead of 15 MB of dictionaries, and loaded in a
-# few milliseconds. Looking a key up takes a few microseconds; resolved names are cached by
-# csp_rules.markets anyway.
+# The index is mapped into memory (mmap; read whole where the package is not a plain folder) and
+# searched in place: a key is found by bisection over the bytes of its section, with no parsing
+# and no table of line offsets, so loading it costs a fraction of a millisecond and the memory
+# it takes is the pages a lookup touches. Looking a key up takes a few microseconds; resolved
+# names are cached by csp_rules.markets anyway.
 
 
 class SortedTable(Mapping[str, str]):
-    """A read-only mapping over sorted ``key<TAB>value`` lines kept as one UTF-8 ``bytes``."""
+    """A read-only mapping over sorted ``key<TAB>value`` lines, searched in place in a buffer."""
 
-    __slots__ = ("_blob", "_starts")
+    __slots__ = ("_buf", "_end", "_start")
 
-    def __init__(self, blob: bytes) -> None:
-        self._blob = blob
-        self._starts: array[int] | None = None  # computed on first use (a later tier may never be needed)
-
-    def _offsets(self) -> array[int]:
-        starts = self._starts
-        if starts is None:
-            # line starts: 0, then one past each newline (the blob ends with a newline); two
-            # threads may both compute them: the same value, assigned atomically
-            lines = self._blob.split(b"\n")
-            starts = array("I", accumulate(map((1).__add__, map(len, lines)), initial=0))
-            del starts[len(lines) - 1 :]
-            self._starts = starts
-        return starts
-
-    def _find(self, key: str) -> int:
-        """The index of the line of ``key``, or -1."""
-        target = key.encode("utf-8") + b"\t"
-        blob, starts = self._blob, self._offsets()
-        lo, hi = 0, len(starts)
-        while lo < hi:
-            mid = (lo + hi) // 2
-            start = starts[mid]
-            if blob[start : blob.index(b"\t", start) + 1] < target:
-                lo = mid + 1
-            else:
-                hi = mid
-        if lo < len(starts) and blob.startswith(target, starts[lo]):
-            return lo
-        return -1
-
-    def _line(self, i: int) -> tuple[str, str]:
-        start = self._offsets()[i]
-        end = self._blob.find(b"\n", start)
-        key, _, value = self._blob[start : end if end >= 0 else None].decode("utf-8").partition("\t")
-        return key, value
+    def __init__(self, buf: bytes | mmap.mmap, start: int = 0, end: int | None = None) -> None:
+        self._buf = buf
+        self._start = start
+        self._end = len(buf) if end is None else end
 
     def get(self, key: str, default: Any = None) -> Any:
-        i = self._find(key)
-        return default if i < 0 else self._line(i)[1]
+        target = key.encode("utf-8") + b"\t"
+        buf = self._buf
+        lo, hi = self._start, self._end  # both at line starts
+        while lo < hi:
+            mid = (lo + hi) // 2
+            line = buf.rfind(b"\n", lo, mid) + 1 or lo
+            stop = buf.find(b"\n", line, hi)
+            head = buf[line : line + len(target)]
+            if head < target:
+                lo = stop + 1
+            elif head == target:
+                return buf[line + len(target) : stop].decode("utf-8")
+            else:
+                hi = line
+        return default
+
+    def with_prefix(self, prefix: str, limit: int) -> list[tuple[str, str]] | None:
+        """The (key, value) lines whose key starts with ``prefix``, or None if there are more than ``limit``."""
+        target = prefix.encode("utf-8")
+        buf = self._buf
+        lo, hi = self._start, self._end
+        while lo < hi:  # the first line not below the prefix
+            mid = (lo + hi) // 2
+            line = buf.rfind(b"\n", lo, mid) + 1 or lo
+            stop = buf.find(b"\n", line, hi)
+            if buf[line : line + len(target)] < target:
+                lo = stop + 1
+            else:
+                hi = line
+        out: list[tuple[str, str]] = []
+        while lo < self._end and buf[lo : lo + len(target)] == target:
+            stop = buf.find(b"\n", lo, self._end)
+            key, _, value = buf[lo:stop].decode("utf-8").partition("\t")
+            out.append((key, value))
+            if len(out) > limit:
+                return None
+            lo = stop + 1
+        return out
 
     def __getitem__(self, key: str) -> str:
-        i = self._find(key)
-        if i < 0:
+        value: str | None = self.get(key)
+        if value is None:
             raise KeyError(key)
-        return self._line(i)[1]
+        return value
 
     def __contains__(self, key: object) -> bool:
-        return isinstance(key, str) and self._find(key) >= 0
-
-    def __iter__(self) -> Iterator[str]:
-        return (self._line(i)[0] for i in range(len(self._offsets())))
+        return isinstance(key, str) and self.get(key) is not None
 
     def items(self) -> Iterator[tuple[str, str]]:  # type: ignore[override]
-        return (self._line(i) for i in range(len(self._offsets())))
+        text = self._buf[self._start : self._end].decode("utf-8")
+        for line in text.splitlines():
+            key, _, value = line.partition("\t")
+            yield key, value
+
+    def __iter__(self) -> Iterator[str]:
+        return (key for key, _value in self.items())
 
     def __len__(self) -> int:
-        return len(self._offsets())
+        return self._buf[self._start : self._end].count(b"\n")
 
 
 @attrs.frozen(eq=False)
@@ -309,15 +525,17 @@ class CodeTable:
 
 @attrs.frozen(eq=False)
 class NameIndex:
-    """The name index: key -> value per tier and per language, names for suggestions, the header."""
+    """The name index: key -> value per tier and per language, words, parents, names for suggestions."""
 
-    exact: Mapping[str, str]
-    bag: Mapping[str, str]
-    compact: Mapping[str, str]
-    loose: Mapping[str, str]
-    lang: Mapping[str, Mapping[str, str]]
-    suggest: tuple[tuple[str, str, str], ...]  # (exact key, display name, code)
+    exact: SortedTable
+    bag: SortedTable
+    compact: SortedTable
+    loose: SortedTable
+    lang: SortedTable  # "tag|key" -> value
+    words: SortedTable
     header: tuple[str, ...]
+    _sections: Mapping[str, bytes] = attrs.field(repr=False)
+    _parsed: dict[str, Any] = attrs.field(factory=dict, repr=False)
 
     def header_value(self, name: str) -> str | None:
         """A ``# name: value`` header line's value (``babel``, ``cldr``...)."""
@@ -327,14 +545,63 @@ class NameIndex:
                 return line[len(prefix) :]
         return None
 
+    def lang_value(self, tag: str, key: str) -> str | None:
+        """A language's own meaning of a key, if it settles one."""
+        value: str | None = self.lang.get(f"{tag}|{key}")
+        return value
 
-def _data_bytes(name: str) -> bytes:
-    return (resources.files("csp_rules") / "data" / "markets" / name).read_bytes()
+    def _small(self, name: str) -> list[list[str]]:
+        found = self._parsed.get(name)
+        if found is None:
+            text = self._sections.get(name, b"").decode("utf-8")
+            found = [line.split("\t") for line in text.splitlines()]
+            self._parsed[name] = found  # two threads may both parse: the same value
+        return found
+
+    def variants(self) -> dict[int, str]:
+        """The Chinese and Japanese character variants: ``ord`` -> the character it is read as."""
+        found: dict[int, str] | None = self._parsed.get("variants table")
+        if found is None:
+            found = {ord(c): f for c, f in self._small("variants")}
+            self._parsed["variants table"] = found
+        return found
+
+    @property
+    def parents(self) -> dict[str, str]:
+        """Dependent territory -> the market it belongs to (``PF`` -> ``FR``)."""
+        found: dict[str, str] | None = self._parsed.get("parents table")
+        if found is None:
+            found = dict(self._small("parents"))
+            self._parsed["parents table"] = found
+        return found
+
+    @property
+    def suggest(self) -> tuple[tuple[str, str, str], ...]:
+        """(exact key, display name, code) of the English and French names."""
+        return tuple((key, display, code) for code, display, key in self._small("suggest"))
+
+
+_FOLDER: Final = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "markets")
+
+
+def _data(name: str) -> bytes | mmap.mmap:
+    """A data file of the package: mapped when it is a plain file (no parsing, no copy), else read.
+
+    The path is found beside this module rather than through ``importlib.resources``, whose
+    first use imports a dozen modules (zipfile...) and would cost more than the index itself."""
+    try:
+        with open(os.path.join(_FOLDER, name), "rb") as fh:
+            return mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+    except (OSError, ValueError):  # pragma: no cover - a zipped package: read it whole
+        from importlib import resources
+
+        data: bytes = (resources.files("csp_rules") / "data" / "markets" / name).read_bytes()
+        return data
 
 
 def load_codes() -> CodeTable:
     """Read ``codes.tsv`` from the package."""
-    return parse_codes(_data_bytes(CODES_FILE).decode("utf-8"))
+    return parse_codes(bytes(_data(CODES_FILE)).decode("utf-8"))
 
 
 def parse_codes(text: str) -> CodeTable:
@@ -356,51 +623,81 @@ def parse_codes(text: str) -> CodeTable:
 
 
 def load_index() -> NameIndex:
-    """Read the name index from the package (about 100,000 keys, 2 MB; a few milliseconds)."""
-    return parse_index(_data_bytes(INDEX_FILE))
+    """Map the name index of the package (a fraction of a millisecond: nothing is parsed)."""
+    return parse_index(_data(INDEX_FILE))
 
 
-def parse_index(data: bytes) -> NameIndex:
-    """Parse the bytes of the name index."""
-    sections: dict[str, bytes] = {}
+_SMALL: Final = ("parents", "variants", "suggest")
+
+
+def parse_index(data: bytes | mmap.mmap) -> NameIndex:
+    """The index over the bytes of ``name_index.tsv`` (see the file format)."""
     header: list[str] = []
     pos = 0
-    while pos < len(data) and data.startswith(b"#", pos):
-        end = data.index(b"\n", pos)
+    while data[pos : pos + 1] == b"#":
+        end = data.find(b"\n", pos)
         header.append(data[pos:end].decode("utf-8"))
         pos = end + 1
-    while pos < len(data):
-        if not data.startswith(b"@", pos):
-            raise ValueError(f"market index: expected a section at byte {pos}")
-        end = data.index(b"\n", pos)
-        name = data[pos + 1 : end].decode("utf-8")
-        nxt = data.find(b"\n@", end)
-        stop = len(data) if nxt < 0 else nxt + 1
-        sections[name] = data[end + 1 : stop]
-        pos = stop
-    suggest = []
-    for line in sections.pop("suggest", b"").decode("utf-8").splitlines():
-        code, display, key = line.split("\t")
-        suggest.append((key, display, code))
-    lang = {}
-    for name in [n for n in sections if n.startswith("lang ")]:
-        text = sections.pop(name).decode("utf-8")
-        lang[name[5:]] = dict(line.split("\t") for line in text.splitlines())
+    ranges: dict[str, tuple[int, int]] = {}
+    for line in header:
+        if line.startswith("# section "):
+            name, start, stop = line[10:].rsplit(" ", 2)
+            ranges[name] = (pos + int(start), pos + int(stop))
+    if not ranges and pos < len(data):  # an index written by hand (tests): find the sections
+        while pos < len(data):
+            if data[pos : pos + 1] != b"@":
+                raise ValueError(f"market index: expected a section at byte {pos}")
+            line_end = data.find(b"\n", pos)
+            nxt = data.find(b"\n@", line_end)
+            section_end = len(data) if nxt < 0 else nxt + 1
+            ranges[data[pos + 1 : line_end].decode("utf-8")] = (line_end + 1, section_end)
+            pos = section_end
+
+    def table(name: str) -> SortedTable:
+        start, stop = ranges.get(name, (0, 0))
+        return SortedTable(data, start, stop)
+
+    small: dict[str, bytes] = {n: bytes(data[ranges[n][0] : ranges[n][1]]) for n in _SMALL if n in ranges}
     return NameIndex(
-        exact=SortedTable(sections.get("exact", b"")),
-        bag=SortedTable(sections.get("bag", b"")),
-        compact=SortedTable(sections.get("compact", b"")),
-        loose=SortedTable(sections.get("loose", b"")),
-        lang=lang,
-        suggest=tuple(suggest),
+        exact=table("exact"),
+        bag=table("bag"),
+        compact=table("compact"),
+        loose=table("loose"),
+        lang=table("lang"),
+        words=table("words"),
         header=tuple(header),
+        sections=small,
     )
 
 
-def format_section(name: str, table: Mapping[str, str]) -> Iterable[str]:
+def format_section(name: str, table: Mapping[str, str]) -> list[str]:
     """Lines of one section, sorted as :class:`SortedTable` searches them (deterministic output)."""
-    yield f"@{name}"
+    lines = [f"@{name}"]
     for key in sorted(table, key=lambda k: k.encode("utf-8") + b"\t"):
         if "\t" in key or "\n" in key or not key or key[0] in "@#":
             raise ValueError(f"market index: invalid key {key!r}")
-        yield f"{key}\t{table[key]}"
+        lines.append(f"{key}\t{table[key]}")
+    return lines
+
+
+def join_sections(header: Iterable[str], sections: Iterable[list[str]]) -> str:
+    """The text of an index: the header, one ``# section`` line per section, then the sections."""
+    body: list[str] = []
+    layout: list[str] = []
+    offset = 0
+    for lines in sections:
+        name = lines[0][1:]
+        first = offset + len(lines[0].encode("utf-8")) + 1
+        size = sum(len(line.encode("utf-8")) + 1 for line in lines[1:])
+        layout.append(f"# section {name} {first} {first + size}")
+        offset = first + size
+        body.extend(lines)
+    return "\n".join([*header, *layout, *body]) + "\n"
+
+
+SHIPPED: Once[NameIndex] = Once(load_index)
+
+
+def shipped_variants() -> Mapping[int, str]:
+    """The character variants of the shipped index."""
+    return SHIPPED().variants()

