@@ -89,7 +89,7 @@ def main() -> int:
     mods = modules()
     deps = dependencies(mods, args.module_level)
 
-    @functools.lru_cache(maxsize=None)
+    @functools.cache
     def depth(name: str, stack: tuple[str, ...] = ()) -> int:
         if name in stack:
             raise SystemExit(f"import cycle: {' -> '.join((*stack, name))}")
