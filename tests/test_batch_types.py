@@ -439,28 +439,33 @@ def _amount_verdicts(arr: pa.Array) -> list[tuple[str, str] | Decimal | None]:
     return out
 
 
-def _decimal_values() -> st.SearchStrategy[Decimal]:
-    """Decimals around the range's edges: 1E+28 .. 1E+42, tiny scales, zeros of any exponent."""
+def _decimal_values() -> tuple[st.SearchStrategy[Decimal], ...]:
+    """Decimals around the range's edges: 1E+28 .. 1E+42, tiny scales, zeros of any exponent; and
+    everyday prices (which a decimal128 column holds, on its int64 path)."""
     digits = st.one_of(
         st.integers(0, 9), st.integers(0, 10**18), st.integers(0, 10**40), st.sampled_from([0, 1, 9, 10, 99])
     )
     exponents = st.one_of(st.integers(-45, 45), st.integers(28, 42), st.integers(-42, -28))
-    return st.builds(
+    edges = st.builds(
         lambda sign, d, e: Decimal((sign, tuple(int(c) for c in str(d)), e)),
         st.integers(0, 1),
         digits,
         exponents,
     )
+    # 1E+29 .. 1E+33 and 1E-33 .. 1E-29 with few digits: decimal128 holds them
+    near = st.builds(lambda d, e: Decimal(d).scaleb(e), st.integers(0, 999), st.integers(-35, 31))
+    prices = st.decimals(min_value=-(10**12), max_value=10**12, places=4, allow_nan=False)
+    return edges, near, prices
 
 
 def _decimal_column(draw: st.DrawFn, values: list[Decimal]) -> pa.Array:
     """A decimal column holding ``values`` at one scale (extra zeros allowed), decimal128 or 256."""
     exponents = [int(v.as_tuple().exponent) for v in values]
     scale = max(-e for e in exponents) + draw(st.integers(0, 6))
-    mants = [int(v.scaleb(e + scale, context=_EXACT)) for v, e in zip(values, exponents, strict=True)]
+    mants = [int(v.scaleb(scale, context=_EXACT)) for v in values]  # whole: scale >= -exponent
     precision = max(len(str(abs(m))) for m in mants)
     assume(precision <= 76 and -76 <= scale <= 76)
-    wide = precision > 38 or abs(scale) > 38 or draw(st.booleans())
+    wide = precision > 38 or abs(scale) > 38 or draw(st.integers(0, 3)) == 0
     kind = pa.decimal256(precision, scale) if wide else pa.decimal128(precision, scale)
     try:
         column = pa.array([*values, None], kind)
@@ -476,8 +481,8 @@ def amount_columns(draw: st.DrawFn) -> pa.Array:
     form = draw(st.sampled_from(["text", "int64", "uint64", "decimal"]))
     if form == "text":
         texts = st.one_of(
-            _decimal_values().map(str),
-            _decimal_values().map(lambda d: f"{d:f}"),
+            st.one_of(_decimal_values()).map(str),
+            st.one_of(_decimal_values()).map(lambda d: f"{d:f}"),
             st.sampled_from(
                 [
                     "-0",
@@ -498,8 +503,8 @@ def amount_columns(draw: st.DrawFn) -> pa.Array:
         return pa.array(draw(st.lists(st.integers(-(2**63), 2**63 - 1), min_size=1, max_size=8)), pa.int64())
     if form == "uint64":
         return pa.array(draw(st.lists(st.integers(0, 2**64 - 1), min_size=1, max_size=8)), pa.uint64())
-    values = draw(st.lists(_decimal_values(), min_size=1, max_size=6))
-    return _decimal_column(draw, values)
+    family = draw(st.sampled_from(_decimal_values()))  # one column, one kind of values
+    return _decimal_column(draw, draw(st.lists(family, min_size=1, max_size=6)))
 
 
 @given(amount_columns())
