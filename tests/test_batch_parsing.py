@@ -165,3 +165,39 @@ def test_amount_columns_of_decimals_and_integers() -> None:
     assert list(amounts.negative) == [False, False, True, False]
     amounts = _vparse.amounts(pa.array([5, -3], pa.int32()), "price", issues)
     assert [amounts.decimal(0), amounts.decimal(1)] == [Decimal(5), Decimal(-3)]
+
+
+def test_decimal_columns_have_the_range_of_to_decimal_at_the_edges() -> None:
+    """The int64 path's bound below 10**-30 (scales past 30) and the Python path above 10**19."""
+    values = [Decimal("1E-30"), Decimal("9E-31"), Decimal("-1E-30"), Decimal("-9E-31"), Decimal(0), None]
+    issues = _vparse.Issues(len(values))
+    column = pa.array(values, pa.decimal128(38, 38))
+    amounts = _vparse.amounts(column, "price", issues)
+    assert list(amounts.status) == [0, 2, 0, 2, 2, 1]
+    assert [amounts.decimal(i) for i in (0, 2)] == [Decimal("1E-30"), Decimal("-1E-30")]
+    big = [Decimal("9.99E+30"), Decimal("1E+31"), Decimal("-1E+31"), Decimal("12.5")]
+    column = pa.array([Decimal(0), *big], pa.decimal128(38, 4)).slice(1)  # an offset into the buffer
+    issues = _vparse.Issues(len(big))
+    amounts = _vparse.amounts(column, "price", issues)
+    assert list(amounts.status) == [0, 2, 2, 0]
+    assert [amounts.decimal(i) for i in (0, 3)] == [big[0], big[3]]
+    assert [issues.entries[issues.idx[i]][1] for i in (1, 2)] == [
+        f"price: amount {column[i].as_py()!r} is out of range" for i in (1, 2)
+    ]
+
+
+def test_prepare_marks_undecodable_values_on_their_rows() -> None:
+    # a sliced binary array, and a dictionary whose undecodable entry two rows share
+    sliced = pa.array([b"\xff", b"FR", b"\xfe", None, b"AU"], pa.binary()).slice(1)
+    shared = pa.DictionaryArray.from_arrays(
+        pa.array([0, 1, None, 1, 2], pa.int8()), pa.array([b"FR", b"\x80", None], pa.binary())
+    )
+    for column, bad in ((sliced, [False, True, False, False]), (shared, [False, True, False, True, False])):
+        prepared, issues = _vparse.prepare({"market": column}, {"market": "market"}, len(column))
+        assert issues is not None
+        assert list(issues.idx >= 0) == bad
+        decoded = _vparse.plain(prepared["market"]).to_pylist()
+        assert [v is None for v in decoded] == [
+            b or v is None for b, v in zip(bad, column.to_pylist(), strict=True)
+        ]
+        assert pa.types.is_string(_vparse.plain(prepared["market"]).type)

@@ -44,20 +44,28 @@ mapping, and how ``kind`` is derived, is documented in ``docs/howto_batch.rst``.
 ``market``, ``order_id``, ``product_name``, ``purchased_at`` and ``kind`` (or
 ``TermAndBillingCycle``); missing ones raise one :class:`~csp_rules.errors.MissingColumnsError`
 naming them all, before any row is read. ``price`` (with ``currency``), the term columns (both)
-and ``sku_name`` are optional: without them the credits that need them are null. Text columns of
-another type (numbers) are read as their text. Columns the results do not read are
-kept as they are and not validated. Result columns already in the input (a table evaluated
-before) are replaced.
+and ``sku_name`` are optional: without them the credits that need them are null. Columns the
+results do not read are kept as they are and not validated. Result columns already in the input
+(a table evaluated before) are replaced.
 
-**Values.** Instants are Arrow timestamps (with a time zone; without one only for
+**Values.** Instants are Arrow timestamps of any unit (with a time zone; without one only for
 ``OrderDate``, which Partner Center writes in UTC), dates (00:00 UTC) or ISO 8601 text; amounts
-are decimals, integers or text (floats are refused, as :class:`~csp_rules.facts.Money` refuses
-them); term dates are dates or ``YYYY-MM-DD`` text.
+are decimals (any width, precision and scale), integers or text, read as
+:class:`~csp_rules.facts.Money` reads them and with its range (``1E+31`` is refused on its row,
+as ``Money`` refuses it); floats are refused, as ``Money`` refuses them; term dates are dates or
+``YYYY-MM-DD`` text. Text is any string or binary type (binary is UTF-8); numbers in a text
+column are read as their text. Dictionary-encoded and run-end encoded columns are read as their
+values; a column without a single value is a column of nulls, whatever its type. A column of a
+type its field cannot hold (a struct or a list anywhere, a number as a date, a date as a
+price...) raises one :class:`~csp_rules.errors.InvalidInputError` naming the column (its
+``field``), before any row is read.
 
 **Bad rows.** A row the scalar path would refuse gets the code of the
 :class:`~csp_rules.errors.CspRulesError` it would raise (``error.unknown_market``,
 ``error.invalid_date``, ``error.invalid_amount``...) and null results; the other rows are
-evaluated. The first problem is reported, looked for in the order of the scalar path: price
+evaluated. A value that cannot be read at all (binary that is not UTF-8) is reported first
+(``error.invalid_field``; ``error.invalid_date``, ``error.invalid_amount`` in an instant or an
+amount column); then the first problem is reported, looked for in the order of the scalar path: price
 (``Money``), currency, order ID, product name, kind, purchase instant, negative price, term
 dates, SKU name, term order (``Purchase``), market, rule set in force, ``at`` before the
 purchase, the deadline past year 9999, then the credit (a price with more decimals than its
@@ -88,17 +96,21 @@ null, not an error.
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Any, TypeVar, cast
 
 try:
+    import numpy as np
     import pyarrow as pa
+    import pyarrow.compute as pc
 except ImportError as _exc:  # pragma: no cover - depends on the installation
     raise ImportError("csp_rules.batch needs pyarrow: pip install 'csp-rules[arrow]'") from _exc
 
 from .. import _time
 from ..errors import InvalidInputError
 from ..rulesets import RuleSet
-from ._columns import plan_columns
+from . import _read
+from ._columns import ColumnPlan, plan_columns
 from ._engine import OUTCOMES, RESULT_COLUMNS, RESULT_DDL, RESULT_SCHEMA, SLICE_ROWS, results
 
 __all__ = [
@@ -143,6 +155,8 @@ def evaluate(table: TableT, *, at: datetime, rules: RuleSet | None = None) -> Ta
     :raises MissingColumnsError: a required column is missing (one error naming all of them).
     :raises NaiveDatetimeError: ``at`` has no time zone.
     :raises InvalidAmountError: the price column holds floats.
+    :raises InvalidInputError: a column is of a type its field cannot hold (the error's ``field``
+        is the column's name), or a pandas or polars column has no Arrow equivalent.
     :raises TypeError: ``table`` is not one of the kinds above, ``at`` not a datetime or ``rules``
         not a :class:`~csp_rules.rulesets.RuleSet`.
     """
@@ -180,10 +194,38 @@ def evaluate(table: TableT, *, at: datetime, rules: RuleSet | None = None) -> Ta
 # --- adapters -------------------------------------------------------------------------------
 
 
+def _results(
+    columns: dict[str, pa.Array | pa.ChunkedArray],
+    n: int,
+    plan: ColumnPlan,
+    at: datetime,
+    rules: RuleSet | None,
+    described: dict[str, str] | None = None,
+) -> list[pa.ChunkedArray]:
+    """The result columns: the columns' types checked and converted first, unreadable values reported on their rows."""
+    prepared, unreadable = _read.prepare(columns, plan.columns, n, described)
+    computed = results(prepared, n, plan, at, rules)
+    if unreadable is None:
+        return computed
+    # a row with a value that cannot be read at all: that error, and null results (as any bad row)
+    bad = ~unreadable.free()
+    mask = _read.booleans(bad)
+    entry = np.maximum(unreadable.idx, 0)
+    out = []
+    for field, column in zip(RESULT_SCHEMA, computed, strict=True):
+        if field.name in ("error_code", "error_message"):
+            texts = [code if field.name == "error_code" else message for code, message in unreadable.entries]
+            value: Any = _read.strings(texts).take(_read.ints(entry, pa.int32()))
+        else:
+            value = pa.scalar(None, field.type)
+        out.append(pa.chunked_array([pc.if_else(mask, value, _single(column))], type=field.type))
+    return out
+
+
 def _evaluate_table(table: pa.Table, at: datetime, rules: RuleSet | None) -> pa.Table:
     plan = plan_columns(table.column_names)
     columns = {field: table.column(name) for field, name in plan.columns.items()}
-    computed = results(columns, table.num_rows, plan, at, rules)
+    computed = _results(columns, table.num_rows, plan, at, rules)
     base = table.drop_columns([c for c in RESULT_COLUMNS if c in table.column_names])
     for field, column in zip(RESULT_SCHEMA, computed, strict=True):
         base = base.append_column(field, column)
@@ -192,8 +234,10 @@ def _evaluate_table(table: pa.Table, at: datetime, rules: RuleSet | None) -> pa.
 
 def _evaluate_batch(batch: pa.RecordBatch, at: datetime, rules: RuleSet | None) -> pa.RecordBatch:
     plan = plan_columns(batch.schema.names)
-    columns = {field: batch.column(name) for field, name in plan.columns.items()}
-    computed = results(columns, batch.num_rows, plan, at, rules)
+    columns: dict[str, pa.Array | pa.ChunkedArray] = {
+        field: batch.column(name) for field, name in plan.columns.items()
+    }
+    computed = _results(columns, batch.num_rows, plan, at, rules)
     keep = [i for i, name in enumerate(batch.schema.names) if name not in RESULT_COLUMNS]
     arrays = [batch.column(i) for i in keep] + [_single(c) for c in computed]
     return pa.RecordBatch.from_arrays(arrays, schema=output_schema(batch.schema))
@@ -203,15 +247,46 @@ def _single(column: pa.ChunkedArray) -> pa.Array:
     return column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
 
 
-def _to_arrow(values: Any, name: str) -> pa.Array:
+def _to_arrow(series: Any, name: str) -> pa.Array:
+    """A pandas column as an Arrow array (Python ints past 64 bits as exact decimals), or an error naming it."""
+    import pandas as pd
+
+    if isinstance(series.dtype, pd.SparseDtype):
+        series = series.sparse.to_dense()
     try:
-        return pa.array(values, from_pandas=True)
-    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, TypeError, ValueError) as exc:
-        raise InvalidInputError(
-            f"{name}: cannot read this column as a table column ({' '.join(str(exc).split())[:200]})",
-            field=name,
-            value=name,
-        ) from None
+        return pa.array(series, from_pandas=True)
+    except OverflowError:  # Python ints past 64 bits in an object column: exact decimals instead
+        series = series.map(lambda v: Decimal(v) if type(v) is int else v)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, TypeError, ValueError):
+        raise _unreadable_series(series, name) from None
+    try:
+        return pa.array(series, from_pandas=True)
+    except (
+        pa.ArrowInvalid,
+        pa.ArrowTypeError,
+        pa.ArrowNotImplementedError,
+        TypeError,
+        ValueError,
+        OverflowError,
+    ):
+        raise _unreadable_series(series, name) from None
+
+
+def _unreadable_series(series: Any, name: str) -> InvalidInputError:
+    """Why a pandas column is not a table column, in the library's words."""
+    detail = f"its pandas dtype {series.dtype} has no table type"
+    if series.dtype == object:
+        kinds = sorted(
+            {type(v).__name__ for v in series if v is not None and not (isinstance(v, float) and v != v)}
+        )
+        if len(kinds) > 1:
+            shown = ", ".join(kinds[:6]) + (", ..." if len(kinds) > 6 else "")
+            detail = f"it mixes values of several kinds ({shown}); give one kind per column"
+        elif kinds:
+            detail = f"its values ({kinds[0]}) have no table type; give text, numbers or dates"
+    return InvalidInputError(
+        f"{name}: cannot read this column: {detail}", field=name, value=str(series.dtype)
+    )
 
 
 def _evaluate_pandas(df: Any, at: datetime, rules: RuleSet | None) -> Any:
@@ -227,7 +302,7 @@ def _evaluate_pandas(df: Any, at: datetime, rules: RuleSet | None) -> Any:
                 f"{name}: the DataFrame has several columns of this name", field=name, value=name
             )
         columns[field] = _to_arrow(series, name)
-    computed = results(columns, len(df), plan, at, rules)
+    computed = _results(columns, len(df), plan, at, rules)
     table = pa.Table.from_arrays(computed, schema=RESULT_SCHEMA)
     mapper = {pa.int32(): pd.Int32Dtype(), pa.bool_(): pd.BooleanDtype()}
     frame = table.to_pandas(types_mapper=mapper.get)
@@ -239,8 +314,31 @@ def _evaluate_polars(df: Any, at: datetime, rules: RuleSet | None) -> Any:
     import polars as pl
 
     plan = plan_columns(df.columns)
-    columns = {field: df.get_column(name).to_arrow() for field, name in plan.columns.items()}
-    computed = results(columns, df.height, plan, at, rules)
+    columns: dict[str, pa.Array | pa.ChunkedArray] = {}
+    described: dict[str, str] = {}
+    wide = tuple(t for t in (getattr(pl, "Int128", None), getattr(pl, "UInt128", None)) if t is not None)
+    for field, name in plan.columns.items():
+        series = df.get_column(name)
+        dtype = series.dtype
+        if dtype in wide:
+            # pyarrow cannot import polars' 128-bit integers (older versions saw decimal128(38, 0),
+            # or failed): read them exactly, as decimals of 40 digits
+            columns[field] = pc.cast(series.cast(pl.String).to_arrow(), pa.decimal256(40, 0))
+            described[field] = f"{dtype} (polars)"
+            continue
+        if dtype == pl.Object:
+            raise InvalidInputError(
+                f"{name}: a column of Python objects (polars Object) cannot be read; give text, numbers or dates",
+                field=name,
+                value=str(dtype),
+            )
+        try:
+            columns[field] = series.to_arrow()
+        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+            raise InvalidInputError(
+                f"{name}: a column of polars type {dtype} cannot be read", field=name, value=str(dtype)
+            ) from None
+    computed = _results(columns, df.height, plan, at, rules, described)
     frame = pl.from_arrow(pa.Table.from_arrays(computed, schema=RESULT_SCHEMA))
     assert isinstance(frame, pl.DataFrame)
     base = df.drop([c for c in RESULT_COLUMNS if c in df.columns])

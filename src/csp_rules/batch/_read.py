@@ -11,12 +11,18 @@ Text forms read (after trimming surrounding whitespace on the Python path):
   also separates fractions; digits past the sixth are dropped), optionally followed by ``Z`` or
   an offset ``±HH:MM`` / ``±HHMM`` / ``±HH``; years 0001 to 9999, also after conversion to UTC;
 * amounts: what :func:`csp_rules.facts.to_decimal` reads (``"12.50"``, ``"-3"``, ``"1E+3"``...).
+
+Before any of this, :func:`prepare` checks each column's Arrow type once per table (see
+:data:`FIELD_KINDS`): a type a field cannot hold is one :class:`~csp_rules.errors.InvalidInputError`
+naming the column; binary columns are decoded as UTF-8 (a value that is not UTF-8 is its row's
+error), string views and run-end encoded columns become plain ones, so the readers below only
+ever see the types they know.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -26,12 +32,22 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..errors import CspRulesError, InvalidAmountError, InvalidInputError
+from ..errors import (
+    CspRulesError,
+    InvalidAmountError,
+    InvalidDateError,
+    InvalidFieldError,
+    InvalidInputError,
+)
 
 __all__ = [
+    "AMOUNT",
     "DAY_US",
+    "FIELD_KINDS",
+    "INSTANT",
     "MAX_US",
     "MIN_US",
+    "TEXT",
     "Amounts",
     "Issues",
     "Problem",
@@ -39,6 +55,7 @@ __all__ = [
     "distinct_map",
     "instants",
     "plain",
+    "prepare",
 ]
 
 I64 = npt.NDArray[np.int64]
@@ -242,6 +259,255 @@ def as_string(arr: pa.Array) -> pa.Array:
     if pa.types.is_string(arr.type):
         return arr
     return pc.cast(arr, pa.string())
+
+
+# --- column types: what each field accepts, checked once per table ---------------------------
+
+TEXT, INSTANT, AMOUNT = "text", "instant", "amount"
+
+#: how :func:`prepare` reads each field; a field not listed here is passed on as it is
+FIELD_KINDS: dict[str, str] = {
+    "market": TEXT,
+    "order_id": TEXT,
+    "product_name": TEXT,
+    "sku_name": TEXT,
+    "kind": TEXT,
+    "currency": TEXT,
+    "reservation_order_id": TEXT,
+    "term_and_billing_cycle": TEXT,
+    "purchased_at": INSTANT,
+    "term_start": INSTANT,
+    "term_end": INSTANT,
+    "price": AMOUNT,
+}
+
+_WANTED = {
+    TEXT: "text (numbers are read as their text)",
+    INSTANT: "timestamps, dates or ISO 8601 text",
+    AMOUNT: "decimals, integers or text",
+}
+_HOLD = {TEXT: "text", INSTANT: "dates or instants", AMOUNT: "amounts"}
+_UNREADABLE: dict[str, type[InvalidInputError]] = {
+    TEXT: InvalidFieldError,
+    INSTANT: InvalidDateError,
+    AMOUNT: InvalidAmountError,
+}
+
+
+def _type_name(t: pa.DataType) -> str:
+    """A column type as a user knows it (``float64`` rather than Arrow's ``double``), cut to 100 characters."""
+    name = f"float{t.bit_width}" if pa.types.is_floating(t) else str(t)
+    return name if len(name) <= 100 else name[:85] + "...>"
+
+
+_IS_REE = getattr(pa.types, "is_run_end_encoded", None)
+
+
+def _is_binary(t: pa.DataType) -> bool:
+    is_view = getattr(pa.types, "is_binary_view", None)
+    return bool(
+        pa.types.is_binary(t)
+        or pa.types.is_large_binary(t)
+        or pa.types.is_fixed_size_binary(t)
+        or (is_view is not None and is_view(t))
+    )
+
+
+def _accepts(kind: str, t: pa.DataType) -> bool:
+    """Whether a reader of ``kind`` reads a (plain, non-binary) type ``t`` itself."""
+    if pa.types.is_null(t) or is_string(t):
+        return True
+    if kind == TEXT:
+        return bool(pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal(t))
+    if kind == INSTANT:
+        return bool(pa.types.is_timestamp(t) or pa.types.is_date(t))
+    return bool(pa.types.is_integer(t) or pa.types.is_decimal(t))
+
+
+def _show_bytes(value: bytes) -> str:
+    """Bytes as text for a message: what decodes as itself, the rest as ``\\xNN``, at most 60 characters."""
+    text = value[:200].decode("utf-8", "backslashreplace")
+    return "'" + (text if len(text) <= 60 and len(value) <= 200 else text[:57] + "...") + "'"
+
+
+class _ColumnReader:
+    """Checks and converts one column for the engine (see :func:`prepare`)."""
+
+    def __init__(self, field: str, column: str, kind: str, described: str | None = None) -> None:
+        self.field = field
+        self.column = column
+        self.kind = kind
+        self.described = described
+        self.where = column if column == field else f"{column} ({field})"
+        self.problems: list[Problem] = []
+
+    def refuse(self, t: pa.DataType) -> CspRulesError:
+        kind = self.kind
+        if kind == AMOUNT and pa.types.is_floating(t):
+            return InvalidAmountError(
+                f"{self.where}: the column holds floats ({_type_name(t)}), which are refused as Money "
+                "refuses them; give decimals or text (e.g. pandas: dtype=str when reading, or Decimal values)",
+                field=self.column,
+                value=_type_name(t),
+            )
+        if self.described is not None:
+            detail, hint = f"of type {self.described}", ""
+        elif isinstance(t, pa.BaseExtensionType):
+            detail = f"of extension type {t.extension_name} (stored as {_type_name(t.storage_type)})"
+            hint = "; cast it to a plain type first"
+        else:
+            detail, hint = f"of type {_type_name(t)}", ""
+        wanted = "dates or YYYY-MM-DD text" if self.field in ("term_start", "term_end") else _WANTED[kind]
+        return InvalidInputError(
+            f"{self.where}: a column {detail} cannot hold {_HOLD[kind]}; give {wanted}{hint}",
+            field=self.column,
+            value=self.described or _type_name(t),
+        )
+
+    def read(self, arr: pa.Array) -> tuple[pa.Array, I32 | None]:
+        """``arr`` as a type the readers know, and per row the index of its problem in ``problems`` (-1: none)."""
+        t = arr.type
+        if pa.types.is_dictionary(t):
+            values, bad = self.read(arr.dictionary)
+            per_row = None
+            if bad is not None:
+                indices = np.asarray(pc.fill_null(arr.indices.cast(pa.int64()), -1), dtype=np.int64)
+                per_row = np.where(indices >= 0, np.append(bad, -1)[indices], -1).astype(np.int32)
+            if values is arr.dictionary:
+                return arr, None
+            return pa.DictionaryArray.from_arrays(arr.indices, values), per_row
+        if _IS_REE is not None and _IS_REE(t):
+            return self.read(pc.run_end_decode(arr))
+        if isinstance(t, pa.BaseExtensionType):
+            if self.kind == TEXT and t.extension_name == "arrow.uuid":
+                return _uuid_text(arr.storage), None
+            raise self.refuse(t)
+        if _is_binary(t):
+            return self._decode(arr)
+        if not _accepts(self.kind, t):
+            raise self.refuse(t)
+        if is_string(t) and not (pa.types.is_string(t) or pa.types.is_large_string(t)):
+            return pc.cast(arr, pa.large_string()), None  # a string view: every kernel reads these
+        return arr, None
+
+    def _decode(self, arr: pa.Array) -> tuple[pa.Array, I32 | None]:
+        """Binary as UTF-8 text; a value that is not UTF-8 becomes null and its row gets a problem."""
+        if pa.types.is_fixed_size_binary(arr.type):
+            arr = arr.cast(pa.binary())
+        elif not (pa.types.is_binary(arr.type) or pa.types.is_large_binary(arr.type)):
+            arr = arr.cast(pa.large_binary())  # a binary view
+        target = pa.large_string() if pa.types.is_large_binary(arr.type) else pa.string()
+        try:
+            return arr.cast(target), None
+        except pa.ArrowInvalid:
+            pass
+        # some value is not UTF-8: find which, once per distinct value
+
+        def problem(value: bytes) -> int:
+            try:
+                value.decode("utf-8")
+            except UnicodeDecodeError:
+                error = _UNREADABLE[self.kind](
+                    f"{self.field}: the bytes {_show_bytes(value)} in column {self.column!r} are not UTF-8 text",
+                    field=self.field,
+                    value=value,
+                )
+                self.problems.append(Problem(error))
+                return len(self.problems) - 1
+            return -1
+
+        answers, idx = distinct_map(arr, problem)
+        per_row = np.array([*answers, -1], dtype=np.int32)[idx]
+        cleaned = pc.if_else(booleans(per_row >= 0), pa.scalar(None, arr.type), arr)
+        return cleaned.cast(target), per_row
+
+
+def _uuid_text(storage: pa.Array) -> pa.Array:
+    """UUIDs (16 bytes each) as their canonical text, ``8-4-4-4-12`` lower-case hex digits."""
+    n = len(storage)
+    if storage.null_count == n:
+        return pa.nulls(n, pa.large_string())
+    raw = np.frombuffer(storage.buffers()[1], dtype=np.uint8, count=(storage.offset + n) * 16)
+    raw = raw[storage.offset * 16 :].reshape(n, 16)
+    hexdigits = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
+    digits = np.empty((n, 32), dtype=np.uint8)
+    digits[:, 0::2] = hexdigits[raw >> 4]
+    digits[:, 1::2] = hexdigits[raw & 15]
+    text = np.full((n, 36), ord("-"), dtype=np.uint8)
+    text[:, [i for i in range(36) if i not in (8, 13, 18, 23)]] = digits
+    offsets = np.arange(0, 36 * (n + 1), 36, dtype=np.int64)
+    validity, nulls = _validity(~valid_mask(storage))
+    return pa.Array.from_buffers(
+        pa.large_string(),
+        n,
+        [validity, pa.py_buffer(offsets), pa.py_buffer(text.tobytes())],
+        null_count=nulls,
+    )
+
+
+def prepare(
+    columns: Mapping[str, pa.Array | pa.ChunkedArray],
+    names: Mapping[str, str],
+    n: int,
+    described: Mapping[str, str] | None = None,
+) -> tuple[dict[str, pa.Array | pa.ChunkedArray], Issues | None]:
+    """The columns as the readers read them, checked once per table; and the rows that cannot be read.
+
+    ``columns`` maps a field to its column, ``names`` a field to the column's name in the table
+    and ``described`` (optional) a field to the name of its column's type where the caller
+    converted it (for messages). Per field kind (:data:`FIELD_KINDS`):
+
+    * text: text, or numbers (integers, decimals, floats) read as their text; ``arrow.uuid``
+      values as their canonical text;
+    * instants: timestamps (any unit, with or without a time zone), dates, or text;
+    * amounts: integers, decimals (any width, precision and scale), or text; floats are
+      refused (:class:`~csp_rules.errors.InvalidAmountError`), as :class:`~csp_rules.facts.Money`
+      refuses them.
+
+    Binary of any kind is text in UTF-8; dictionaries and run-end encoded columns are read as
+    their values; a column without a single value (all null) is a column of nulls whatever its
+    type. Anything else raises :class:`~csp_rules.errors.InvalidInputError` (``field``: the
+    column's name) before any row is read.
+
+    The second result is ``None``, or per row the problem of a value that cannot be read at all:
+    bytes that are not UTF-8 (``error.invalid_field``, or ``error.invalid_date`` and
+    ``error.invalid_amount`` for instants and amounts). Such values are null in the columns
+    returned; the caller reports those rows with this problem and null results.
+
+    >>> cols, bad = prepare({"market": pa.array([b"FR", b"\\xff"])}, {"market": "Country"}, 2)
+    >>> cols["market"].to_pylist(), bad.entries
+    (['FR', None], [('error.invalid_field', "market: the bytes '\\\\xff' in column 'Country' are not UTF-8 text")])
+    >>> prepare({"price": pa.array([[1]])}, {"price": "Subtotal"}, 1)
+    Traceback (most recent call last):
+    ...
+    csp_rules.errors.InvalidInputError: Subtotal (price): a column of type list<item: int64> cannot hold amounts; ...
+    """
+    out: dict[str, pa.Array | pa.ChunkedArray] = {}
+    issues: Issues | None = None
+    for field, column in columns.items():
+        kind = FIELD_KINDS.get(field)
+        if kind is None:
+            out[field] = column
+            continue
+        if column.null_count == len(column):  # no value at all (an empty table too)
+            out[field] = pa.nulls(len(column))
+            continue
+        reader = _ColumnReader(field, names.get(field, field), kind, (described or {}).get(field))
+        chunks = column.chunks if isinstance(column, pa.ChunkedArray) else [column]
+        read = [reader.read(chunk) for chunk in chunks]
+        arrays = [a for a, _ in read]
+        out[field] = pa.chunked_array(arrays) if isinstance(column, pa.ChunkedArray) else arrays[0]
+        if reader.problems:
+            issues = Issues(n) if issues is None else issues
+            entries = np.array([issues.entry(p) for p in reader.problems] + [-1], dtype=np.int32)
+            start = 0
+            for array, per_row in read:
+                if per_row is not None:
+                    part = issues.idx[start : start + len(array)]
+                    take = (per_row >= 0) & (part < 0)
+                    part[take] = entries[per_row[take]]
+                start += len(array)
+    return out, issues
 
 
 # --- instants -------------------------------------------------------------------------------
@@ -481,9 +747,11 @@ def _split_decimal(value: Decimal) -> tuple[int, int] | None:
 def amounts(arr: pa.Array, field: str, issues: Issues) -> Amounts:
     """Read a column of amounts exactly; unreadable values get an ``error.invalid_amount`` issue.
 
-    Strings and integers are read as :func:`csp_rules.facts.to_decimal` reads them; decimal
-    columns exactly. Floats are refused up front (:class:`~csp_rules.errors.InvalidAmountError`),
-    as :class:`~csp_rules.facts.Money` refuses them.
+    Every value is read as :func:`csp_rules.facts.to_decimal` reads it (text as text, a decimal
+    as the :class:`~decimal.Decimal` Arrow gives for it, an integer as an integer), so a value
+    batch accepts is one :class:`~csp_rules.facts.Money` accepts, and a value it refuses (out of
+    range: an adjusted exponent past ±30; text over 64 characters...) gets the same error. Floats
+    are refused up front (:class:`~csp_rules.errors.InvalidAmountError`), as ``Money`` refuses them.
     """
     from ..facts import to_decimal
 
@@ -510,7 +778,7 @@ def amounts(arr: pa.Array, field: str, issues: Issues) -> Amounts:
             out.negative = out.mant < 0
             return out
     if pa.types.is_decimal(t):
-        _decimal_amounts(arr, valid, out)
+        _decimal_amounts(arr, valid, out, field, issues)
         return out
     if not is_string(t):
         raise InvalidInputError(
@@ -562,28 +830,53 @@ def _store(out: Amounts, row: int, value: Decimal | Problem, issues: Issues) -> 
         out.mant[row], out.scale[row] = split
 
 
-def _decimal_amounts(arr: pa.Array, valid: B, out: Amounts) -> None:
-    t = arr.type
-    if pa.types.is_decimal128(t) and t.scale >= 0:
-        buffer = arr.buffers()[1]
-        words = np.frombuffer(buffer, dtype=np.int64, count=2 * (arr.offset + len(arr)))[2 * arr.offset :]
+def _decimal_amounts(arr: pa.Array, valid: B, out: Amounts, field: str, issues: Issues) -> None:
+    """Decimals of any width and scale: int64 words where they fit, else Python once per distinct value.
+
+    The range is :func:`~csp_rules.facts.to_decimal`'s, on the value Arrow gives: ``|adjusted|``
+    at most 30, where a zero's adjusted exponent is minus the column's scale (``0E-31`` is out of
+    range, as in ``Money``). Values that fit 64 bits are below 10**19, so only their lower bound
+    (scales past 30) can be crossed; the others go through ``to_decimal`` itself.
+    """
+    from ..facts import to_decimal
+
+    original = arr
+    scale = arr.type.scale
+    fast = pa.types.is_decimal128(arr.type) and scale >= 0
+    if not fast and 0 <= max(scale, 0) <= 38:
+        try:  # decimal32/64, decimal256 and negative scales: a lossless cast, if every value fits
+            arr = pc.cast(arr, pa.decimal128(38, max(scale, 0)))
+            fast = True
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            pass
+
+    def read(value: Decimal) -> Decimal | Problem:
+        try:
+            return to_decimal(value, field)
+        except CspRulesError as exc:
+            return Problem(exc)
+
+    if not fast:
+        slow = valid
+    else:
+        words = np.frombuffer(arr.buffers()[1], dtype=np.int64, count=2 * (arr.offset + len(arr)))
+        words = words[2 * arr.offset :]
         low, high = words[0::2], words[1::2]
         fits = ((high == 0) & (low >= 0)) | ((high == -1) & (low < 0))
         out.mant = np.where(valid & fits, low, 0)
-        out.scale[:] = t.scale
+        out.scale[:] = arr.type.scale
         out.negative = valid & (high < 0)
-        for row in np.flatnonzero(valid & ~fits).tolist():
-            out.mant[row] = 0
-            value = arr[row].as_py()
-            out.big[row] = value
-            out.negative[row] = value < 0
+        out_of_range = np.zeros(len(arr), dtype=np.bool_)
+        if scale > 30:  # below 10**-30 (zero included)
+            bound = 10 ** (scale - 30)
+            out_of_range = (out.mant > -bound) & (out.mant < bound)
+        elif scale < -30:  # a zero of this scale is 0E+31 or more
+            out_of_range = out.mant == 0
+        slow = valid & (~fits | out_of_range)
+        out.mant[slow] = 0
+    if not slow.any():
         return
-    values = arr.to_pylist()
-    for row in np.flatnonzero(valid).tolist():
-        value = values[row]
-        out.negative[row] = value < 0
-        split = _split_decimal(value)
-        if split is None:
-            out.big[row] = value
-        else:
-            out.mant[row], out.scale[row] = split
+    rows = np.flatnonzero(slow)
+    results, idx = distinct_map(take_rows(original, rows), read)
+    for row, k in zip(rows.tolist(), idx.tolist(), strict=True):
+        _store(out, row, results[k], issues)
