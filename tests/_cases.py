@@ -128,6 +128,16 @@ R3_CODES = frozenset(
 )
 
 
+def _newest() -> RuleSet:
+    from csp_rules.rulesets import shipped_rulesets
+
+    return shipped_rulesets()[-1]
+
+
+#: the newest shipped rule set (what an undated question is answered by)
+NEWEST = _newest()
+
+
 def read_cases(family: str, name: str) -> list[dict[str, str]]:
     """The rows of ``tests/cases/<family>/<name>`` (tab-separated, a header, ``#`` lines are comments)."""
     with (CASES / family / name).open(encoding="utf-8", newline="") as fh:

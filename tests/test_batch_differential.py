@@ -27,7 +27,7 @@ from csp_rules.facts import Money, ProductKind, Purchase, clean_text, to_decimal
 from csp_rules.rulesets import rules_in_force, shipped_rulesets
 
 UTC = timezone.utc
-S2018, S2020 = shipped_rulesets()
+S2018, S2020 = shipped_rulesets()[:2]
 # a user rule set: 7-day windows, the cancellation day not credited
 ACME = attrs.evolve(
     S2020,
@@ -102,12 +102,14 @@ def scalar_row(row: dict[str, Any], at: datetime, rules: Any) -> dict[str, Any]:
             if exc.field not in ("price", "term_start"):
                 raise
             amount_due = None
+        # R3.4: the dashboard list in force on the purchase date (an error before the first list)
+        available = markets.reservations_available(market, rules=rules, on=purchase.purchased_at)
     except CspRulesError as exc:
         out["error_code"] = exc.code
         return out
     out.update(
         market_code=market.code,
-        reservations_available=markets.reservations_available(market, rules=rs),
+        reservations_available=available,
         price_includes_tax=tax.price_includes_tax(market, rules=rs),
         cancellation_outcome=decision.outcome.value,
         cancel_deadline=decision.deadline,
@@ -115,6 +117,7 @@ def scalar_row(row: dict[str, Any], at: datetime, rules: Any) -> dict[str, Any]:
         credit_amount=None if amount_due is None else amount_due.amount,
         credit_currency=None if amount_due is None else amount_due.currency,
         rules_version=decision.ruleset_version,
+        reasons=" ".join(decision.reasons),
     )
     return out
 

@@ -233,7 +233,7 @@ def test_credit_due_is_the_boolean_shorthand() -> None:
 
 def test_support_request_route_never_computes_a_credit() -> None:
     esu = _subscription(product_name="Windows 7 Extended Security Updates (ESU) 2020", price=None)
-    credit = refund_credit(esu, cancelled_at=datetime(2020, 3, 2, tzinfo=UTC))
+    credit = refund_credit(esu, cancelled_at=datetime(2020, 3, 2, tzinfo=UTC), rules=S2020)
     assert (credit.outcome, credit.reasons) == (CreditOutcome.NO_CREDIT, ("billing.support_request",))
     assert credit.facts["outcome"] is Outcome.SUPPORT_REQUEST
     assert credit.facts["exclusion"] == "windows7_esu_2020"

@@ -41,7 +41,7 @@ from csp_rules.rulesets import rules_in_force, ruleset_from_dict
 CASES = Path(__file__).parent / "cases" / "cancellation"
 UTC = timezone.utc
 S2018 = rules_in_force(date(2019, 1, 1))
-S2020 = rules_in_force(date(2021, 1, 1))
+S2020 = rules_in_force(date(2020, 1, 21))
 
 
 def _instant(text: str) -> datetime | date:
@@ -150,7 +150,7 @@ def test_window_closed_uses_the_api_wording() -> None:
 
 
 def test_support_request_carries_what_the_request_needs() -> None:
-    d = evaluate(_office(product_name="Windows 7 ESU 2020"), at=datetime(2020, 3, 2, tzinfo=UTC))
+    d = evaluate(_office(product_name="Windows 7 ESU 2020"), at=datetime(2020, 3, 2, tzinfo=UTC), rules=S2020)
     assert d.facts["problem_type_en"] == "CSP Purchase/Refund on behalf of customers"
     assert d.facts["problem_type_fr"] == S2020.support_request.problem_type_fr
     assert d.facts["support_request_items"][:4] == (
@@ -184,7 +184,10 @@ def test_near_miss_names_the_suspected_exclusion() -> None:
 
 def test_sku_name_is_matched_too() -> None:
     p = _office(product_name="Windows 7", sku_name="Extended Security Updates 2020")
-    assert evaluate(p, at=datetime(2020, 3, 2, tzinfo=UTC)).reason == "cancellation.support_request_esu"
+    assert (
+        evaluate(p, at=datetime(2020, 3, 2, tzinfo=UTC), rules=S2020).reason
+        == "cancellation.support_request_esu"
+    )
     p = _office(product_name="SUSE Linux Enterprise Server", sku_name="Software plan, 1 year")
     assert evaluate(p, at=datetime(2020, 3, 2, tzinfo=UTC)).outcome is Outcome.NOT_CANCELLABLE
 
@@ -294,10 +297,11 @@ def test_equal_purchases_get_equal_answers_and_evolved_ones_their_own() -> None:
     a, b = _office(), _office()
     assert a is not b and evaluate(a, at=at) == evaluate(b, at=at)
     esu = attrs.evolve(a, product_name="Windows 7 ESU 2020")
-    assert evaluate(esu, at=at).outcome is Outcome.SUPPORT_REQUEST
+    assert evaluate(esu, at=at, rules=S2020).outcome is Outcome.SUPPORT_REQUEST
+    assert evaluate(esu, at=at).outcome is Outcome.SELF_SERVICE  # bought after 2020-01-31 (R11)
     assert evaluate(a, at=at).outcome is Outcome.SELF_SERVICE
     assert evaluate(a, at=at, rules=S2018).ruleset_version == "S2018"
-    assert evaluate(a, at=at).ruleset_version == "S2020"
+    assert evaluate(a, at=at).ruleset_version == "S2020-01-31"
 
 
 # --- bad input --------------------------------------------------------------------------------
@@ -371,9 +375,15 @@ def test_malformed_tenant_guid_is_an_error() -> None:
 
 
 def test_deadline_past_the_calendar_is_an_error() -> None:
-    p = _office(purchased_at=datetime(9999, 12, 1, tzinfo=UTC), term_start=None, term_end=None)
+    p = _office(purchased_at=datetime(9999, 12, 28, tzinfo=UTC), term_start=None, term_end=None)
     with pytest.raises(InvalidDateError):
-        evaluate(p, at=datetime(9999, 12, 2, tzinfo=UTC))
+        evaluate(p, at=datetime(9999, 12, 29, tzinfo=UTC))  # the 7-day window of S2022-07-11
+    with pytest.raises(InvalidDateError):
+        evaluate(
+            attrs.evolve(p, purchased_at=datetime(9999, 12, 1, tzinfo=UTC)),
+            at=datetime(9999, 12, 2, tzinfo=UTC),
+            rules=S2020,
+        )
 
 
 # --- details: wording, facts, defaults and limits a caller can observe ---
@@ -395,7 +405,7 @@ VISIO = Purchase(
 
 
 def test_cancellation_names_and_role_facts() -> None:
-    d = cancellation.evaluate(ESU, at=datetime(2020, 2, 2, tzinfo=UTC))
+    d = cancellation.evaluate(ESU, at=datetime(2020, 2, 2, tzinfo=UTC), rules=S2020)
     assert d.facts["exclusion"] == "windows7_esu_2020"
     assert d.facts["exclusion_en"] == "Windows 7 Extended Security Updates (ESU) 2020"
     assert d.facts["exclusion_fr"] == "les mises à jour de sécurité étendues (ESU) de Windows 7 2020"
@@ -439,7 +449,7 @@ def test_window_messages() -> None:
         lambda: cancellation.evaluate(late, at=edge),
         InvalidDateError,
         "deadline",
-        says=("+ 60 days is past the end of the calendar",),
+        says=("+ 30 days is past the end of the calendar",),  # perpetual software under S2022-07-11
     )
     type_error_names(
         lambda: cancellation.check_prerequisites({}, notice_acknowledged=True, rules="S2020"),  # type: ignore[arg-type]

@@ -16,7 +16,7 @@ from csp_rules.rulesets import Route, rules_in_force
 
 UTC = timezone.utc
 S2018 = rules_in_force(date(2019, 1, 1))
-S2020 = rules_in_force(date(2021, 1, 1))
+S2020 = rules_in_force(date(2020, 1, 21))
 
 
 def match_exclusion(name: str, rules: object) -> tuple[object, object]:
@@ -79,7 +79,12 @@ def test_assess_and_the_verdict_at_an_instant() -> None:
     p = _purchase()
     deadline = datetime(2020, 4, 30, 10, tzinfo=UTC)
     assert assess(p, S2020) == Assessment(
-        route=Route.WINDOW, basis=Basis.KIND, exclusion=None, window_days=60, deadline=deadline
+        route=Route.WINDOW,
+        basis=Basis.KIND,
+        exclusion=None,
+        window_days=60,
+        deadline=deadline,
+        window_start=p.purchased_at,
     )
     assert (
         assess(p, S2020).verdict(deadline - timedelta(microseconds=1), S2020).outcome is Outcome.SELF_SERVICE

@@ -43,7 +43,7 @@ def test_inside_the_window_is_yes(capsys: pytest.CaptureFixture[str]) -> None:
     assert lines[0] == "yes: self_service"
     assert lines[1] == library(at).explain("en")  # type: ignore[attr-defined]
     assert "days left  15" in out
-    assert "R7.1" in out and "(S2020)" in out
+    assert "R7.1" in out and "(S2020-01-31)" in out
 
 
 def test_after_the_window_is_no_in_french(capsys: pytest.CaptureFixture[str]) -> None:

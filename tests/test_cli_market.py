@@ -29,7 +29,7 @@ def test_available_market_is_yes(capsys: pytest.CaptureFixture[str]) -> None:
     assert lines[0] == "yes: available"
     assert lines[1] == check_reservations("FR").explain("en")
     assert lines[2] == tax_treatment("FR").explain("en")
-    assert "R3.3" in out and "(S2020)" in out
+    assert "R3.3" in out and "(S2022-07-11)" in out
 
 
 def test_translation_trap_r3_2_in_both_languages(capsys: pytest.CaptureFixture[str]) -> None:

@@ -24,8 +24,8 @@ def test_rules_on_a_date(capsys: pytest.CaptureFixture[str]) -> None:
 def test_rules_default_is_newest_and_french(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["rules", "--lang", "fr"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("S2020:")
-    assert "en vigueur depuis le 2020-01-21" in out
+    assert out.startswith("S2022-07-11:")
+    assert "en vigueur depuis le 2022-07-11" in out
     assert "paramètre" in out
 
 

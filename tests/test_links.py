@@ -43,15 +43,17 @@ from csp_rules.links import (
 )
 from csp_rules.rulesets import ruleset_from_dict, shipped_rulesets
 
-S2018, S2020 = shipped_rulesets()
+S2018, S2020 = shipped_rulesets()[:2]
 
 CASES = Path(__file__).parent / "cases" / "links"
 UTC = timezone.utc
 T0 = datetime(2020, 3, 2, 9, 30, tzinfo=UTC)
 US = timedelta(microseconds=1)
-# RULES.md R5.2 (both shipped versions): two weeks, 50 downloads
+# RULES.md R5.2 (the versions before R11.1): two weeks, 50 downloads
 LIFETIME = timedelta(days=14)
 CAP = 50
+# RULES.md R11: the first day of a version that states no link rule (S2021-01-30)
+NO_LINK_RULE = date(2021, 1, 30)
 
 
 def _table(name: str) -> list[dict[str, str]]:
@@ -65,9 +67,14 @@ LANGUAGE_CASES = _table("languages.tsv")
 
 def test_shipped_parameters_are_the_ones_rules_md_names() -> None:
     for rules in shipped_rulesets():
-        assert timedelta(days=rules.links.lifetime_days) == LIFETIME
-        assert rules.links.download_cap == CAP
-        assert rules.links.renewable
+        if rules.in_force_from < NO_LINK_RULE:  # R5.2, R5.3
+            assert rules.links.stated and rules.links.lifetime_days is not None
+            assert timedelta(days=rules.links.lifetime_days) == LIFETIME
+            assert rules.links.download_cap == CAP
+            assert rules.links.renewable
+        else:  # R11.1: from S2021-01-30 no link rule is stated
+            assert not rules.links.stated
+            assert (rules.links.lifetime_days, rules.links.download_cap) == (None, None)
 
 
 # --- case tables ----------------------------------------------------------------------------
@@ -320,9 +327,14 @@ def test_instants_before_the_link_and_before_any_rules() -> None:
 def test_expiry_past_the_end_of_the_calendar() -> None:
     link = DownloadLink(issued_at=datetime(9999, 12, 25, tzinfo=UTC))
     with pytest.raises(InvalidDateError):
-        link_status(link, at=datetime(9999, 12, 26, tzinfo=UTC), downloads=0)
+        link_status(link, at=datetime(9999, 12, 26, tzinfo=UTC), downloads=0, rules=S2020)
     with pytest.raises(InvalidDateError):
-        issue_link(datetime(9999, 12, 25, tzinfo=UTC))
+        issue_link(datetime(9999, 12, 25, tzinfo=UTC), rules=S2020)
+    # with no link rule stated (the shipped chain in 9999) there is no expiry to overflow (R11.1)
+    assert (
+        link_status(link, at=datetime(9999, 12, 26, tzinfo=UTC), downloads=0).status
+        is LinkStatus.NO_RULE_STATED
+    )
 
 
 def test_wrong_types() -> None:
@@ -370,9 +382,11 @@ zones = st.sampled_from([UTC, timezone(timedelta(hours=-5)), timezone(timedelta(
 
 
 def _reference(issued: datetime, at: datetime, downloads: int, revoked: datetime | None) -> LinkStatus:
-    """RULES.md R5 convention and R8.2, written independently."""
+    """RULES.md R5 convention, R8.2 and R11.1, written independently."""
     if revoked is not None and revoked <= at:
         return LinkStatus.REVOKED
+    if issued.date() >= NO_LINK_RULE:
+        return LinkStatus.NO_RULE_STATED
     if not at < issued + LIFETIME:
         return LinkStatus.EXPIRED
     if not downloads < CAP:
@@ -394,6 +408,10 @@ def test_status_agrees_with_reference(
     revoked = None if revoke_delta is None else issued + revoke_delta
     d = link_status(issue_link(issued), at=at, downloads=downloads, revoked_at=revoked)
     assert d.status is _reference(issued, at, downloads, revoked)
+    if issued.date() >= NO_LINK_RULE:  # R11.1: nothing invented
+        assert (d.downloads_left, d.time_left, d.expires_at) == (None, None, None)
+        assert not d.allowed
+        return
     assert d.downloads_left == max(0, CAP - downloads)
     assert d.time_left == max(timedelta(0), issued + LIFETIME - at)
     assert 0 <= d.downloads_left <= CAP and timedelta(0) <= d.time_left <= LIFETIME
@@ -410,22 +428,27 @@ def test_status_is_monotone(issued: datetime, d1: timedelta, d2: timedelta, n1: 
 
 
 class LinkLifecycle(RuleBasedStateMachine):
-    """Downloads, renewals, time passing and cancellation, checked against R5.2, R5.3 and R8.2."""
+    """Downloads, renewals, time passing and cancellation, checked against R5.2, R5.3 and R8.2, under
+    S2020 (which states the link rule) whatever the dates."""
 
     @initialize(start=instants)
     def issue(self, start: datetime) -> None:
         self.now = start
-        self.link = issue_link(start)
+        self.link = issue_link(start, rules=S2020)
         self.downloads = 0  # downloads made on the current grant
         self.revoked_at: datetime | None = None
         self.renewals = 0
 
     def status(self) -> object:
-        return link_status(self.link, at=self.now, downloads=self.downloads, revoked_at=self.revoked_at)
+        return link_status(
+            self.link, at=self.now, downloads=self.downloads, revoked_at=self.revoked_at, rules=S2020
+        )
 
     @rule()
     def download(self) -> None:
-        if link_usable(self.link, at=self.now, downloads=self.downloads, revoked_at=self.revoked_at):
+        if link_usable(
+            self.link, at=self.now, downloads=self.downloads, revoked_at=self.revoked_at, rules=S2020
+        ):
             self.downloads += 1
 
     @rule(count=st.integers(min_value=1, max_value=60))
@@ -445,12 +468,12 @@ class LinkLifecycle(RuleBasedStateMachine):
     def renew(self) -> None:
         if self.revoked_at is not None:
             with pytest.raises(LinkError):
-                renew_link(self.link, at=self.now, revoked_at=self.revoked_at)
+                renew_link(self.link, at=self.now, revoked_at=self.revoked_at, rules=S2020)
             return
-        self.link = renew_link(self.link, at=self.now)
+        self.link = renew_link(self.link, at=self.now, rules=S2020)
         self.downloads = 0
         self.renewals += 1
-        d = link_status(self.link, at=self.now, downloads=0)
+        d = link_status(self.link, at=self.now, downloads=0, rules=S2020)
         # a renewal restores exactly 14 days and 50 downloads
         assert d.status is LinkStatus.ACTIVE
         assert d.time_left == LIFETIME and d.downloads_left == CAP
@@ -504,6 +527,7 @@ def test_link_values() -> None:
 
 def test_reason_codes_declared() -> None:
     assert {
+        "links.no_rule_stated",
         "links.active",
         "links.expired",
         "links.exhausted",
@@ -621,7 +645,9 @@ def test_selection_facts() -> None:
     assert d.facts["version"] == "2019" and d.facts["language"] == "" and d.facts["file_type"] == "ISO"
     assert d.facts["missing"] == ("language",)
     assert d.facts["language_name_en"] == "" and d.facts["language_name_fr"] == ""
-    assert d.reasons == ("links.selection_incomplete",) and d.ruleset_version == "S2020"
+    assert (
+        d.reasons == ("links.selection_incomplete",) and d.ruleset_version == shipped_rulesets()[-1].version
+    )
     d = links.check_selection(None, "de", None)
     assert d.facts["version"] == "" and d.facts["file_type"] == "" and d.facts["language"] == "de"
     assert d.facts["language_name_fr"] == "allemand"

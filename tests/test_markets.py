@@ -39,7 +39,7 @@ from csp_rules.markets import Market, resolve
 from csp_rules.rulesets import shipped_rulesets
 
 UTC = timezone.utc
-S2018, S2020 = shipped_rulesets()
+S2018, S2020 = shipped_rulesets()[:2]
 MAX = _market_index.MAX_NAME_CHARS
 
 CASES = Path(__file__).parent / "cases" / "markets"
@@ -563,7 +563,7 @@ def test_check_reservations_decision() -> None:
     d = m.check_reservations("Congo")
     assert d.outcome is m.ReservationOutcome.UNAVAILABLE
     assert d.rule_numbers == ("R3", "R3.2", "R3.4")
-    assert d.ruleset_version == "S2020"
+    assert d.ruleset_version == shipped_rulesets()[-1].version
     assert d.market == Market("CG")
     assert dict(d.facts) == {
         "market": "CG",

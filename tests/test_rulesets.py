@@ -143,6 +143,10 @@ def test_shipped_versions_and_dates() -> None:
     assert [(r.version, r.in_force_from) for r in shipped_rulesets()] == [
         ("S2018", date(2018, 8, 31)),
         ("S2020", date(2020, 1, 21)),
+        ("S2020-01-31", date(2020, 1, 31)),
+        ("S2021-01-30", date(2021, 1, 30)),
+        ("S2021-06-02", date(2021, 6, 2)),
+        ("S2022-07-11", date(2022, 7, 11)),
     ]
     assert csp_rules.S2018.version == "S2018"
     assert csp_rules.S2020.version == "S2020"
@@ -155,8 +159,17 @@ def test_shipped_versions_and_dates() -> None:
         (date(2019, 5, 1), "S2018"),
         (date(2020, 1, 20), "S2018"),
         (date(2020, 1, 21), "S2020"),
-        (date(2026, 11, 23), "S2020"),
-        (date.max, "S2020"),
+        (date(2020, 1, 30), "S2020"),
+        (date(2020, 1, 31), "S2020-01-31"),
+        (date(2021, 1, 29), "S2020-01-31"),
+        (date(2021, 1, 30), "S2021-01-30"),
+        (date(2021, 6, 1), "S2021-01-30"),
+        (date(2021, 6, 2), "S2021-06-02"),
+        (date(2022, 7, 10), "S2021-06-02"),
+        (date(2022, 7, 11), "S2022-07-11"),
+        (date(2026, 11, 23), "S2022-07-11"),
+        (date(2026, 12, 1), "S2022-07-11"),
+        (date.max, "S2022-07-11"),
         (datetime(2020, 1, 21, 0, 30, tzinfo=timezone(timedelta(hours=2))), "S2018"),  # 2020-01-20 22:30 UTC
         (
             datetime(2020, 1, 20, 23, 30, tzinfo=timezone(timedelta(hours=-2))),

@@ -25,7 +25,7 @@ from csp_rules.facts import Customer, Money
 from csp_rules.rulesets import ruleset_from_dict, shipped_rulesets
 from csp_rules.support import SupportRequest, support_request_for
 
-S2018, S2020 = shipped_rulesets()
+S2018, S2020 = shipped_rulesets()[:2]
 
 CASES = Path(__file__).parent / "cases" / "cancellation"
 GUID = "0f3b0c1e-7d5e-4a8b-9f6a-2c1d3e4f5a6b"

@@ -384,8 +384,8 @@ def test_on_premises_software_under_s2018_is_a_support_request_band() -> None:
 
 
 def test_a_name_close_to_an_exclusion_is_a_support_request_never_a_window() -> None:
-    p = purchase(
-        "software_subscription", datetime(2020, 2, 1, tzinfo=UTC), "Windows 7 Extended Security Update"
+    p = purchase(  # under S2020, which lists the Windows 7 ESU exclusion
+        "software_subscription", datetime(2020, 1, 25, tzinfo=UTC), "Windows 7 Extended Security Update"
     )
     assert evaluate(p, at=p.purchased_at).reasons[0] == "cancellation.exclusion_suspected"
     tl = Timeline.from_purchase(p)

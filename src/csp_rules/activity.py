@@ -44,7 +44,7 @@ from .decision import Decision
 from .errors import InvalidDateError, MissingFieldError
 from .facts import Action, Customer, Role, _ParseableEnum, clean_text
 from .roles import Authorization, authorize
-from .rulesets import RuleSet
+from .rulesets import Rules
 
 __all__ = [
     "REASON_CODES",
@@ -171,7 +171,7 @@ def activity_log(
     start: date,
     end: date,
     roles: Role | str | Iterable[Role | str],
-    rules: RuleSet | None = None,
+    rules: Rules | None = None,
 ) -> ActivityLogDecision:
     """The activity log between ``start`` and ``end`` (inclusive, UTC dates) as read by ``roles`` (R6, R1.3).
 
@@ -232,7 +232,7 @@ def activity_log(
     )
 
 
-def can_view_activity_log(roles: Role | str | Iterable[Role | str], *, rules: RuleSet | None = None) -> bool:
+def can_view_activity_log(roles: Role | str | Iterable[Role | str], *, rules: Rules | None = None) -> bool:
     """Boolean shorthand (R1.3, R6): whether ``roles`` may see the activity log.
 
     >>> can_view_activity_log(["Administrateur du contenu marketing"]), can_view_activity_log(["Admin agent"])

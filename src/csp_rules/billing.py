@@ -65,11 +65,25 @@ from dateutil.relativedelta import relativedelta
 
 from . import _time
 from ._frozen import FrozenMap
-from .cancellation import Basis, CancellationDecision, Outcome, assess, before_purchase_error
+from .cancellation import (
+    Basis,
+    CancellationDecision,
+    Outcome,
+    assess,
+    before_purchase_error,
+    before_term_error,
+    judged_on,
+)
 from .decision import Decision
-from .errors import InvalidDateError, InvalidFieldError, InvalidInputError, MissingFieldError
+from .errors import (
+    InvalidAmountError,
+    InvalidDateError,
+    InvalidFieldError,
+    InvalidInputError,
+    MissingFieldError,
+)
 from .facts import Money, ProductKind, Purchase, half_up
-from .rulesets import CreditRounding, CreditRule, RuleSet, resolve_rules
+from .rulesets import CreditRounding, CreditRule, Dating, Rules, RuleSet, dating
 
 __all__ = [
     "CREDIT",
@@ -127,6 +141,18 @@ class CreditOutcome(enum.Enum):
     NO_RULE_STATED = "no_rule_stated"
     #: these rules do not cover the product (Azure reservations, R7.4)
     NOT_COVERED = "not_covered"
+
+
+# how explanations name each credit outcome, (English, French)
+_CREDIT_NAMES: Final[FrozenMap[CreditOutcome, tuple[str, str]]] = FrozenMap(
+    {
+        CreditOutcome.FULL: ("a 100% credit", "un crédit de 100 %"),
+        CreditOutcome.PRORATED: ("a prorated credit", "un crédit au prorata"),
+        CreditOutcome.NO_CREDIT: ("no credit", "aucun crédit"),
+        CreditOutcome.NO_RULE_STATED: ("no credit rule stated", "aucune règle de crédit indiquée"),
+        CreditOutcome.NOT_COVERED: ("not covered by these rules", "non couvert par ces règles"),
+    }
+)
 
 
 class CreditVerdict(NamedTuple):
@@ -315,7 +341,7 @@ def refund_credit(
     purchase: Purchase,
     *,
     cancelled_at: datetime,
-    rules: RuleSet | None = None,
+    rules: Rules | None = None,
     billing_day: int | None = None,
     decision: CancellationDecision | None = None,
 ) -> Credit:
@@ -349,12 +375,77 @@ def refund_credit(
     if not isinstance(purchase, Purchase):
         raise TypeError(f"purchase: expected a Purchase, got {type(purchase).__name__}")
     at = _time.require_aware(cancelled_at, "cancelled_at")
-    rs = resolve_rules(rules, purchase.purchased_at.date())
+    when = dating(rules, judged_on(purchase))
+    return credit_at(purchase, at, when, billing_day=billing_day, decision=decision, given=cancelled_at)
+
+
+def credit_at(
+    purchase: Purchase,
+    at: datetime,
+    when: Dating,
+    *,
+    billing_day: int | None = None,
+    decision: CancellationDecision | None = None,
+    given: Any = None,
+) -> Credit:
+    """:func:`refund_credit` at the UTC instant ``at`` under the :class:`~csp_rules.rulesets.Dating`
+    already found (for :mod:`csp_rules.effects`, which resolves its rules once), with the reasons of
+    R11.3 and R11.4: ``rules.change_date_uncertain`` when the other version would credit otherwise."""
     if billing_day is not None:
         _billing_day(billing_day)
+    credit = _credit(purchase, at, when.rules, billing_day, decision, given)
+    if when.other is None and not when.unverified:
+        return credit
+    differs = False
+    answers: dict[str, str] = {}
+    if when.other is not None:
+        try:
+            other: Credit | None = _credit(purchase, at, when.other, None, None, given)
+        except (MissingFieldError, InvalidAmountError):  # it needs what this answer does not: it differs
+            other = None
+        differs = other is None or (other.outcome, other.amount) != (credit.outcome, credit.amount)
+        for i, lang in enumerate(("en", "fr")):
+            if other is None:
+                answers[f"answer_{lang}"] = (
+                    "a credit that needs the price and term",
+                    "un crédit qui demande le prix et la durée",
+                )[i]
+            elif other.amount is not None:
+                answers[f"answer_{lang}"] = (
+                    f"{_CREDIT_NAMES[cast(CreditOutcome, other.outcome)][i]}, {other.amount.format(lang)}"
+                )
+            else:
+                answers[f"answer_{lang}"] = _CREDIT_NAMES[cast(CreditOutcome, other.outcome)][i]
+    extra = when.reasons(differs)
+    if not extra:
+        return credit
+    cited = tuple(
+        number
+        for code, number in (("rules.change_date_uncertain", "R11.3"), ("rules.unverified_after", "R11.4"))
+        if code in extra
+    )
+    return attrs.evolve(
+        credit,
+        reasons=(*credit.reasons, *extra),
+        rule_numbers=(*credit.rule_numbers, *cited),
+        facts=FrozenMap({**credit.facts, **when.facts(differs, **answers)}),
+    )
+
+
+def _credit(
+    purchase: Purchase,
+    at: datetime,
+    rs: RuleSet,
+    billing_day: int | None,
+    decision: CancellationDecision | None,
+    given: Any,
+) -> Credit:
+    cancelled_at = at if given is None else given
     if decision is None:  # judge R7 by the same table as evaluate(), without building its decision
         if at < purchase.purchased_at:
             raise before_purchase_error(at, purchase.purchased_at.isoformat(), cancelled_at)
+        if purchase.term_started_at is not None and at < purchase.term_started_at:
+            raise before_term_error(at, purchase.term_started_at.isoformat(), cancelled_at)
         assessment = assess(purchase, rs)
         judged = assessment.verdict(at, rs).outcome
         suspected = assessment.basis is Basis.NEAR_MISS
@@ -443,7 +534,7 @@ def credit_due(
     purchase: Purchase,
     *,
     cancelled_at: datetime,
-    rules: RuleSet | None = None,
+    rules: Rules | None = None,
 ) -> bool:
     """Whether cancelling ``purchase`` at ``cancelled_at`` brings a credit of a positive amount (R8.4).
 

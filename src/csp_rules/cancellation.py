@@ -59,10 +59,21 @@ over the leap day:
 >>> evaluate(p, at=datetime(2020, 3, 15, tzinfo=timezone.utc)).explain("fr")
 "Vous avez dépassé votre fenêtre d'annulation de 60 jours : la commande O-1 (Microsoft 365 Apps) pouvait être annulée jusqu'au 15 mars 2020, 00:00:00 UTC et ne peut plus l'être (R7.1)."
 >>> esu = Purchase(order_id="O-2", product_name="Windows 7 Extended Security Updates 2020",
-...                kind="software_subscription", purchased_at=date(2020, 2, 1))
->>> d = evaluate(esu, at=datetime(2020, 2, 2, tzinfo=timezone.utc))
+...                kind="software_subscription", purchased_at=date(2020, 1, 25))   # under S2020
+>>> d = evaluate(esu, at=datetime(2020, 1, 26, tzinfo=timezone.utc))
 >>> d.outcome, d.reasons, d.days_left
 (<Outcome.SUPPORT_REQUEST: 'support_request'>, ('cancellation.support_request_esu', 'cancellation.window_info'), 59)
+>>> evaluate(attrs.evolve(esu, purchased_at=date(2020, 1, 31)), at=datetime(2020, 2, 1, tzinfo=timezone.utc)).outcome
+<Outcome.SELF_SERVICE: 'self_service'>
+
+A software subscription bought in 2023 is judged by S2022-07-11: 7 days from the start of each term
+(R11.2), and, its date being after the rules were last checked (2023-10-23), says so (R11.4):
+
+>>> sub = Purchase(order_id="O-9", product_name="Office 365 E3", kind="software_subscription",
+...                purchased_at=date(2021, 3, 1), term_started_at=date(2024, 3, 1))   # renewed on 2024-03-01
+>>> d = evaluate(sub, at=datetime(2024, 3, 5, tzinfo=timezone.utc))
+>>> d.outcome, d.days_left, d.ruleset_version, d.reasons
+(<Outcome.SELF_SERVICE: 'self_service'>, 3, 'S2022-07-11', ('cancellation.self_service', 'rules.unverified_after'))
 >>> evaluate(p, at=datetime(2020, 2, 1, tzinfo=timezone.utc), roles=["Agent commercial"]).outcome
 <Outcome.NOT_PERMITTED: 'not_permitted'>
 """
@@ -71,7 +82,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Mapping
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, Final, NamedTuple
 
 import attrs
@@ -79,10 +90,20 @@ import attrs
 from . import _exclusions, _time
 from ._frozen import FrozenMap
 from ._role_names import names_of, parse_roles
-from .decision import Decision
+from .decision import Decision, format_value
 from .errors import FieldProblem, InvalidDateError, InvalidFieldError, ValidationError
 from .facts import Action, Customer, ProductKind, Purchase, Role
-from .rulesets import Exclusion, Route, RuleSet, resolve_rules, rules_or_newest
+from .rulesets import (
+    Dating,
+    Exclusion,
+    Route,
+    Rules,
+    RuleSet,
+    WindowStart,
+    dating,
+    resolve_rules,
+    rules_or_newest,
+)
 
 __all__ = [
     "OUTCOME",
@@ -268,6 +289,8 @@ class Assessment:
     window_days: int | None
     #: end of the window (exclusive), if the kind has one; reported even for exclusions (R7.3 convention)
     deadline: datetime | None
+    #: where the window starts (the purchase, or the current term's start: R11.2), if the kind has one
+    window_start: datetime | None = None
 
     def verdict(self, at: datetime, rules: RuleSet) -> Verdict:
         """The :data:`OUTCOME` entry at the instant ``at`` (aware), before roles."""
@@ -338,11 +361,28 @@ def route_of(kind: ProductKind, product_name: str, sku_name: str | None, rules: 
     return name_route(by_kind, match_text(product_name, sku_name), rules)
 
 
-def assess(purchase: Purchase, rules: RuleSet) -> Assessment:
-    """How ``purchase`` is cancelled under ``rules``, whatever the instant (R7.1–R7.4, R10.3).
+def judged_on(purchase: Purchase) -> date:
+    """The UTC date whose rules judge a purchase (R11.2): the current term's start for a renewed
+    software subscription (``term_started_at``), else the purchase date.
 
-    The route is :func:`route_of` the purchase's kind and names. The deadline is ``purchased_at +
-    window_days`` (24-hour days) whenever the kind has a window, even if an exclusion decides the
+    >>> p = Purchase(order_id="O", product_name="Office 365 E3", kind="software_subscription",
+    ...              purchased_at=date(2021, 3, 1), term_started_at=date(2023, 3, 1))
+    >>> judged_on(p), judged_on(attrs.evolve(p, kind="perpetual_software"))
+    (datetime.date(2023, 3, 1), datetime.date(2021, 3, 1))
+    """
+    began = purchase.term_started_at
+    if began is not None and purchase.kind is ProductKind.SOFTWARE_SUBSCRIPTION:
+        return began.date()
+    return purchase.purchased_at.date()
+
+
+def assess(purchase: Purchase, rules: RuleSet) -> Assessment:
+    """How ``purchase`` is cancelled under ``rules``, whatever the instant (R7.1–R7.4, R10.3, R11.2).
+
+    The route is :func:`route_of` the purchase's kind and names. The window starts at the purchase,
+    or at the current term's start (``term_started_at``, when given) for a kind the rule set counts
+    from each term (``rules.cancellation.window_from``, R11.2); the deadline is that start plus
+    ``window_days`` (24-hour days) whenever the kind has a window, even if an exclusion decides the
     route (R7.3 convention: reported as information).
 
     :raises InvalidDateError: the deadline is past ``datetime.max``.
@@ -354,9 +394,22 @@ def assess(purchase: Purchase, rules: RuleSet) -> Assessment:
         raise TypeError(f"rules: expected a RuleSet, got {type(rules).__name__}")
     route, basis, exclusion = route_of(purchase.kind, purchase.product_name, purchase.sku_name, rules)
     window_days = rules.cancellation.window_days.get(purchase.kind)
-    deadline = None if window_days is None else _time.add_days(purchase.purchased_at, window_days, "deadline")
+    if window_days is None:
+        return Assessment(route=route, basis=basis, exclusion=exclusion, window_days=None, deadline=None)
+    start = purchase.purchased_at
+    if (
+        purchase.term_started_at is not None
+        and rules.cancellation.window_start(purchase.kind) is WindowStart.TERM_START
+    ):
+        start = purchase.term_started_at
+    deadline = _time.add_days(start, window_days, "deadline")
     return Assessment(
-        route=route, basis=basis, exclusion=exclusion, window_days=window_days, deadline=deadline
+        route=route,
+        basis=basis,
+        exclusion=exclusion,
+        window_days=window_days,
+        deadline=deadline,
+        window_start=start,
     )
 
 
@@ -427,7 +480,7 @@ def evaluate(
     *,
     at: datetime,
     roles: Role | str | Iterable[Role | str] | None = None,
-    rules: RuleSet | None = None,
+    rules: Rules | None = None,
 ) -> CancellationDecision:
     """Whether and how ``purchase`` can be cancelled at the instant ``at`` (R7.1–R7.4, R7.6, R10.3, R1.2).
 
@@ -450,12 +503,30 @@ def evaluate(
     if not isinstance(purchase, Purchase):
         raise TypeError(f"purchase: expected a Purchase, got {type(purchase).__name__}")
     now = _time.require_aware(at, "at")
-    ruleset = resolve_rules(rules, purchase.purchased_at.date())
+    when = dating(rules, judged_on(purchase))
     given = None if roles is None else _parse_roles(roles)
+    return decide(purchase, now, when, given=given, asked=at)
+
+
+def decide(
+    purchase: Purchase,
+    now: datetime,
+    when: Dating,
+    *,
+    given: frozenset[Role] | None = None,
+    asked: Any = None,
+) -> CancellationDecision:
+    """:func:`evaluate` at the UTC instant ``now`` under the :class:`~csp_rules.rulesets.Dating` already
+    found, for roles already parsed (for :mod:`csp_rules.effects`, which resolves its rules once)."""
+    at = now if asked is None else asked
+    ruleset = when.rules
     if now < purchase.purchased_at:
         raise before_purchase_error(now, purchase.purchased_at.isoformat(), at)
+    if purchase.term_started_at is not None and now < purchase.term_started_at:
+        raise before_term_error(now, purchase.term_started_at.isoformat(), at)
     assessment = assess(purchase, ruleset)
     verdict = assessment.verdict(now, ruleset)
+    judged = verdict  # the answer before roles, which the other version's answer is compared with
     kind = purchase.kind
     kind_en, kind_fr = _KIND_NAMES[kind]
     facts: dict[str, Any] = {
@@ -503,6 +574,8 @@ def evaluate(
             if outcome not in (Outcome.NOT_CANCELLABLE, Outcome.WINDOW_CLOSED):
                 facts["outcome_if_permitted"] = outcome
         verdict = _with_roles(verdict, lacking)
+    if when.other is not None or when.unverified:  # how sure the answer is about its date (R11.3, R11.4)
+        verdict = _dated(verdict, judged, assessment, purchase, now, when, facts)
     facts["at"] = now
     result = verdict.outcome
     if deadline is None:
@@ -526,6 +599,60 @@ def evaluate(
 
 _NO_TEXTS: Final[FrozenMap[str, FrozenMap[str, str]]] = FrozenMap()
 
+_DATING_RULES: Final = (("rules.change_date_uncertain", "R11.3"), ("rules.unverified_after", "R11.4"))
+
+#: how explanations name each outcome, (English, French)
+OUTCOME_NAMES: Final[FrozenMap[Outcome, tuple[str, str]]] = FrozenMap(
+    {
+        Outcome.SELF_SERVICE: ("can be cancelled now (self-service)", "annulable maintenant (libre-service)"),
+        Outcome.WINDOW_CLOSED: ("cancellation window closed", "fenêtre d'annulation dépassée"),
+        Outcome.SUPPORT_REQUEST: ("only through a support request", "uniquement par une demande de support"),
+        Outcome.NOT_CANCELLABLE: ("cannot be cancelled", "non annulable"),
+        Outcome.NOT_COVERED: ("not covered by these rules", "non couvert par ces règles"),
+        Outcome.NOT_PERMITTED: ("not permitted for the roles given", "non autorisé pour les rôles indiqués"),
+    }
+)
+
+
+def _dated(
+    verdict: Verdict,
+    judged: Verdict,
+    assessment: Assessment,
+    purchase: Purchase,
+    now: datetime,
+    when: Dating,
+    facts: dict[str, Any],
+) -> Verdict:
+    """``verdict`` with the reasons that say how sure it is about its date (R11.3, R11.4): the other
+    version's answer when the purchase's date lies in an uncertainty span and that answer differs."""
+    differs = False
+    answers: dict[str, str] = {}
+    if when.other is not None:
+        other = assess(purchase, when.other)
+        other_outcome = other.verdict(now, when.other).outcome
+        differs = (other_outcome, other.deadline) != (judged.outcome, assessment.deadline)
+        for i, lang in enumerate(("en", "fr")):
+            text = OUTCOME_NAMES[other_outcome][i]
+            if other.deadline is not None:
+                until = ("window until", "fenêtre jusqu'au")[i]
+                text = f"{text}, {until} {format_value(other.deadline, lang)}"
+            answers[f"answer_{lang}"] = text
+    extra = when.reasons(differs)
+    if not extra:
+        return verdict
+    facts.update(when.facts(differs, **answers))
+    cited = tuple(number for code, number in _DATING_RULES if code in extra)
+    return Verdict(verdict.outcome, (*verdict.reasons, *extra), (*verdict.rule_numbers, *cited))
+
+
+def before_term_error(at: datetime, began: str, value: Any = None) -> InvalidDateError:
+    """The error of an instant ``at`` before the current term began (``began``: its instant or its column)."""
+    return InvalidDateError(
+        f"at: {at.isoformat()} is before the current term began ({began})",
+        field="at",
+        value=at if value is None else value,
+    )
+
 
 def before_purchase_error(at: datetime, purchased: str, value: Any = None) -> InvalidDateError:
     """The error of an instant ``at`` before the purchase (``purchased``: its instant, or in batch its column)."""
@@ -541,7 +668,7 @@ def can_self_cancel(
     *,
     at: datetime,
     roles: Role | str | Iterable[Role | str] | None = None,
-    rules: RuleSet | None = None,
+    rules: Rules | None = None,
 ) -> bool:
     """Boolean shorthand for :func:`evaluate` (R7.1, R1.2): whether the outcome is ``SELF_SERVICE``.
 
@@ -604,7 +731,7 @@ def check_prerequisites(
     purchase: Purchase | Mapping[str, Any],
     *,
     notice_acknowledged: bool,
-    rules: RuleSet | None = None,
+    rules: Rules | None = None,
 ) -> Decision:
     """What is still missing before a cancellation (R7.5): customer, product name, order ID, notice.
 
@@ -636,7 +763,7 @@ def check_prerequisites(
         raise TypeError(f"notice_acknowledged: expected bool, got {type(notice_acknowledged).__name__}")
     missing: list[str] = []
     if isinstance(purchase, Purchase):
-        ruleset = resolve_rules(rules, purchase.purchased_at.date())
+        ruleset = resolve_rules(rules, judged_on(purchase))
         order_id: str | None = purchase.order_id
         if purchase.customer is None or not purchase.customer.identified:
             missing.append("customer")

@@ -32,12 +32,12 @@ import attrs
 
 from . import _time
 from ._frozen import FrozenMap
-from .billing import Credit, refund_credit
-from .cancellation import CancellationDecision, Outcome, evaluate
+from .billing import Credit, credit_at
+from .cancellation import CancellationDecision, Outcome, decide, judged_on
 from .decision import message
 from .errors import InvalidDateError, NotCancellableError
 from .facts import Purchase
-from .rulesets import RuleSet, resolve_rules
+from .rulesets import Rules, dating
 
 __all__ = ["OBLIGATIONS", "REASON_CODES", "RULES", "CancellationEffects", "Obligation", "effects"]
 
@@ -110,7 +110,7 @@ def effects(
     purchase: Purchase,
     *,
     cancelled_at: datetime,
-    rules: RuleSet | None = None,
+    rules: Rules | None = None,
     billing_day: int | None = None,
 ) -> CancellationEffects:
     """What cancelling ``purchase`` at ``cancelled_at`` does (R8.1–R8.3), with its credit (R8.4).
@@ -134,8 +134,9 @@ def effects(
     at = _time.require_aware(cancelled_at, "cancelled_at")  # errors name this function's argument
     if not isinstance(purchase, Purchase):
         raise TypeError(f"purchase: expected a Purchase, got {type(purchase).__name__}")
-    ruleset = resolve_rules(rules, purchase.purchased_at.date())
-    decision = evaluate(purchase, at=at, rules=ruleset)
+    when = dating(rules, judged_on(purchase))  # the rules, resolved once
+    ruleset = when.rules
+    decision = decide(purchase, at, when)
     if decision.outcome not in (Outcome.SELF_SERVICE, Outcome.SUPPORT_REQUEST):
         raise NotCancellableError(
             f"cancelled_at: order {purchase.order_id} cannot be cancelled then: {decision.explain('en')}",
@@ -151,9 +152,7 @@ def effects(
             field="cancelled_at",
             value=cancelled_at,
         ) from None
-    credit = refund_credit(
-        purchase, cancelled_at=at, rules=ruleset, billing_day=billing_day, decision=decision
-    )
+    credit = credit_at(purchase, at, when, billing_day=billing_day, decision=decision)
     facts = {
         "order_id": purchase.order_id,
         "cancelled_at": at,

@@ -47,6 +47,7 @@ __all__ = [
     "MissingFieldError",
     "MoneyError",
     "NaiveDatetimeError",
+    "NoRuleStatedError",
     "NoRulesInForceError",
     "NotAMarketError",
     "NotCancellableError",
@@ -332,6 +333,14 @@ class LinkError(InvalidInputError):
     """A download-link operation that the rules refuse (for example renewing a revoked link)."""
 
     code = "error.link"
+
+
+class NoRuleStatedError(CspRulesError):
+    """A question the rule set in force does not answer: it states no rule for it (R11.1, a link's
+    renewal under a version without a link rule). Not a prohibition: the rules are silent."""
+
+    code = "error.no_rule_stated"
+    default_message = "{field}: the rules in force state no rule for this (got {value})"
 
 
 # --- cancellation ---------------------------------------------------------------------------

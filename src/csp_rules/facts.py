@@ -616,6 +616,10 @@ def _purchased_at(value: Any) -> datetime:
     return _time.as_instant(value, "purchased_at")
 
 
+def _term_started_at(value: Any) -> datetime | None:
+    return None if value is None else _time.as_instant(value, "term_started_at")
+
+
 def _term_date(value: Any, field: str) -> date | None:
     if value is None:
         return None
@@ -675,6 +679,11 @@ class Purchase:
     ``[term_start, term_end)``. ``price`` is what was paid for the order line, in :class:`Money`,
     for ``quantity`` units (seats, licences; 1 by default): the unit price, ``price / quantity``,
     must be a whole number of the currency's minor units (R8.4).
+
+    ``term_started_at`` is, for a renewed subscription, the instant its current term began (an
+    aware datetime, or a date: 00:00 UTC); it selects the rules that judge the subscription and,
+    where they say so, opens its cancellation window (R11.2). It is not before the purchase and,
+    with a term, ``term_start <= its UTC date < term_end``.
     """
 
     order_id: str = attrs.field(converter=_order_id)
@@ -688,6 +697,7 @@ class Purchase:
     subscription_id: str | None = attrs.field(default=None, converter=_subscription_id)
     sku_name: str | None = attrs.field(default=None, converter=_sku_name)
     quantity: int = attrs.field(default=1, converter=_quantity)
+    term_started_at: datetime | None = attrs.field(default=None, converter=_term_started_at)
 
     def __attrs_post_init__(self) -> None:
         start, end = self.term_start, self.term_end
@@ -697,6 +707,20 @@ class Purchase:
             error = term_errors(start.isoformat(), end.isoformat())[2]
             error.value = end
             raise error
+        began = self.term_started_at
+        if began is not None:
+            if began < self.purchased_at:
+                raise InvalidDateError(
+                    f"term_started_at: {began.isoformat()} is before the purchase ({self.purchased_at.isoformat()})",
+                    field="term_started_at",
+                    value=began,
+                )
+            if start is not None and end is not None and not start <= began.date() < end:
+                raise InvalidDateError(
+                    f"term_started_at: {began.date().isoformat()} is not in the term [{start}, {end})",
+                    field="term_started_at",
+                    value=began,
+                )
         if self.quantity > 1 and self.price is not None:
             numerator, denominator = self.price.amount.as_integer_ratio()
             if (numerator * 10 ** currency_digits(self.price.currency)) % (denominator * self.quantity):

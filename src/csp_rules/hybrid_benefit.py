@@ -30,7 +30,7 @@ import attrs
 from .decision import Decision
 from .errors import InvalidFieldError, MissingFieldError
 from .facts import words
-from .rulesets import RuleSet, rules_or_newest
+from .rulesets import Rules, rules_or_newest
 
 __all__ = [
     "REASON_CODES",
@@ -113,7 +113,7 @@ def hybrid_benefit(
     edition: str,
     *,
     software_assurance: bool,
-    rules: RuleSet | None = None,
+    rules: Rules | None = None,
 ) -> HybridBenefitDecision:
     """Whether a Windows Server licence is eligible for Azure Hybrid Benefit (R2, S2020).
 
@@ -185,6 +185,6 @@ def hybrid_benefit(
     )
 
 
-def hybrid_benefit_eligible(edition: str, *, software_assurance: bool, rules: RuleSet | None = None) -> bool:
+def hybrid_benefit_eligible(edition: str, *, software_assurance: bool, rules: Rules | None = None) -> bool:
     """Whether the licence is eligible for Azure Hybrid Benefit (R2): the boolean of :func:`hybrid_benefit`."""
     return hybrid_benefit(edition, software_assurance=software_assurance, rules=rules).allowed

@@ -1,6 +1,7 @@
-"""Getting keys and downloads (RULES.md R5, R10.2): the selection, and download links that expire.
+"""Getting keys and downloads (RULES.md R5, R10.2, R11.1): the selection, and download links that expire.
 
-Sources: S2020 and S2018 (on-premises software uses the same steps, R10.2).
+Sources: S2020 and S2018 (on-premises software uses the same steps, R10.2); from 2021-01-30 the pages
+state no link rule (R11.1, version S2021-01-30).
 
 * R5.1 A selection is complete only with all three of **version**, **language** and **file
   type/OS** (:class:`DownloadSelection`, :func:`check_selection`).
@@ -8,6 +9,11 @@ Sources: S2020 and S2018 (on-premises software uses the same steps, R10.2).
 * R5.3 Selecting "Get keys and downloads" again gives another two weeks and 50 downloads, as
   many times as needed (:func:`renew_link`).
 * R8.2 Once the purchase is cancelled every link is revoked and cannot be renewed.
+* R11.1 For a link issued under a version that states no link rule (``rules.links.stated`` false),
+  :func:`link_status` answers :attr:`LinkStatus.NO_RULE_STATED` (a revoked link stays revoked):
+  never active or expired by an invented lifetime; its expiry, time left, downloads left and
+  lifetime are None. :func:`link_usable` says "known to be usable": True only for an active link.
+  :func:`renew_link` raises :class:`~csp_rules.errors.NoRuleStatedError`.
 
 Convention (R5): two weeks is ``lifetime_days`` × 24 h from the instant the link was issued or
 renewed; a link is usable while ``at < issued_at + lifetime_days`` **and** ``downloads <
@@ -15,7 +21,9 @@ download_cap``, where ``downloads`` counts the downloads already made (with 49 m
 succeeds; with 50 made the link is exhausted). Both numbers come from the rule set
 (``rules.links``); with ``rules=None`` the rule set in force on the link's issue date is used, so
 a link issued before 2018-08-31 is an error. When several states apply, the status reported is
-the first of **revoked, expired, exhausted** (the other reasons follow in ``reasons``).
+the first of **revoked, expired, exhausted** (the other reasons follow in ``reasons``). The version
+is the one in force on the link's issue date (R11.4: a link issued after the newest version's
+``verified_until`` adds the reason ``rules.unverified_after``).
 
 >>> from datetime import datetime, timedelta, timezone
 >>> t0 = datetime(2020, 3, 2, 9, 30, tzinfo=timezone.utc)
@@ -61,11 +69,12 @@ from .errors import (
     InvalidFieldError,
     LinkError,
     MissingFieldError,
+    NoRuleStatedError,
     ValidationError,
     shorten,
 )
 from .facts import clean_text, fold
-from .rulesets import RuleSet, resolve_rules, rules_or_newest
+from .rulesets import Dating, Rules, dating, resolve_rules, rules_or_newest, shipped_chain
 
 __all__ = [
     "REASON_CODES",
@@ -87,11 +96,12 @@ __all__ = [
 ]
 
 #: the RULES.md numbers this module owns
-RULES: Final = ("R5", "R5.1", "R5.2", "R5.3", "R10.2")
+RULES: Final = ("R5", "R5.1", "R5.2", "R5.3", "R10.2", "R11.1")
 
 #: every reason code this module emits (messages in ``data/messages/links.json``)
 REASON_CODES: Final[frozenset[str]] = frozenset(
     {
+        "links.no_rule_stated",
         "links.active",
         "links.expired",
         "links.exhausted",
@@ -465,10 +475,13 @@ class DownloadLink:
     order_id: str | None = attrs.field(default=None, converter=_order_id)
     renewals: int = attrs.field(default=0, converter=_renewals)
 
-    def expires_at(self, rules: RuleSet | None = None) -> datetime:
-        """The first instant the link is no longer usable: ``issued_at + lifetime_days`` (R5.2)."""
-        ruleset = resolve_rules(rules, self.issued_at.date())
-        return _time.add_days(self.issued_at, ruleset.links.lifetime_days, "expires_at")
+    def expires_at(self, rules: Rules | None = None) -> datetime | None:
+        """The first instant the link is no longer usable: ``issued_at + lifetime_days`` (R5.2); None
+        when the version in force on the issue date states no link rule (R11.1)."""
+        lifetime = resolve_rules(rules, self.issued_at.date()).links.lifetime_days
+        if lifetime is None:
+            return None
+        return _time.add_days(self.issued_at, lifetime, "expires_at")
 
 
 def issue_link(
@@ -476,7 +489,7 @@ def issue_link(
     *,
     selection: DownloadSelection | None = None,
     order_id: str | None = None,
-    rules: RuleSet | None = None,
+    rules: Rules | None = None,
 ) -> DownloadLink:
     """The link "Get keys and downloads" issues at ``at`` (R5.2; R10.2 for on-premises software).
 
@@ -505,22 +518,26 @@ def _downloads(value: Any) -> int:
 
 
 class LinkStatus(enum.Enum):
-    """State of a download link (R5.2, R8.2). Precedence when several apply: revoked, expired, exhausted."""
+    """State of a download link (R5.2, R8.2, R11.1). Precedence when several apply: revoked, expired,
+    exhausted; a link under a version that states no link rule is revoked or ``NO_RULE_STATED``."""
 
     ACTIVE = "active"
     EXPIRED = "expired"
     EXHAUSTED = "exhausted"
     REVOKED = "revoked"
+    #: the version in force on the issue date states no link rule (R11.1): neither usable nor expired
+    NO_RULE_STATED = "no_rule_stated"
 
 
 @attrs.frozen(kw_only=True)
 class LinkDecision(Decision):
     """The state of a link at an instant (R5.2, R8.2): ``status``, downloads and time left, expiry.
 
-    ``outcome`` is ``status``; ``allowed`` is true only for :attr:`LinkStatus.ACTIVE`.
-    ``downloads_left`` is ``max(0, download_cap - downloads)`` and ``time_left`` is
-    ``max(0, expires_at - at)``; both are reported whatever the status. The typed properties
-    read the decision's facts (one source of truth, and a cheaper decision to build).
+    ``outcome`` is ``status``; ``allowed`` is true only for :attr:`LinkStatus.ACTIVE` (known to be
+    usable). ``downloads_left`` is ``max(0, download_cap - downloads)`` and ``time_left`` is
+    ``max(0, expires_at - at)``; both are reported whatever the status, and are None (with
+    ``expires_at``) when no link rule is stated (R11.1). The typed properties read the decision's
+    facts (one source of truth, and a cheaper decision to build).
     """
 
     @property
@@ -530,21 +547,22 @@ class LinkDecision(Decision):
         return status
 
     @property
-    def downloads_left(self) -> int:
-        """Downloads still possible on this grant: ``max(0, download_cap - downloads)``."""
-        left: int = self.facts["downloads_left"]
+    def downloads_left(self) -> int | None:
+        """Downloads still possible on this grant: ``max(0, download_cap - downloads)``; None without a rule."""
+        left: int | None = self.facts["downloads_left"]
         return left
 
     @property
-    def time_left(self) -> timedelta:
-        """Time until expiry, ``max(0, expires_at - at)``."""
-        left: timedelta = self.facts["time_left"]
+    def time_left(self) -> timedelta | None:
+        """Time until expiry, ``max(0, expires_at - at)``; None without a rule (R11.1)."""
+        left: timedelta | None = self.facts["time_left"]
         return left
 
     @property
-    def expires_at(self) -> datetime:
-        """The first instant the link is no longer usable: ``issued_at + lifetime_days`` (R5.2)."""
-        expires: datetime = self.facts["expires_at"]
+    def expires_at(self) -> datetime | None:
+        """The first instant the link is no longer usable: ``issued_at + lifetime_days`` (R5.2); None
+        without a rule (R11.1)."""
+        expires: datetime | None = self.facts["expires_at"]
         return expires
 
 
@@ -559,6 +577,12 @@ _RULES_FOR = {
     LinkStatus.EXPIRED: ("R5.2", "R5.3"),
     LinkStatus.EXHAUSTED: ("R5.2", "R5.3"),
     LinkStatus.REVOKED: ("R8.2",),
+    LinkStatus.NO_RULE_STATED: ("R11.1",),
+}
+#: a link under a version that states no rule: revoked, or no rule stated (R11.1, R8.2)
+_NO_RULE: Final = {
+    True: (LinkStatus.REVOKED, ("links.revoked", "links.no_rule_stated"), ("R8.2", "R11.1")),
+    False: (LinkStatus.NO_RULE_STATED, ("links.no_rule_stated",), ("R11.1",)),
 }
 
 
@@ -585,21 +609,19 @@ def _verdicts() -> dict[tuple[bool, bool, bool], tuple[LinkStatus, tuple[str, ..
 _VERDICTS: Final = _verdicts()
 
 
-def _link_params(rules: RuleSet | None, day: date) -> tuple[RuleSet, timedelta, int]:
+def _link_params(rules: Rules | None, day: date) -> tuple[Dating, timedelta | None, int | None]:
     if rules is None:
         return _shipped_params(day)
-    ruleset = resolve_rules(rules, day)
-    return ruleset, timedelta(days=ruleset.links.lifetime_days), ruleset.links.download_cap
+    when = dating(rules, day)
+    links = when.rules.links
+    lifetime = None if links.lifetime_days is None else timedelta(days=links.lifetime_days)
+    return when, lifetime, links.download_cap
 
 
 @lru_cache(maxsize=4096)
-def _shipped_params(day: date) -> tuple[RuleSet, timedelta, int]:
-    """(rule set, lifetime, cap) of the shipped rule set in force on an issue date (shipped sets never change)."""
-    return _link_params(resolve_rules(None, day), day)
-
-
-def _rules_on(rules: RuleSet | None, day: date) -> RuleSet:
-    return resolve_rules(rules, day)
+def _shipped_params(day: date) -> tuple[Dating, timedelta | None, int | None]:
+    """(dating, lifetime, cap) under the shipped chain for an issue date (shipped sets never change)."""
+    return _link_params(shipped_chain(), day)
 
 
 def _instant(value: Any, field: str) -> datetime:
@@ -614,7 +636,7 @@ def link_status(
     at: datetime,
     downloads: int,
     revoked_at: datetime | None = None,
-    rules: RuleSet | None = None,
+    rules: Rules | None = None,
 ) -> LinkDecision:
     """The state of ``link`` at ``at`` after ``downloads`` downloads (R5.2, R5.3, R8.2).
 
@@ -643,35 +665,42 @@ def link_status(
             field="at",
             value=at,
         )
-    ruleset, lifetime, cap = _link_params(rules, issued.date())
-    try:
-        expires = issued + lifetime
-    except OverflowError:
-        expires = _time.add_days(issued, lifetime.days, "expires_at")  # raises InvalidDateError
-    status, reasons, rule_numbers = _VERDICTS[
-        revoked is not None and revoked <= now, now >= expires, downloads >= cap
-    ]
-    downloads_left = cap - downloads if downloads < cap else 0
-    time_left = expires - now if now < expires else _ZERO
-    facts = {
+    when, lifetime, cap = _link_params(rules, issued.date())
+    is_revoked = revoked is not None and revoked <= now
+    facts: dict[str, Any] = {
         "issued_at": issued,
-        "expires_at": expires,
         "downloads": downloads,
-        "downloads_left": downloads_left,
-        "download_cap": cap,
-        "lifetime_days": lifetime.days,
-        "time_left": time_left,
-        "days_left": time_left.days,
         "at": now,
+        "ruleset": when.rules.version,
     }
+    if lifetime is None or cap is None:  # R11.1: no lifetime, no cap, never an invented one
+        status, reasons, rule_numbers = _NO_RULE[is_revoked]
+        facts.update(
+            expires_at=None, downloads_left=None, download_cap=None, lifetime_days=None, time_left=None
+        )
+        facts["days_left"] = None
+    else:
+        try:
+            expires = issued + lifetime
+        except OverflowError:
+            expires = _time.add_days(issued, lifetime.days, "expires_at")  # raises InvalidDateError
+        status, reasons, rule_numbers = _VERDICTS[is_revoked, now >= expires, downloads >= cap]
+        time_left = expires - now if now < expires else _ZERO
+        facts.update(
+            expires_at=expires, downloads_left=cap - downloads if downloads < cap else 0, download_cap=cap,
+            lifetime_days=lifetime.days, time_left=time_left, days_left=time_left.days,
+        )  # fmt: skip
     if revoked is not None:
         facts["revoked_at"] = revoked
+    if when.unverified:  # R11.4
+        reasons = (*reasons, *when.reasons(False))
+        facts.update(when.facts(False))
     return LinkDecision(
         outcome=status,
         allowed=status is LinkStatus.ACTIVE,
         reasons=reasons,
         rule_numbers=rule_numbers,
-        ruleset_version=ruleset.version,
+        ruleset_version=when.rules.version,
         facts=FrozenMap(facts),
     )
 
@@ -682,9 +711,11 @@ def link_usable(
     at: datetime,
     downloads: int,
     revoked_at: datetime | None = None,
-    rules: RuleSet | None = None,
+    rules: Rules | None = None,
 ) -> bool:
-    """Boolean shorthand for :func:`link_status` (R5.2): whether one more download succeeds at ``at``."""
+    """Boolean shorthand for :func:`link_status` (R5.2): whether one more download is *known* to succeed
+    at ``at``: True only for an active link, False for ``NO_RULE_STATED`` too (R11.1: the rules do not
+    say, so it is not known)."""
     return link_status(link, at=at, downloads=downloads, revoked_at=revoked_at, rules=rules).allowed
 
 
@@ -693,15 +724,18 @@ def renew_link(
     *,
     at: datetime,
     revoked_at: datetime | None = None,
-    rules: RuleSet | None = None,
+    rules: Rules | None = None,
 ) -> DownloadLink:
     """Select "Get keys and downloads" again at ``at`` (R5.3): a fresh ``lifetime_days`` and a fresh
     count of ``download_cap`` downloads from ``at``, as often as needed, active or not.
 
     Refused once the purchase is cancelled (R8.2): when ``revoked_at <= at``. With ``rules=None``
-    the rule set in force on ``at`` decides whether links are renewable.
+    the rule set in force on ``at`` decides whether links are renewable (and with a chain, the
+    chain's version in force then).
 
     :raises LinkError: if the link is revoked, or the rule set says links are not renewable.
+    :raises NoRuleStatedError: the rule set in force states no link rule (R11.1): renewing is neither
+        allowed nor refused by the rules, so no renewed link is made up.
     :raises InvalidDateError: if ``at`` is before the link was issued.
     :raises NaiveDatetimeError: for a datetime without a time zone.
     :raises TypeError: for arguments of the wrong type.
@@ -723,7 +757,14 @@ def renew_link(
             field="revoked_at",
             value=revoked_at,
         )
-    ruleset = _rules_on(rules, now.date())
+    ruleset = resolve_rules(rules, now.date())
+    if not ruleset.links.stated:
+        raise NoRuleStatedError(
+            f"at: rule set {ruleset.version} states no rule for download links (R11.1): their lifetime, "
+            "download cap and renewal are not stated",
+            field="at",
+            value=at,
+        )
     if not ruleset.links.renewable:
         raise LinkError(
             f"at: rule set {ruleset.version} does not renew download links (R5.3)", field="at", value=at

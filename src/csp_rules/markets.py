@@ -70,7 +70,7 @@ from .errors import (
     NotAMarketError,
     UnknownMarketError,
 )
-from .rulesets import RuleSet, rules_or_newest
+from .rulesets import Rules, RuleSet, dating, resolve_rules, rules_or_newest, shipped_chain
 
 __all__ = [
     "REASON_CODES",
@@ -84,6 +84,7 @@ __all__ = [
     "market_list",
     "market_lists",
     "markets",
+    "reservation_list",
     "reservations_available",
     "resolve",
     "unavailable_markets",
@@ -657,44 +658,124 @@ def _load_fast() -> dict[Any, bool]:
 _FAST: Once[dict[Any, bool]] = Once(_load_fast)
 
 
-def reservations_available(market: Market | str, *, rules: RuleSet | None = None) -> bool:
-    """Whether Azure reservations can be bought in a market (R3, R3.3): the rule set's list.
+def reservations_available(
+    market: Market | str, *, rules: Rules | None = None, on: date | datetime | None = None
+) -> bool:
+    """Whether Azure reservations can be bought in a market (R3, R3.3, R3.4).
 
     :param market: a :class:`Market` or anything :func:`resolve` takes (without a language hint).
-    :param rules: the rule set; by default the newest shipped one (S2020). For the rules of a
-        given day pass ``rules=rules_in_force(day)``; for the published lists by date see
-        :func:`unavailable_markets`.
+    :param rules: a rule set or a chain; by default the shipped chain.
+    :param on: the date the question is about (a purchase date): the dashboard list in force on that
+        date answers (R3.4), whatever version judges the rest, unless the version in force then
+        sets its own list. Without a date, the list of ``rules`` (the newest shipped version's by
+        default) answers. See :func:`reservation_list`.
 
     An unknown market raises (never "available"), like :func:`resolve`.
 
     >>> reservations_available("FR"), reservations_available("CG"), reservations_available("Congo (RDC)")
     (True, False, False)
+    >>> reservations_available("BR", on=date(2019, 11, 12)), reservations_available("AD", on=date(2019, 11, 12))
+    (True, False)
     """
-    if rules is None:
+    if rules is None and on is None:
         answer = _FAST().get(market)
         if answer is not None:
             return answer
     code = resolve(market).code
-    return code not in rules_or_newest(rules).reservations.unavailable_markets
+    return code not in reservation_list(on, rules=rules).codes
 
 
-def check_reservations(market: Market | str, *, rules: RuleSet | None = None) -> ReservationDecision:
+def reservation_list(on: date | datetime | None = None, *, rules: Rules | None = None) -> MarketList:
+    """The list of markets where reservations are unavailable that answers a question (R3.4).
+
+    With a date ``on``: the dashboard list in force on that date (the newest first seen on or before
+    it, :func:`market_list`), unless the version of ``rules`` in force then sets its own list
+    (``reservations.from_history`` false: a user's version with its own ``unavailable_markets``,
+    from its ``in_force_from``). A date before the first list (2018-06-28) raises
+    :class:`~csp_rules.errors.NoRulesInForceError`. Without a date: the list of ``rules`` (the newest
+    shipped version's by default).
+
+    >>> reservation_list(date(2018, 9, 1)).first_seen, reservation_list().first_seen
+    (datetime.date(2018, 6, 28), datetime.date(2019, 10, 18))
+    """
+    if on is None:
+        return _own_list(rules_or_newest(rules))
+    day = _day(on)
+    version = _version_on(rules, day)
+    if version is not None and not version.reservations.from_history:
+        return _own_list(version)
+    return market_list(day, "dashboard")
+
+
+def _day(on: Any) -> date:
+    if isinstance(on, datetime):
+        from ._time import require_aware
+
+        return require_aware(on, "on").date()
+    if isinstance(on, date):
+        return on
+    raise TypeError(f"on: expected a date, got {type(on).__name__}")
+
+
+def _version_on(rules: Rules | None, day: date) -> RuleSet | None:
+    """The version in force on ``day`` (None before the first: the published history still answers)."""
+    try:
+        return resolve_rules(rules, day)
+    except NoRulesInForceError:
+        return None
+
+
+def _own_list(rules: RuleSet) -> MarketList:
+    res = rules.reservations
+    return MarketList(
+        first_seen=res.list_first_seen,
+        docs=res.list_docs,
+        source=res.list_source,
+        codes=res.unavailable_markets,
+    )
+
+
+def _first_version(rules: Rules | None) -> RuleSet:
+    if isinstance(rules, RuleSet):
+        return rules
+    return (shipped_chain() if rules is None else rules).versions[0]
+
+
+def check_reservations(
+    market: Market | str, *, rules: Rules | None = None, on: date | datetime | None = None
+) -> ReservationDecision:
     """R3: whether Azure reservations can be bought in a market, as an explainable decision.
 
-    The facts are ``market`` (its code), ``market_name`` (English), ``list_first_seen``,
-    ``list_docs`` and ``list_source`` (R3.4: which published list the rule set uses).
-    ``rule_numbers`` cite R3 and R3.4, R3.3 for an available market, R3.1 for the markets of
-    places below country level (BQ, SJ, SH, MF, SX, SZ) and R3.2 for CG and CD.
+    ``rules`` and ``on`` as :func:`reservations_available`. The facts are ``market`` (its code),
+    ``market_name`` (English), ``list_first_seen``, ``list_docs`` and ``list_source`` (R3.4: which
+    published list answers). ``rule_numbers`` cite R3 and R3.4, R3.3 for an available market, R3.1
+    for the markets of places below country level (BQ, SJ, SH, MF, SX, SZ) and R3.2 for CG and CD.
+    The version named is the one in force on ``on`` (the first one before it), else the newest; a
+    date after its ``verified_until`` adds the reason ``rules.unverified_after`` (R11.4).
 
     >>> d = check_reservations("Congo")
     >>> d.outcome, d.allowed, d.rule_numbers, d.facts["list_first_seen"]
     (<ReservationOutcome.UNAVAILABLE: 'unavailable'>, False, ('R3', 'R3.2', 'R3.4'), datetime.date(2019, 10, 18))
     >>> check_reservations("Allemagne").explain("fr")
     'Les réservations Azure sont disponibles pour le marché Allemagne (DE) selon la liste du 18 octobre 2019.'
+    >>> check_reservations("BR", on=date(2019, 5, 1)).facts["list_first_seen"]
+    datetime.date(2019, 4, 3)
     """
     m = resolve(market)
-    rs = rules_or_newest(rules)
-    available = m.code not in rs.reservations.unavailable_markets
+    chosen = reservation_list(on, rules=rules)
+    extra: tuple[str, ...] = ()
+    facts: dict[str, Any] = {}
+    if on is None:
+        rs = rules_or_newest(rules)
+    else:
+        day = _day(on)
+        version = _version_on(rules, day)
+        rs = version if version is not None else _first_version(rules)
+        if version is not None:
+            when = dating(rules, day)
+            extra = when.reasons(False)
+            facts.update(when.facts(False))
+    available = m.code not in chosen.codes
     numbers = ["R3"]
     if m.code in _R3_1:
         numbers.append("R3.1")
@@ -703,19 +784,19 @@ def check_reservations(market: Market | str, *, rules: RuleSet | None = None) ->
     if available:
         numbers.append("R3.3")
     numbers.append("R3.4")
+    if extra:
+        numbers.append("R11.4")
+    facts.update(
+        market=m.code, market_name=m.name("en"), list_first_seen=chosen.first_seen, list_docs=chosen.docs,
+        list_source=chosen.source,
+    )  # fmt: skip
     return ReservationDecision(
         outcome=ReservationOutcome.AVAILABLE if available else ReservationOutcome.UNAVAILABLE,
         allowed=available,
-        reasons=("reservations.available" if available else "reservations.unavailable",),
+        reasons=("reservations.available" if available else "reservations.unavailable", *extra),
         rule_numbers=tuple(numbers),
         ruleset_version=rs.version,
-        facts={
-            "market": m.code,
-            "market_name": m.name("en"),
-            "list_first_seen": rs.reservations.list_first_seen,
-            "list_docs": rs.reservations.list_docs,
-            "list_source": rs.reservations.list_source,
-        },
+        facts=facts,
         market=m,
     )
 

@@ -56,7 +56,7 @@ from ._role_names import (
 )
 from .decision import Decision
 from .facts import Action, Role
-from .rulesets import RuleSet, rules_or_newest
+from .rulesets import Rules, RuleSet, rules_or_newest
 
 __all__ = [
     "REASON_CODES",
@@ -121,7 +121,7 @@ class Authorization(enum.Enum):
     NOT_PERMITTED = "not_permitted"
 
 
-def required_roles(action: Action | str, *, rules: RuleSet | None = None) -> frozenset[Role]:
+def required_roles(action: Action | str, *, rules: Rules | None = None) -> frozenset[Role]:
     """The roles that may do ``action`` under a rule set (R1.1–R1.4); empty if it names none.
 
     >>> sorted(r.value for r in required_roles("buy"))
@@ -147,7 +147,7 @@ class RoleDecision(Decision):
 
 
 def authorize(
-    roles: Role | str | Iterable[Role | str], action: Action | str, *, rules: RuleSet | None = None
+    roles: Role | str | Iterable[Role | str], action: Action | str, *, rules: Rules | None = None
 ) -> RoleDecision:
     """Whether a user holding ``roles`` may do ``action`` (R1.1 keys and downloads, R1.2 cancel,
     R1.3 activity log, R1.4 buy).
@@ -217,7 +217,7 @@ def _authorize(given: frozenset[Role], act: Action, ruleset: RuleSet) -> RoleDec
 
 
 def is_permitted(
-    roles: Role | str | Iterable[Role | str], action: Action | str, *, rules: RuleSet | None = None
+    roles: Role | str | Iterable[Role | str], action: Action | str, *, rules: Rules | None = None
 ) -> bool:
     """Boolean shorthand for :func:`authorize` (R1): ``authorize(...).allowed``.
 

@@ -26,6 +26,7 @@ csp_rules.errors.NoRulesInForceError: on: no csp_rules rule set is in force on 2
 from __future__ import annotations
 
 import enum
+import itertools
 import json
 import math
 import os
@@ -34,7 +35,7 @@ import stat
 import string
 import sys
 from collections.abc import Callable, Iterator, Mapping
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP
 from importlib import resources
 from pathlib import Path
@@ -45,15 +46,18 @@ import attrs
 from ._frozen import FrozenMap
 from ._l10n import LANGUAGES, language
 from ._lazy import Once
-from .errors import NoRulesInForceError, RuleSetFileError, shorten
+from .errors import NoRulesInForceError, RuleSetError, RuleSetFileError, shorten
 from .facts import Action, ProductKind, Role
 
 __all__ = [
+    "REASON_CODES",
+    "RULES",
     "ActivityLogRules",
     "CancellationRules",
     "CreditRounding",
     "CreditRule",
     "CreditRules",
+    "Dating",
     "Exclusion",
     "HybridBenefitRules",
     "LinkRules",
@@ -61,19 +65,28 @@ __all__ = [
     "ReservationRules",
     "RoleRules",
     "Route",
+    "RuleChain",
     "RuleSet",
+    "Rules",
     "Source",
     "SupportRequestRules",
     "TaxBasis",
     "TaxRules",
+    "UncertaintySpan",
+    "WindowStart",
+    "dating",
     "describe",
     "load_ruleset",
     "resolve_rules",
     "rules_in_force",
     "rules_or_newest",
     "ruleset_from_dict",
+    "shipped_chain",
     "shipped_rulesets",
 ]
+
+#: the RULES.md numbers this module owns (the dated versions and the chain)
+RULES: Final = ("R11", "R11.3", "R11.4", "R11.5")
 
 FORMAT_VERSION = 1
 MAX_FILE_BYTES = 1 << 20
@@ -104,6 +117,15 @@ class CreditRule(enum.Enum):
     PRORATED = "prorated"
     #: the rule set's sources state no credit rule for this kind: never invent 0% or 100%
     NONE_STATED = "none_stated"
+
+
+class WindowStart(enum.Enum):
+    """Where a cancellation window starts (R7.1, R11.2)."""
+
+    #: at the purchase (``purchased_at``)
+    PURCHASE = "purchase"
+    #: at the start of the current term (``term_started_at`` of a renewal, else the purchase)
+    TERM_START = "term_start"
 
 
 class CreditRounding(enum.Enum):
@@ -494,6 +516,17 @@ class CancellationRules:
     early_termination_fee: bool = _param(
         _p_bool, default=False, rule="R7.1", doc="whether a cancellation within the window carries a fee"
     )
+    window_from: FrozenMap[ProductKind, WindowStart] = _param(
+        _p_map(_p_enum(ProductKind), _p_enum(WindowStart)),
+        default=FrozenMap(),
+        rule="R11.2",
+        doc="where each kind's window starts: the purchase (the default) or the current term's start",
+    )
+
+    def window_start(self, kind: ProductKind) -> WindowStart:
+        """Where the window of a kind starts (R11.2): ``window_from``, else at the purchase."""
+        start: WindowStart = self.window_from.get(kind, WindowStart.PURCHASE)
+        return start
 
     def __attrs_post_init__(self) -> None:
         if not isinstance(self.routes, Mapping) or not isinstance(self.window_days, Mapping):
@@ -530,17 +563,31 @@ class CreditRules:
 
 @attrs.frozen(kw_only=True)
 class LinkRules:
-    """R5.2, R5.3: download links."""
+    """R5.2, R5.3, R11.1: download links; a version may state no link rule at all."""
 
-    lifetime_days: int = _param(
-        _p_int(1, 3660), rule="R5.2", doc="a link is usable for this many 24-hour days"
+    stated: bool = _param(
+        _p_bool, default=True, rule="R11.1", doc="whether this version states a link rule (R5.2, R5.3)"
     )
-    download_cap: int = _param(
-        _p_int(1, _MAX_INT), rule="R5.2", doc="downloads per grant; the last one succeeds"
+    lifetime_days: int | None = _param(
+        _p_int(1, 3660), default=None, rule="R5.2", doc="a link is usable for this many 24-hour days"
+    )
+    download_cap: int | None = _param(
+        _p_int(1, _MAX_INT), default=None, rule="R5.2", doc="downloads per grant; the last one succeeds"
     )
     renewable: bool = _param(
         _p_bool, default=True, rule="R5.3", doc="'Get keys and downloads' again gives a fresh grant"
     )
+
+    def __attrs_post_init__(self) -> None:
+        given = (self.lifetime_days is not None, self.download_cap is not None)
+        if self.stated and given != (True, True):
+            missing = "links.lifetime_days" if self.lifetime_days is None else "links.download_cap"
+            raise _fail(missing, None, "a stated link rule gives both lifetime_days and download_cap")
+        if not self.stated and any(given):
+            extra = "links.lifetime_days" if self.lifetime_days is not None else "links.download_cap"
+            raise _fail(
+                extra, None, "a version that states no link rule (stated: false) gives no lifetime or cap"
+            )
 
 
 @attrs.frozen(kw_only=True)
@@ -574,6 +621,12 @@ class ReservationRules:
     list_docs: str = _param(_p_str, rule="R3.4", doc="documentation family of the list (dashboard or api)")
     list_first_seen: date = _param(_p_date, rule="R3.4", doc="when this list was first seen")
     list_source: str = _param(_p_str, rule="R3.4", doc="where this list was published")
+    from_history: bool = _param(
+        _p_bool,
+        default=True,
+        rule="R3.4",
+        doc="whether a dated question is answered by the published list in force on that date (else by this list)",
+    )
 
 
 @attrs.frozen(kw_only=True)
@@ -614,6 +667,23 @@ class SupportRequestRules:
 
 
 @attrs.frozen(kw_only=True)
+class UncertaintySpan:
+    """The dates a version's change may really have happened on (R11.3): ``[start, end]``, UTC dates,
+    both inclusive; ``note`` says what the sources say."""
+
+    start: date = _param(_p_date, rule="R11.3", doc="the first date the change may have been in force")
+    end: date = _param(_p_date, rule="R11.3", doc="the last date by which the change is known (inclusive)")
+    note: str = _param(_p_str, default="(none)", rule="R11.3", doc="what the sources say")
+
+    def __attrs_post_init__(self) -> None:
+        if isinstance(self.start, date) and isinstance(self.end, date) and self.end < self.start:
+            raise _fail("uncertainty.end", self.end.isoformat(), "the span ends before it starts")
+
+    def __contains__(self, day: object) -> bool:
+        return isinstance(day, date) and self.start <= day <= self.end
+
+
+@attrs.frozen(kw_only=True)
 class RuleSet:
     """One version of the CSP rules: every parameter RULES.md names, with provenance.
 
@@ -637,6 +707,21 @@ class RuleSet:
     )
     support_request: SupportRequestRules = _param(
         _p_nested(SupportRequestRules), rule="R9", doc="support request"
+    )
+    changes: tuple[str, ...] = _param(
+        _p_seq(_p_str, limit=50), default=(), rule="R11", doc="what this version changes from the one before"
+    )
+    uncertainty: UncertaintySpan | None = _param(
+        _p_nested(UncertaintySpan),
+        default=None,
+        rule="R11.3",
+        doc="the dates the change may really have happened on (not inherited through extends)",
+    )
+    verified_until: date | None = _param(
+        _p_date,
+        default=None,
+        rule="R11.4",
+        doc="the last date this version was checked against the sources (not inherited through extends)",
     )
 
     def to_dict(self) -> dict[str, Any]:
@@ -688,11 +773,19 @@ def _deep_merge(
     return out
 
 
+#: what a version built with ``"extends"`` does not take from its base: its changes, its uncertainty
+#: span and its verified-until date are the base's own (R11.3, R11.4)
+_NOT_INHERITED: Final = ("changes", "uncertainty", "verified_until")
+
+
 def ruleset_from_dict(data: Mapping[str, Any]) -> RuleSet:
     """Build a :class:`RuleSet` from a mapping, validating every field.
 
     The mapping may hold ``"extends": "S2020"`` (a shipped version id): it then overrides only the
-    fields it names, tables merged key by key and lists replaced whole. ``"format"`` (1) is optional.
+    fields it names, tables merged key by key and lists replaced whole, and takes neither the base's
+    ``changes``, ``uncertainty`` nor ``verified_until`` (R11.3, R11.4: they describe the base's own
+    history). A version that names its own ``reservations.unavailable_markets`` answers reservation
+    questions by that list from its ``in_force_from`` (R3.4). ``"format"`` (1) is optional.
 
     >>> r = ruleset_from_dict({"extends": "S2020", "version": "ACME-7D", "in_force_from": "2024-01-01",
     ...                        "cancellation": {"window_days": {"software_subscription": 7}}})
@@ -719,6 +812,12 @@ def _from_dict(data: Mapping[str, Any], *, shipped: bool) -> RuleSet:
             raise _fail("extends", extends, f"expected a shipped version: {', '.join(bases)}")
         base = bases[base_id].to_dict()
         base.pop("format")
+        for own in _NOT_INHERITED:  # a version's own history, never another's (R11.3, R11.4)
+            base.pop(own, None)
+        reservations = data.get("reservations")
+        if isinstance(reservations, Mapping) and "unavailable_markets" in reservations:
+            # a version that sets its own list answers by it, not by the published history (R3.4)
+            data["reservations"] = {"from_history": False, **reservations}
         data = _deep_merge(base, data, "")
     rules = _build(RuleSet, data, "")
     if not shipped:
@@ -974,52 +1073,269 @@ _SHIPPED: Once[tuple[RuleSet, ...]] = Once(_load_shipped)
 
 
 def shipped_rulesets() -> tuple[RuleSet, ...]:
-    """The rule sets shipped with csp_rules, oldest first (S2018, S2020)."""
+    """The rule sets shipped with csp_rules, oldest first (S2018, S2020, then the R11 versions)."""
     return _SHIPPED()
 
 
-def rules_in_force(on: date) -> RuleSet:
-    """The shipped rule set in force on a date (an aware datetime counts by its UTC date).
+# --- the chain of versions (R11.5) ----------------------------------------------------------
 
-    A date before 2018-08-31 raises :class:`~csp_rules.errors.NoRulesInForceError`.
-    """
+
+def _day(on: Any, field: str = "on") -> date:
     if isinstance(on, datetime):
         from ._time import require_aware
 
-        day = require_aware(on, "on").date()
-    elif isinstance(on, date):
-        day = on
-    else:
-        raise TypeError(f"on: expected a date, got {type(on).__name__}")
-    chosen = None
-    for rs in shipped_rulesets():
-        if rs.in_force_from <= day:
-            chosen = rs
-    if chosen is None:
-        raise NoRulesInForceError(field="on", value=on)
-    return chosen
+        return require_aware(on, field).date()
+    if isinstance(on, date):
+        return on
+    raise TypeError(f"{field}: expected a date, got {type(on).__name__}")
 
 
-def _check_rules(rules: Any) -> RuleSet:
-    if not isinstance(rules, RuleSet):
-        raise TypeError(f"rules: expected a RuleSet, got {type(rules).__name__}")
+@attrs.frozen(init=False)
+class RuleChain:
+    """The dated versions of the rules in force over time (RULES.md R11.5).
+
+    Each version is in force from its ``in_force_from`` until the next one starts; a date before the
+    first is an error, never a guess. :func:`shipped_chain` is the chain csp_rules ships;
+    :meth:`with_version` adds a user's version to a chain without replacing the others: a user's
+    2024 version never answers for a 2019 purchase. Two versions may not share a name (compared
+    without case) or a first day. A chain compares, hashes and pickles by value.
+
+    >>> chain = shipped_chain().with_version(
+    ...     ruleset_from_dict({"extends": "S2022-07-11", "version": "ACME-2024", "in_force_from": "2024-01-01"}))
+    >>> [chain.in_force(d).version for d in (date(2019, 5, 1), date(2023, 1, 1), date(2024, 6, 1))]
+    ['S2018', 'S2022-07-11', 'ACME-2024']
+    >>> chain.until(chain.in_force(date(2023, 1, 1)))
+    datetime.date(2023, 12, 31)
+    """
+
+    versions: tuple[RuleSet, ...]
+
+    def __init__(self, versions: Any) -> None:
+        if isinstance(versions, (RuleSet, str, bytes)) or not hasattr(versions, "__iter__"):
+            raise TypeError(f"versions: expected an iterable of RuleSet, got {type(versions).__name__}")
+        items = tuple(versions)
+        for i, rules in enumerate(items):
+            if not isinstance(rules, RuleSet):
+                raise TypeError(f"versions[{i}]: expected a RuleSet, got {type(rules).__name__}")
+        if not items:
+            raise RuleSetError("versions: a chain has at least one version", field="versions", value=items)
+        ordered = tuple(sorted(items, key=lambda r: r.in_force_from))
+        for earlier, later in itertools.pairwise(ordered):
+            if earlier.in_force_from == later.in_force_from:
+                raise RuleSetError(
+                    f"in_force_from: {later.version} and {earlier.version} both start on "
+                    f"{later.in_force_from.isoformat()}; a chain has one version per first day",
+                    field="in_force_from",
+                    value=later.in_force_from,
+                )
+        names: dict[str, str] = {}
+        for rules in ordered:
+            key = rules.version.strip().casefold()
+            if key in names:
+                raise RuleSetError(
+                    f"version: {rules.version!r} is already the name of {names[key]!r} in this chain",
+                    field="version",
+                    value=rules.version,
+                )
+            names[key] = rules.version
+        object.__setattr__(self, "versions", ordered)
+
+    def __iter__(self) -> Iterator[RuleSet]:
+        return iter(self.versions)
+
+    def __len__(self) -> int:
+        return len(self.versions)
+
+    def __repr__(self) -> str:
+        return f"<RuleChain {' '.join(r.version for r in self.versions)}>"
+
+    @property
+    def newest(self) -> RuleSet:
+        """The version in force from the latest date."""
+        return self.versions[-1]
+
+    def in_force(self, on: date | datetime) -> RuleSet:
+        """The version in force on a date (an aware datetime counts by its UTC date): the latest whose
+        ``in_force_from`` is on or before it.
+
+        :raises NoRulesInForceError: the date is before the first version.
+        """
+        day = _day(on)
+        chosen = None
+        for rules in self.versions:
+            if rules.in_force_from > day:
+                break
+            chosen = rules
+        if chosen is None:
+            raise NoRulesInForceError(
+                f"on: no rule set of this chain is in force on {day.isoformat()} (the first is "
+                f"{self.versions[0].version}, from {self.versions[0].in_force_from.isoformat()})",
+                field="on",
+                value=on,
+            )
+        return chosen
+
+    def _index(self, rules: RuleSet) -> int:
+        for i, candidate in enumerate(self.versions):
+            if candidate == rules:
+                return i
+        raise RuleSetError(
+            f"rules: {rules.version} is not a version of this chain", field="rules", value=rules
+        )
+
+    def before(self, rules: RuleSet) -> RuleSet | None:
+        """The version in force just before ``rules`` (None for the first)."""
+        i = self._index(rules)
+        return self.versions[i - 1] if i else None
+
+    def until(self, rules: RuleSet) -> date | None:
+        """The last day ``rules`` is in force (None for the newest: in force until further notice)."""
+        i = self._index(rules)
+        if i + 1 == len(self.versions):
+            return None
+        return self.versions[i + 1].in_force_from - timedelta(days=1)
+
+    def with_version(self, rules: RuleSet) -> RuleChain:
+        """This chain with a user's version added (R11.5), in force from its ``in_force_from`` until the
+        next version starts. A name or a first day that a version of the chain already has is refused
+        (:class:`~csp_rules.errors.RuleSetError`)."""
+        if not isinstance(rules, RuleSet):
+            raise TypeError(f"rules: expected a RuleSet, got {type(rules).__name__}")
+        return RuleChain((*self.versions, rules))
+
+
+def _load_chain() -> RuleChain:
+    return RuleChain(shipped_rulesets())
+
+
+_CHAIN: Once[RuleChain] = Once(_load_chain)
+
+#: what every ``rules=`` parameter takes: one rule set (judge by exactly it) or a chain of dated versions
+Rules = RuleSet | RuleChain
+
+
+def shipped_chain() -> RuleChain:
+    """The chain of the rule sets shipped with csp_rules (R11): S2018 from 2018-08-31 to the newest."""
+    return _CHAIN()
+
+
+def rules_in_force(on: date, *, chain: RuleChain | None = None) -> RuleSet:
+    """The rule set in force on a date (an aware datetime counts by its UTC date), in the shipped chain
+    or in ``chain``: the latest version whose ``in_force_from`` is on or before it.
+
+    A date before the first version (2018-08-31 in the shipped chain) raises
+    :class:`~csp_rules.errors.NoRulesInForceError`.
+    """
+    if chain is None:
+        day = _day(on)
+        chosen = None
+        for rules in shipped_rulesets():
+            if rules.in_force_from <= day:
+                chosen = rules
+        if chosen is None:
+            raise NoRulesInForceError(field="on", value=day)
+        return chosen
+    if not isinstance(chain, RuleChain):
+        raise TypeError(f"chain: expected a RuleChain, got {type(chain).__name__}")
+    return chain.in_force(on)
+
+
+def _check_rules(rules: Any) -> Rules:
+    if not isinstance(rules, (RuleSet, RuleChain)):
+        raise TypeError(f"rules: expected a RuleSet or a RuleChain, got {type(rules).__name__}")
     return rules
 
 
-def resolve_rules(rules: RuleSet | None, on: date) -> RuleSet:
-    """``rules`` if given, else the rule set in force on ``on``: how every rule family picks its rules
-    for a question about a date (a purchase, a link's issue, a cancellation)."""
+def resolve_rules(rules: Rules | None, on: date) -> RuleSet:
+    """The rule set that answers a question about a date (a purchase, a term's start, a link's issue):
+    ``rules`` itself if it is one rule set, else the version in force on ``on`` in the chain (the
+    shipped one for None)."""
     if rules is None:
         return rules_in_force(on)
-    return _check_rules(rules)
+    if isinstance(_check_rules(rules), RuleChain):
+        return rules.in_force(on)  # type: ignore[union-attr]
+    return rules  # type: ignore[return-value]
 
 
-def rules_or_newest(rules: RuleSet | None) -> RuleSet:
-    """``rules`` if given, else the newest shipped rule set: how every rule family picks its rules for
-    a question that carries no date (a market, a role, a tax split)."""
+def rules_or_newest(rules: Rules | None) -> RuleSet:
+    """The rule set that answers a question without a date (a market, a role, a tax split): ``rules``
+    itself if it is one rule set, else the newest version of the chain (the shipped one for None)."""
     if rules is None:
         return shipped_rulesets()[-1]
-    return _check_rules(rules)
+    if isinstance(_check_rules(rules), RuleChain):
+        return rules.newest  # type: ignore[union-attr]
+    return rules  # type: ignore[return-value]
+
+
+# --- honest answers about time (R11.3, R11.4) -----------------------------------------------
+
+#: reason codes that say how sure an answer is about its date (messages in ``data/messages/rules.json``)
+REASON_CODES: Final[frozenset[str]] = frozenset({"rules.change_date_uncertain", "rules.unverified_after"})
+
+
+@attrs.frozen
+class Dating:
+    """Which version answers a question about a day, and how sure that is (R11.3, R11.4).
+
+    ``rules`` answers. ``other`` is, when the day lies in the uncertainty span of a version V of the
+    chain, the version that would answer had the change happened on the other side of the day (the
+    version before V if the day is on or after V's ``in_force_from``, else V); ``span`` is that span.
+    ``unverified`` says the day is after the ``verified_until`` of the answering version.
+    """
+
+    day: date
+    rules: RuleSet
+    other: RuleSet | None = None
+    span: UncertaintySpan | None = None
+    unverified: bool = False
+
+    def reasons(self, differs: bool) -> tuple[str, ...]:
+        """The ``rules.*`` reasons to add: ``change_date_uncertain`` only when the other version's answer
+        ``differs`` (outcome, deadline or credit), ``unverified_after`` whenever it applies."""
+        codes = ("rules.change_date_uncertain",) if differs and self.other is not None else ()
+        return (*codes, "rules.unverified_after") if self.unverified else codes
+
+    def facts(self, differs: bool, **other_answer: Any) -> dict[str, Any]:
+        """The facts of those reasons: the span and the other version's answer, the verified-until date."""
+        facts: dict[str, Any] = {}
+        if differs and self.other is not None and self.span is not None:
+            facts.update(
+                uncertain_from=self.span.start, uncertain_to=self.span.end, other_ruleset=self.other.version,
+                **{f"other_{key}": value for key, value in other_answer.items()},
+            )  # fmt: skip
+        if self.unverified and self.rules.verified_until is not None:
+            facts["verified_until"] = self.rules.verified_until
+        return facts
+
+
+def dating(rules: Rules | None, on: date | datetime) -> Dating:
+    """The :class:`Dating` of a question about ``on``: the answering version (:func:`resolve_rules`), and,
+    for a chain (None is the shipped chain), the other version when ``on`` lies in an uncertainty span
+    (R11.3, spans inclusive); for one rule set given, no other version. ``unverified`` whenever ``on``
+    is after the answering version's ``verified_until`` (R11.4).
+
+    >>> d = dating(None, date(2022, 1, 15))
+    >>> d.rules.version, d.other.version, (d.span.start, d.span.end) == (date(2021, 10, 6), date(2023, 6, 30))
+    ('S2021-06-02', 'S2022-07-11', True)
+    >>> dating(None, date(2024, 3, 1)).unverified, dating(None, date(2023, 7, 1)).other
+    (True, None)
+    """
+    day = _day(on)
+    chosen = resolve_rules(rules, day)
+    other = span = None
+    if not isinstance(rules, RuleSet):
+        chain = shipped_chain() if rules is None else rules
+        for version in chain.versions:
+            if version.uncertainty is not None and day in version.uncertainty:
+                span = version.uncertainty
+                other = chain.before(version) if day >= version.in_force_from else version
+                break
+        if other is None:
+            span = None
+    verified = chosen.verified_until
+    return Dating(
+        day=day, rules=chosen, other=other, span=span, unverified=verified is not None and day > verified
+    )
 
 
 # --- description ----------------------------------------------------------------------------

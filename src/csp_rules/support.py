@@ -63,7 +63,7 @@ from ._frozen import FrozenMap
 from ._l10n import language
 from .errors import FieldProblem, InvalidFieldError, ValidationError
 from .facts import Money, Purchase, clean_text
-from .rulesets import RuleSet, resolve_rules, rules_or_newest
+from .rulesets import Rules, resolve_rules, rules_or_newest
 
 __all__ = ["RULES", "SupportRequest", "support_request_for"]
 
@@ -528,7 +528,7 @@ def support_request_for(
     tenant: uuid.UUID | str | None = None,
     amount_requested: Money | None = None,
     attachments: Iterable[str] = (),
-    rules: RuleSet | None = None,
+    rules: Rules | None = None,
     locale: str = "en",
 ) -> SupportRequest:
     """A :class:`SupportRequest` pre-filled from a purchase (R9, for R7.3 and R10.3 cancellations).

@@ -56,7 +56,7 @@ from .decision import Decision
 from .errors import InvalidAmountError, InvalidFieldError
 from .facts import Money, half_up, to_decimal
 from .markets import Market, markets, resolve
-from .rulesets import RuleSet, TaxBasis, rules_or_newest
+from .rulesets import Rules, RuleSet, TaxBasis, rules_or_newest
 
 __all__ = [
     "REASON_CODES",
@@ -105,7 +105,7 @@ def _load_fast() -> dict[Any, bool]:
 _FAST: Once[dict[Any, bool]] = Once(_load_fast)
 
 
-def price_includes_tax(market: Market | str, *, rules: RuleSet | None = None) -> bool:
+def price_includes_tax(market: Market | str, *, rules: Rules | None = None) -> bool:
     """R4.1: whether a listed price in a market includes tax (AU and BR in every shipped version).
 
     :param market: a :class:`~csp_rules.markets.Market` or anything :func:`~csp_rules.markets.resolve` takes.
@@ -137,7 +137,7 @@ class TaxTreatment(enum.Enum):
     EXCLUSIVE = "exclusive"
 
 
-def tax_treatment(market: Market | str, *, rules: RuleSet | None = None) -> Decision:
+def tax_treatment(market: Market | str, *, rules: Rules | None = None) -> Decision:
     """Whether listed prices in a market include tax (R4.1), as a :class:`~csp_rules.decision.Decision`.
 
     ``allowed`` is True when the listed price includes tax (AU, BR). The facts name the default
@@ -267,7 +267,7 @@ def split_price(
     rate: Decimal | int | str,
     *,
     basis: TaxBasis | str | None = None,
-    rules: RuleSet | None = None,
+    rules: Rules | None = None,
 ) -> PriceSplit:
     """Split a listed ``price`` in ``market`` into net, tax and gross at ``rate`` (R4.1, R4 convention).
 

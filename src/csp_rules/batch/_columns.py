@@ -21,6 +21,7 @@ canonical              reconciliation names (first found wins)         read as
 ``currency``           Currency                                        ISO 4217 code
 ``term_start``         ChargeStartDate                                 first day of the term
 ``term_end``           ChargeEndDate                                   day after the term (see below)
+``term_started_at``    (none)                                          instant the current term began (R11.2)
 =====================  ==============================================  ======================================
 
 Only the reconciliation layouts carry these, used to derive ``kind``: ``ReservationOrderId`` and
@@ -101,6 +102,7 @@ FIELDS: tuple[Field, ...] = (
     Field("currency", ("Currency",), "ISO 4217 currency code"),
     Field("term_start", ("ChargeStartDate",), "first day of the term (R8.4)"),
     Field("term_end", ("ChargeEndDate",), "day after the term; ChargeEndDate + 1 day (R8.4)"),
+    Field("term_started_at", (), "instant the current term began, for a renewal (R11.2); optional"),
     Field("reservation_order_id", ("ReservationOrderId",), "reconciliation only: marks a reservation"),
     Field(
         "term_and_billing_cycle",

@@ -15,14 +15,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from .. import _time, billing, cancellation
-from ..cancellation import OUTCOME, Basis, Outcome, Routing
+from ..cancellation import EXCLUSION_REASON, OUTCOME, Basis, Outcome, Routing
 from ..errors import (
     CspRulesError,
     InvalidDateError,
@@ -40,7 +40,16 @@ from ..facts import (
     negative_price_error,
     term_errors,
 )
-from ..rulesets import CreditRounding, CreditRule, Route, RuleSet, shipped_rulesets
+from ..rulesets import (
+    CreditRounding,
+    CreditRule,
+    Exclusion,
+    Route,
+    Rules,
+    RuleSet,
+    WindowStart,
+    shipped_chain,
+)
 from . import _read
 from ._columns import ColumnPlan, is_software_plan_name, kind_from_term
 from ._read import DAY_US, I64, MAX_US, B, Issues, Problem
@@ -62,6 +71,7 @@ RESULT_SCHEMA: Final[pa.Schema] = pa.schema(
         pa.field("credit_amount", pa.decimal128(38, 4)),
         pa.field("credit_currency", pa.string()),
         pa.field("rules_version", pa.string()),
+        pa.field("reasons", pa.string()),
         pa.field("error_code", pa.string()),
         pa.field("error_message", pa.string()),
     ]
@@ -71,7 +81,7 @@ RESULT_SCHEMA: Final[pa.Schema] = pa.schema(
 RESULT_DDL: Final[str] = (
     "market_code STRING, reservations_available BOOLEAN, price_includes_tax BOOLEAN, "
     "cancellation_outcome STRING, cancel_deadline TIMESTAMP, days_left INT, credit_amount DECIMAL(38,4), "
-    "credit_currency STRING, rules_version STRING, error_code STRING, error_message STRING"
+    "credit_currency STRING, rules_version STRING, reasons STRING, error_code STRING, error_message STRING"
 )
 
 #: names of the added columns, in order
@@ -128,7 +138,51 @@ def _credit_key(outcome: Any, suspected: Any, rule: Any) -> Any:
 
 
 _OUTCOME_TABLE: Final = _outcome_table()
+#: outcome key index -> the OUTCOME entry (for the reasons column)
+_VERDICTS: Final = {
+    _outcome_key(_ROUTES.index(route), _BASES.index(basis), has_window, in_window, fee): verdict
+    for (route, basis, has_window, in_window, fee), verdict in OUTCOME.items()
+}
 _CREDIT_TABLE: Final = _credit_table()
+
+
+_NEVER: Final = 1 << 40  # a day no date reaches: a version without verified_until is never unverified
+
+
+def _days(day: date) -> int:
+    """Days since 1970-01-01."""
+    return (day - _EPOCH_DAY).days
+
+
+class _Facts(NamedTuple):
+    """The columns of a slice as :func:`_Slice._judge` reads them, for any version."""
+
+    kind: I64
+    name: I64
+    sku: I64
+    purchased: I64
+    began: I64
+    has_began: B
+    amounts: _read.Amounts | None
+    digits: I64
+    has_price: B
+    term_start: I64
+    term_end: I64
+    has_term: B
+
+
+class _Judgement(NamedTuple):
+    """What R7 and R8.4 answer for every row of a slice under some versions."""
+
+    outcome: I64
+    okey: I64
+    slot: I64
+    has_window: B
+    deadline: I64
+    days_left: I64
+    credit_ok: B
+    credit_units: I64
+    big: dict[int, Decimal]
 
 
 def results(
@@ -136,7 +190,7 @@ def results(
     n: int,
     plan: ColumnPlan,
     at: datetime,
-    rules: RuleSet | None,
+    rules: Rules | None,
 ) -> list[pa.ChunkedArray]:
     """The result columns for ``n`` rows, computed slice by slice."""
     ctx = _Context(plan, at, rules)
@@ -152,20 +206,29 @@ def results(
 class _Context:
     """What the slices of one call share: ``at``, the rule sets, and answers per distinct value."""
 
-    def __init__(self, plan: ColumnPlan, at: datetime, rules: RuleSet | None) -> None:
+    def __init__(self, plan: ColumnPlan, at: datetime, rules: Rules | None) -> None:
         self.plan = plan
         self.at = at
         self.at_us = (at - _EPOCH) // timedelta(microseconds=1)
-        self.fixed = rules is not None
-        self.rulesets: tuple[RuleSet, ...] = (rules,) if rules is not None else shipped_rulesets()
-        self.bounds = np.array([(rs.in_force_from - _EPOCH_DAY).days for rs in self.rulesets], dtype=np.int64)
+        chain = None
+        if isinstance(rules, RuleSet):  # judge every row by exactly this rule set
+            self.fixed = True
+            self.rulesets: tuple[RuleSet, ...] = (rules,)
+        else:  # each row by the version of the chain its date selects (R11.5)
+            chain = shipped_chain() if rules is None else rules
+            self.fixed = False
+            self.rulesets = chain.versions
+        self.bounds = np.array([_days(rs.in_force_from) for rs in self.rulesets], dtype=np.int64)
         r, k = len(self.rulesets), len(_KINDS)
         # per (rule set, kind): the route before names, whether names matter, the window, the credit rule
         self.by_kind: list[list[Routing]] = []
+        self.exclusions: list[Exclusion] = []  # the exclusions rows are decided by, in first-seen order
         self.route = np.empty((r, k), dtype=np.int64)
         self.basis = np.empty((r, k), dtype=np.int64)
+        self.excluded_by = np.full((r, k), -1, dtype=np.int64)
         self.names_matter = np.zeros((r, k), dtype=np.bool_)
         self.window = np.full((r, k), -1, dtype=np.int64)
+        self.window_term = np.zeros((r, k), dtype=np.bool_)
         self.credit_rule = np.zeros((r, k), dtype=np.int64)
         for i, rs in enumerate(self.rulesets):
             row = []
@@ -174,8 +237,10 @@ class _Context:
                 row.append(routing)
                 self.route[i, j] = _ROUTES.index(routing.route)
                 self.basis[i, j] = _BASES.index(routing.basis)
+                self.excluded_by[i, j] = self.exclusion_slot(routing.exclusion)
                 self.names_matter[i, j] = matters
                 self.window[i, j] = rs.cancellation.window_days.get(kind, -1)
+                self.window_term[i, j] = rs.cancellation.window_start(kind) is WindowStart.TERM_START
                 self.credit_rule[i, j] = _CREDIT_RULES.index(
                     rs.credits.by_kind.get(kind, CreditRule.NONE_STATED)
                 )
@@ -188,19 +253,52 @@ class _Context:
             [rs.credits.rounding_method is CreditRounding.UNIT_DOWN for rs in self.rulesets], dtype=np.bool_
         )
         self.versions = _read.strings([rs.version for rs in self.rulesets])
+        # R11.3: the uncertainty spans of a chain, (first day, last day, V, the version before V)
+        self.spans: list[tuple[int, int, int, int]] = []
+        if chain is not None:
+            for v, rs in enumerate(self.rulesets):
+                if rs.uncertainty is not None:
+                    span = rs.uncertainty
+                    self.spans.append((_days(span.start), _days(span.end), v, v - 1))
+        # R11.4: the last day each version was checked (days since 1970; no date: never unverified)
+        self.verified = np.array(
+            [_NEVER if rs.verified_until is None else _days(rs.verified_until) for rs in self.rulesets],
+            dtype=np.int64,
+        )
+        # R3.4: the published dashboard lists by first-seen date, then each version's own list
+        from .. import markets
+
+        history = markets.market_lists("dashboard")
+        self.list_bounds = np.array([_days(m.first_seen) for m in history], dtype=np.int64)
+        self.lists: list[frozenset[str]] = [m.codes for m in history] + [
+            rs.reservations.unavailable_markets for rs in self.rulesets
+        ]
+        self.own_list = np.array([not rs.reservations.from_history for rs in self.rulesets], dtype=np.bool_)
         # answers per distinct value, shared by the slices
         self.markets: dict[str, int | Problem] = {}
         self.market_codes: list[str] = []
-        self.market_flags: dict[tuple[int, int], tuple[bool, bool]] = {}
+        self.reservation_flags: dict[tuple[int, int], bool] = {}
+        self.tax_flags: dict[tuple[int, int], bool] = {}
         self.names: dict[str, int | Problem] = {}
         self.name_texts: list[str] = []
         self.name_is_plan: list[bool] = []
-        self.routings: dict[tuple[int, int, int, int], tuple[int, int]] = {}
+        self.routings: dict[tuple[int, int, int, int], tuple[int, int, int]] = {}
         self.skus: dict[str, int | Problem] = {}
         self.sku_texts: list[str] = []
         self.kinds: dict[str, int | Problem] = {}
         self.terms: dict[str, int | Problem] = {}
         self.currencies: dict[str, int | Problem] = {}
+        self.reason_texts: dict[tuple[int, int, bool, bool], str] = {}
+
+    def exclusion_slot(self, exclusion: Exclusion | None) -> int:
+        """The index of an exclusion among those seen (-1 for none), for the reasons column."""
+        if exclusion is None:
+            return -1
+        for i, seen in enumerate(self.exclusions):
+            if seen is exclusion:
+                return i
+        self.exclusions.append(exclusion)
+        return len(self.exclusions) - 1
 
     def market(self, value: str) -> int | Problem:
         found = self.markets.get(value)
@@ -218,19 +316,43 @@ class _Context:
             self.markets[value] = found
         return found
 
-    def market_flag(self, rs: int, code: int) -> tuple[bool, bool]:
+    def reservations_available(self, listed: int, code: int) -> bool:
+        """R3: whether reservations are available in a market under list ``listed`` (R3.4)."""
+        key = (listed, code)
+        found = self.reservation_flags.get(key)
+        if found is None:
+            found = self.market_codes[code] not in self.lists[listed]
+            self.reservation_flags[key] = found
+        return found
+
+    def price_includes_tax(self, rs: int, code: int) -> bool:
+        """R4.1 under the version ``rs``: :func:`csp_rules.tax.price_includes_tax`."""
         key = (rs, code)
-        found = self.market_flags.get(key)
+        found = self.tax_flags.get(key)
         if found is None:
             from .. import markets, tax
 
-            market = markets.resolve(self.market_codes[code])
-            ruleset = self.rulesets[rs]
-            found = (
-                markets.reservations_available(market, rules=ruleset),
-                tax.price_includes_tax(market, rules=ruleset),
-            )
-            self.market_flags[key] = found
+            found = tax.price_includes_tax(markets.resolve(self.market_codes[code]), rules=self.rulesets[rs])
+            self.tax_flags[key] = found
+        return found
+
+    def reasons(self, okey: int, slot: int, differs: bool, unverified: bool) -> str:
+        """The reason codes of a row, space-separated: its :data:`~csp_rules.cancellation.OUTCOME` entry
+        (with the code of the exclusion in ``slot``, -1 for none), then the R11.3 and R11.4 reasons."""
+        key = (okey, slot, differs, unverified)
+        found = self.reason_texts.get(key)
+        if found is None:
+            verdict = _VERDICTS[okey]
+            codes = list(verdict.reasons)
+            if slot >= 0:
+                code = self.exclusions[slot].reason_code
+                codes = [code if c == EXCLUSION_REASON else c for c in codes]
+            if differs:
+                codes.append("rules.change_date_uncertain")
+            if unverified:
+                codes.append("rules.unverified_after")
+            found = " ".join(codes)
+            self.reason_texts[key] = found
         return found
 
     def name(self, value: str) -> int | Problem:
@@ -247,8 +369,8 @@ class _Context:
             self.names[value] = found
         return found
 
-    def routing(self, rs: int, kind: int, name: int, sku: int) -> tuple[int, int]:
-        """``(route index, basis index)`` once the product and SKU names are read (R7.3).
+    def routing(self, rs: int, kind: int, name: int, sku: int) -> tuple[int, int, int]:
+        """``(route index, basis index, exclusion slot)`` once the product and SKU names are read (R7.3).
 
         The text matched is :func:`csp_rules.cancellation.match_text` of the names, as the scalar
         path matches it.
@@ -258,7 +380,11 @@ class _Context:
         if found is None:
             text = cancellation.match_text(self.name_texts[name], None if sku < 0 else self.sku_texts[sku])
             routing = cancellation.name_route(self.by_kind[rs][kind], text, self.rulesets[rs])
-            found = (_ROUTES.index(routing.route), _BASES.index(routing.basis))
+            found = (
+                _ROUTES.index(routing.route),
+                _BASES.index(routing.basis),
+                self.exclusion_slot(routing.exclusion),
+            )
             self.routings[key] = found
         return found
 
@@ -398,7 +524,7 @@ class _Slice:
             digits, cur_null = _lookup(cols["currency"], iss, ctx.currency, where=has_price)
             self._missing(has_price & cur_null, "currency")
 
-        # Purchase(order_id, product_name, kind, purchased_at, price, term_start, term_end)
+        # Purchase(order_id, product_name, kind, purchased_at, price, term_start, term_end, ...)
         self._check_text("order_id")
         name_idx, name_null = _lookup(cols["product_name"], iss, ctx.name)
         self._missing(name_null, "product_name")
@@ -414,13 +540,16 @@ class _Slice:
         if "sku_name" in cols:
             sku_idx, _ = _lookup(cols["sku_name"], iss, ctx.sku)
         has_term = self._term_order(term_start, term_end, has_start, has_end)
+        began, has_began = self._term_began(purchased, term_start, term_end, has_term)
 
         # markets (R3, R4.1)
         market_idx, market_null = _lookup(cols["market"], iss, ctx.market)
         self._missing(market_null, "market")
 
-        # the rule set in force at the purchase date (or the one given)
-        day = np.floor_divide(purchased, DAY_US)
+        # the version its date selects (R11.2: a renewed subscription's current term's start), or the one given
+        kind_safe = np.maximum(kind_idx, 0)
+        renewed = has_began & (kind_idx == _KINDS.index(ProductKind.SOFTWARE_SUBSCRIPTION))
+        day = np.floor_divide(np.where(renewed, began, purchased), DAY_US)
         if ctx.fixed:
             rs_idx = np.zeros(n, dtype=np.int64)
         else:
@@ -428,58 +557,123 @@ class _Slice:
             iss.mark_by_key(rs_idx < 0, day, lambda d: _no_rules(int(d)))
             rs_idx = np.maximum(rs_idx, 0)
 
-        # R7: at before the purchase, the window
+        # R7: at before the purchase, or before the current term began
         iss.mark(
             purchased > ctx.at_us, cancellation.before_purchase_error(ctx.at, plan.columns["purchased_at"])
         )
-        kind_safe = np.maximum(kind_idx, 0)
-        window = ctx.window[rs_idx, kind_safe]
+        if "term_started_at" in cols:
+            iss.mark(
+                has_began & (began > ctx.at_us),
+                cancellation.before_term_error(ctx.at, plan.columns["term_started_at"]),
+            )
+        facts = _Facts(kind_safe, name_idx, sku_idx, purchased, began, has_began, amounts, digits, has_price,
+                       term_start, term_end, has_term)  # fmt: skip
+        main = self._judge(rs_idx, facts, iss)
+
+        # R11.3: inside an uncertainty span, the other version's answer; R11.4: after the last check
+        differs = np.zeros(n, dtype=np.bool_)
+        for lo, hi, v, before in ctx.spans:
+            rows = iss.free() & (day >= lo) & (day <= hi)
+            if not rows.any():
+                continue
+            other_idx = np.where(day >= ctx.bounds[v], before, v)
+            rows &= other_idx >= 0
+            other = self._judge(np.maximum(other_idx, 0), facts, Issues(n))
+            differs |= rows & (
+                (other.outcome != main.outcome)
+                | (other.has_window != main.has_window)
+                | (main.has_window & (other.deadline != main.deadline))
+                | (other.credit_ok != main.credit_ok)
+                | (other.credit_units != main.credit_units)
+            )
+        unverified = day > ctx.verified[rs_idx]
+
+        # R3.4: the dashboard list in force on the purchase date, or the version's own list
+        listed = np.searchsorted(ctx.list_bounds, np.floor_divide(purchased, DAY_US), side="right") - 1
+        own = ctx.own_list[rs_idx]
+        listed = np.where(own, len(ctx.list_bounds) + rs_idx, listed)
+        iss.mark_by_key(listed < 0, day, lambda d: _no_list(int(d)))
+        listed = np.maximum(listed, 0)
+
+        # assemble (rows with a problem have null results)
+        return self._assemble(iss.free(), market_idx, rs_idx, listed, main, differs, unverified)
+
+    def _term_began(self, purchased: I64, start: I64, end: I64, has_term: B) -> tuple[I64, B]:
+        """The current term's start of a renewal (R11.2), read and checked as ``Purchase`` checks it."""
+        n, cols, plan = self.n, self.cols, self.ctx.plan
+        if "term_started_at" not in cols:
+            return np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.bool_)
+        began, status, _ = _read.instants(
+            cols["term_started_at"], naive_is_utc="term_started_at" in plan.reconciliation
+        )
+        self._instant_problems(status, "term_started_at", missing_ok=True)
+        has_began = status == _read.OK
+        column = plan.columns["term_started_at"]
+        self.issues.mark(
+            has_began & (began < purchased),
+            InvalidDateError(f"term_started_at: {column} is before the purchase", field="term_started_at"),
+        )
+        began_day = np.floor_divide(began, DAY_US)
+        self.issues.mark(
+            has_began & has_term & ((began_day < start) | (began_day >= end)),
+            InvalidDateError(
+                f"term_started_at: {column} is not in the term [term_start, term_end)",
+                field="term_started_at",
+            ),
+        )
+        return began, has_began
+
+    def _judge(self, rs_idx: I64, f: _Facts, iss: Issues) -> _Judgement:
+        """R7 and R8.4 for every row under the versions ``rs_idx``; problems found go to ``iss``."""
+        ctx, n = self.ctx, self.n
+        window = ctx.window[rs_idx, f.kind]
         has_window = window >= 0
-        deadline = purchased + np.where(has_window, window, 0) * DAY_US
-        overflow = has_window & ((deadline > MAX_US) | (purchased > MAX_US - np.maximum(window, 0) * DAY_US))
+        start = np.where(ctx.window_term[rs_idx, f.kind] & f.has_began, f.began, f.purchased)
+        deadline = start + np.where(has_window, window, 0) * DAY_US
+        overflow = has_window & ((deadline > MAX_US) | (start > MAX_US - np.maximum(window, 0) * DAY_US))
         iss.mark_by_key(
-            overflow, window, lambda days: _time.past_calendar_error("deadline", "the purchase", int(days))
+            overflow,
+            window,
+            lambda days: _time.past_calendar_error("deadline", "the window's start", int(days)),
         )
 
         # the route: by kind, then by name where names matter (R7.3), once per distinct key
-        route = ctx.route[rs_idx, kind_safe]
-        basis = ctx.basis[rs_idx, kind_safe]
-        needs_name = iss.free() & ctx.names_matter[rs_idx, kind_safe]
+        route = ctx.route[rs_idx, f.kind]
+        basis = ctx.basis[rs_idx, f.kind]
+        slot = ctx.excluded_by[rs_idx, f.kind]
+        needs_name = iss.free() & self.issues.free() & ctx.names_matter[rs_idx, f.kind]
         if needs_name.any():
             kinds, names, skus = len(_KINDS), len(ctx.name_texts) + 1, len(ctx.sku_texts) + 1
-            keys = ((rs_idx * kinds + kind_safe) * names + np.maximum(name_idx, 0)) * skus + (sku_idx + 1)
+            keys = ((rs_idx * kinds + f.kind) * names + np.maximum(f.name, 0)) * skus + (f.sku + 1)
             distinct, inverse = np.unique(keys[needs_name], return_inverse=True)
             answers = [ctx.routing(*_split_key(key, kinds, names, skus)) for key in distinct.tolist()]
-            route[needs_name] = np.array([a[0] for a in answers], dtype=np.int64).take(inverse.reshape(-1))
-            basis[needs_name] = np.array([a[1] for a in answers], dtype=np.int64).take(inverse.reshape(-1))
+            pick = inverse.reshape(-1)
+            route[needs_name] = np.array([a[0] for a in answers], dtype=np.int64).take(pick)
+            basis[needs_name] = np.array([a[1] for a in answers], dtype=np.int64).take(pick)
+            slot[needs_name] = np.array([a[2] for a in answers], dtype=np.int64).take(pick)
 
         # the outcome: cancellation.OUTCOME at each row's key
         in_window = has_window & (ctx.at_us < deadline)
-        key = _outcome_key(
+        okey = _outcome_key(
             route, basis, has_window.astype(np.int64), in_window.astype(np.int64), ctx.fee[rs_idx]
         )
-        outcome = _OUTCOME_TABLE[key]
+        outcome = _OUTCOME_TABLE[okey]
         days_left = np.where(in_window, (deadline - ctx.at_us) // DAY_US, 0)
 
         # R8.4: the credit if cancelled at `at`, billing.CREDIT at each row's key
         suspected = (basis == _BASES.index(Basis.NEAR_MISS)).astype(np.int64)
         computes = _CREDIT_TABLE[
-            _credit_key(np.maximum(outcome, 0), suspected, ctx.credit_rule[rs_idx, kind_safe])
+            _credit_key(np.maximum(outcome, 0), suspected, ctx.credit_rule[rs_idx, f.kind])
         ]
         credit_ok = np.zeros(n, dtype=np.bool_)
         credit_units = np.zeros(n, dtype=np.int64)
         big: dict[int, Decimal] = {}
-        if amounts is not None:
+        if f.amounts is not None:
             credit_ok, credit_units, big = self._credits(
-                amounts, digits, iss.free() & (computes > 0) & has_price, computes == _PRORATED,
-                rs_idx, term_start, term_end, has_term,
+                f.amounts, f.digits, iss.free() & self.issues.free() & (computes > 0) & f.has_price,
+                computes == _PRORATED, rs_idx, f.term_start, f.term_end, f.has_term, iss,
             )  # fmt: skip
-
-        # assemble (rows with a problem have null results)
-        return self._assemble(
-            iss.free(), market_idx, rs_idx, outcome, has_window, deadline, days_left, credit_ok, credit_units,
-            digits, big,
-        )  # fmt: skip
+        return _Judgement(outcome, okey, slot, has_window, deadline, days_left, credit_ok, credit_units, big)
 
     # -- fields ------------------------------------------------------------------------------
 
@@ -548,9 +742,12 @@ class _Slice:
         kind_idx[reservation] = _KINDS.index(ProductKind.AZURE_RESERVATION)
         return kind_idx
 
-    def _instant_problems(self, status: npt.NDArray[np.int8], field: str) -> None:
+    def _instant_problems(
+        self, status: npt.NDArray[np.int8], field: str, *, missing_ok: bool = False
+    ) -> None:
         column = self.ctx.plan.columns[field]
-        self._missing(status == _read.NULL, field)
+        if not missing_ok:
+            self._missing(status == _read.NULL, field)
         arr = self.cols[field]
         self.issues.mark_by_value(
             status == _read.INVALID,
@@ -621,6 +818,7 @@ class _Slice:
         start: I64,
         end: I64,
         has_term: B,
+        iss: Issues,
     ) -> tuple[B, I64, dict[int, Decimal]]:
         """R8.4 for the rows ``due`` a credit: ``(computed, amount in 10**-4 units, exact amounts too big for int64)``.
 
@@ -645,7 +843,7 @@ class _Slice:
         down = np.clip(scale - dig, 0, 18)
         is_big |= np.abs(mant) > _LIMIT // _POW10[up]
         fractional = ~is_big & (mant % _POW10[down] != 0)
-        self.issues.mark_rows(
+        iss.mark_rows(
             _scatter(n, rows[fractional]),
             lambda row: decimals_error(amounts.decimal(row), self._currency(row)),
         )
@@ -675,7 +873,7 @@ class _Slice:
             method = CreditRounding.UNIT_DOWN if unit_down[k] else CreditRounding.LINE_HALF_UP
             result = self._credit_exact(row, amounts.decimal(row), int(unused[k]), int(term[k]), method)
             if isinstance(result, CspRulesError):
-                self.issues.mark_row(row, result)
+                iss.mark_row(row, result)
             else:
                 exact[row] = result
                 ok[row] = True
@@ -699,38 +897,33 @@ class _Slice:
     # -- output ------------------------------------------------------------------------------
 
     def _assemble(
-        self,
-        ok: B,
-        market_idx: I64,
-        rs_idx: I64,
-        outcome: I64,
-        has_window: B,
-        deadline: I64,
-        days_left: I64,
-        credit_ok: B,
-        credit_value4: I64,
-        digits: I64,
-        exact: dict[int, Decimal],
+        self, ok: B, market_idx: I64, rs_idx: I64, listed: I64, main: _Judgement, differs: B, unverified: B
     ) -> list[pa.Array]:
         ctx, n = self.ctx, self.n
         null = ~ok
         codes = ctx.market_codes
         width = len(codes) + 1
-        available = np.zeros(len(ctx.rulesets) * width, dtype=np.bool_)
-        inclusive = np.zeros(len(available), dtype=np.bool_)
         m_safe = np.where(ok, market_idx, len(codes))
-        keys = rs_idx * width + m_safe
+        # R3 per (list, market), R4.1 per (version, market): each answer once
+        available = np.zeros(len(ctx.lists) * width, dtype=np.bool_)
+        keys = listed * width + m_safe
         for key in _presence(keys, ok, len(available)):
-            available[key], inclusive[key] = ctx.market_flag(*divmod(key, width))
+            available[key] = ctx.reservations_available(*divmod(key, width))
+        inclusive = np.zeros(len(ctx.rulesets) * width, dtype=np.bool_)
+        tax_keys = rs_idx * width + m_safe
+        for key in _presence(tax_keys, ok, len(inclusive)):
+            inclusive[key] = ctx.price_includes_tax(*divmod(key, width))
         market_code = _take(_read.strings([*codes, ""]), m_safe, null)
         reservations = _read.booleans(available.take(keys), null)
-        tax = _read.booleans(inclusive.take(keys), null)
-        outcome_arr = _take(_read.strings(list(OUTCOMES)), outcome, null)
-        no_window = null | ~has_window
-        deadline_arr = _read.ints(np.where(no_window, 0, deadline), pa.timestamp("us", tz="UTC"), no_window)
-        days_arr = _read.ints(np.where(no_window, 0, days_left), pa.int32(), no_window)
-        credit_null = null | ~credit_ok
-        credit = _decimal_array(credit_value4, credit_null, exact)
+        tax = _read.booleans(inclusive.take(tax_keys), null)
+        outcome_arr = _take(_read.strings(list(OUTCOMES)), np.maximum(main.outcome, 0), null)
+        no_window = null | ~main.has_window
+        deadline_arr = _read.ints(
+            np.where(no_window, 0, main.deadline), pa.timestamp("us", tz="UTC"), no_window
+        )
+        days_arr = _read.ints(np.where(no_window, 0, main.days_left), pa.int32(), no_window)
+        credit_null = null | ~main.credit_ok
+        credit = _decimal_array(main.credit_units, credit_null, main.big)
         if "currency" in self.cols and (~credit_null).any():
             currency = pc.if_else(
                 _read.booleans(~credit_null),
@@ -740,6 +933,7 @@ class _Slice:
         else:
             currency = pa.nulls(n, type=pa.string())
         versions = _take(ctx.versions, rs_idx, null)
+        reasons = self._reasons(ok, main, differs, unverified)
         iss = self.issues
         if iss.entries:
             entry = np.maximum(iss.idx, 0)
@@ -748,18 +942,26 @@ class _Slice:
         else:
             error_code = error_message = pa.nulls(n, type=pa.string())
         return [
-            market_code,
-            reservations,
-            tax,
-            outcome_arr,
-            deadline_arr,
-            days_arr,
-            credit,
-            currency,
-            versions,
-            error_code,
-            error_message,
-        ]
+            market_code, reservations, tax, outcome_arr, deadline_arr, days_arr, credit, currency, versions,
+            reasons, error_code, error_message,
+        ]  # fmt: skip
+
+    def _reasons(self, ok: B, main: _Judgement, differs: B, unverified: B) -> pa.Array:
+        """The reason codes of each row, space-separated, built once per distinct combination."""
+        ctx = self.ctx
+        slots = len(ctx.exclusions) + 1
+        keys = ((main.okey * slots + (main.slot + 1)) * 2 + differs) * 2 + unverified
+        distinct, inverse = np.unique(np.where(ok, keys, -1), return_inverse=True)
+        texts = []
+        for key in distinct.tolist():
+            if key < 0:
+                texts.append("")
+                continue
+            rest, unv = divmod(key, 2)
+            rest, dif = divmod(rest, 2)
+            okey, slot = divmod(rest, slots)
+            texts.append(ctx.reasons(okey, slot - 1, bool(dif), bool(unv)))
+        return _take(_read.strings(texts), inverse.reshape(-1), ~ok)
 
 
 def _scatter(n: int, rows: npt.NDArray[np.int64]) -> B:
@@ -799,6 +1001,15 @@ def _bad_term_date(field: str, column: str) -> Callable[[Any], CspRulesError]:
         )
 
     return make
+
+
+def _no_list(days: int) -> CspRulesError:
+    day = _EPOCH_DAY + timedelta(days=days)
+    return NoRulesInForceError(
+        f"on: no dashboard list of unavailable markets is known on {day.isoformat()} (R3.4)",
+        field="on",
+        value=day,
+    )
 
 
 def _no_rules(days: int) -> CspRulesError:

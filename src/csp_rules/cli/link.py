@@ -61,9 +61,10 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         data = decision_json(decision, args.lang)
         data["status"] = decision.status.value
-        data["expires_at"] = decision.expires_at.isoformat()
+        expires, left = decision.expires_at, decision.time_left
+        data["expires_at"] = None if expires is None else expires.isoformat()
         data["downloads_left"] = decision.downloads_left
-        data["time_left"] = decision.time_left.total_seconds()
+        data["time_left"] = None if left is None else left.total_seconds()
         print_json(data)
     else:
         print_decision(
