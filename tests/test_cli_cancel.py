@@ -147,3 +147,31 @@ def test_python_dash_m_help_and_a_run() -> None:
     assert done.returncode == 1, done.stderr
     data = json.loads(done.stdout)
     assert data["outcome"] == "window_closed" and data["explanation"].startswith("Vous avez dépassé")
+
+
+def test_a_renewal_is_judged_from_its_term_start(capsys: pytest.CaptureFixture[str]) -> None:
+    """R11.2: bought in 2023, renewed 2024-08-01; on 2024-08-05 the 7-day window of the new term is open,
+    and (after 2023-10-23) the answer says the rules are not verified that late (R11.4)."""
+    args = [*BASE[:-1], "2023-08-01T09:30Z", "--term-started", "2024-08-01T09:30Z"]
+    status, data = run_json(capsys, *args, "--at", "2024-08-05T00:00Z")
+    assert (status, data["outcome"], data["ruleset_version"]) == (0, "self_service", "S2022-07-11")
+    assert data["deadline"] == "2024-08-08T09:30:00+00:00"
+    assert "rules.unverified_after" in data["reasons"] and "R11.4" in data["rule_numbers"]
+    status, data = run_json(capsys, *args[:-2], "--at", "2024-08-05T00:00Z")  # without the renewal
+    assert (status, data["outcome"]) == (1, "window_closed")
+
+
+def test_a_users_version_joins_the_chain(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """R11.5: --rules FILE adds FILE's version; a 2019 purchase is still judged by S2018."""
+    path = tmp_path / "acme.json"
+    path.write_text(
+        json.dumps({"extends": "S2022-07-11", "version": "ACME-2024", "in_force_from": "2024-01-01"})
+    )
+    args = [*BASE[:-1], "2019-05-01", "--rules", str(path), "--at", "2019-05-02"]
+    status, data = run_json(capsys, *args)
+    assert (status, data["outcome"], data["ruleset_version"]) == (0, "self_service", "S2018")
+
+
+def test_a_term_start_outside_the_term_is_status_2(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = [*BASE, "--term-started", "2020-02-01T00:00Z", "--at", "2020-03-10"]
+    assert "term" in one_line_error(*run(capsys, *argv))

@@ -231,3 +231,37 @@ def test_summary_totals_are_exact_past_decimal128() -> None:
     at = datetime(2020, 1, 1, tzinfo=timezone.utc)
     summary.print(out, "en", Source(), at, now=False, seconds=1.0, written=None)  # type: ignore[arg-type]
     assert "EUR  €68,060,000,000,000,000,000,000,000,000,000,000.00  (6,806 rows)" in out.getvalue()
+
+
+def test_summary_names_versions_and_warns_after_the_verified_date(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """R11.4/R11.3 in the summary: one warning for rows judged after 2023-10-23, one note for rows in
+    an uncertainty span whose other version answers otherwise; the versions used are named."""
+    path = tmp_path / "in.csv"
+    path.write_text(
+        "order_id,kind,product_name,purchased_at,price,currency,market\n"
+        "1,software_subscription,Office,2024-03-01T10:00:00Z,100.00,EUR,FR\n"
+        "2,software_subscription,Office,2024-03-02T10:00:00Z,100.00,EUR,FR\n"
+        "3,software_subscription,Office,2022-01-15T10:00:00Z,100.00,EUR,FR\n"
+        "4,software_subscription,Office,2019-01-15T10:00:00Z,100.00,EUR,FR\n",
+        encoding="utf-8",
+    )
+    out_csv = tmp_path / "r.csv"
+    assert main(["evaluate", str(path), "--at", "2024-03-03T00:00:00Z", "-o", str(out_csv)]) == 0
+    out = capsys.readouterr().out
+    assert "S2018 1, S2021-06-02 1, S2022-07-11 2" in out
+    warning = next(line for line in out.splitlines() if "Warning" in line)
+    assert "2 rows" in warning and "October 23, 2023" in warning and "R11.4" in warning
+    assert sum("R11.3" in line for line in out.splitlines()) == 1
+    reasons = [row["reasons"].split() for row in _rows(out_csv)]
+    assert ["rules.unverified_after" in r for r in reasons] == [True, True, False, False]
+    assert ["rules.change_date_uncertain" in r for r in reasons] == [False, False, True, False]
+    path.write_text(
+        path.read_text(encoding="utf-8").splitlines()[0] + "\n" + "4,software_subscription,"
+        "Office,2019-01-15T10:00:00Z,100.00,EUR,FR\n",
+        encoding="utf-8",
+    )
+    assert main(["evaluate", str(path), "--at", "2024-03-03T00:00:00Z", "-o", str(out_csv)]) == 0
+    out = capsys.readouterr().out
+    assert "Warning" not in out and "R11.3" not in out

@@ -100,3 +100,28 @@ def test_python_dash_m_help_and_a_run() -> None:
     assert done.returncode == 1, done.stderr
     data = json.loads(done.stdout)
     assert data["status"] == "expired" and data["explanation"].startswith("Le lien a expiré")
+
+
+def test_a_link_issued_without_a_link_rule_is_not_known_to_be_usable(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """R11.1: issued 2021-01-30 (S2021-01-30 states no link rule): exit 1, status no_rule_stated, no
+    invented expiry; a day earlier (S2020-01-31) the 14-day rule answers."""
+    status, data = run_json(capsys, "link", "--issued", "2021-01-30T00:00Z", "--at", "2021-02-20T00:00Z")
+    assert (status, data["outcome"], data["ruleset_version"]) == (1, "no_rule_stated", "S2021-01-30")
+    assert data["facts"]["expires_at"] is None and data["rule_numbers"] == ["R11.1"]
+    status, data = run_json(
+        capsys, "link", "--issued", "2021-01-29T23:59:59.999999Z", "--at", "2021-02-01T00:00Z"
+    )
+    assert (status, data["outcome"], data["ruleset_version"]) == (0, "active", "S2020-01-31")
+    status, data = run_json(
+        capsys,
+        "link",
+        "--issued",
+        "2021-01-30T00:00Z",
+        "--at",
+        "2021-02-01T00:00Z",
+        "--revoked",
+        "2021-01-31T00:00Z",
+    )
+    assert (status, data["outcome"]) == (1, "revoked")

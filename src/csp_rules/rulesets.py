@@ -693,7 +693,9 @@ class RuleSet:
 
     version: str = _param(_p_str, doc="version id, e.g. S2020")
     title: str = _param(_p_str, doc="what this version is")
-    in_force_from: date = _param(_p_date, doc="first day this version is in force")
+    in_force_from: date = _param(
+        _p_date, rule="R11.5", doc="first day this version is in force (it ends where the next one starts)"
+    )
     sources: tuple[Source, ...] = _param(_p_seq(_p_nested(Source), limit=50), doc="documents encoded")
     cancellation: CancellationRules = _param(_p_nested(CancellationRules), rule="R7", doc="cancellation")
     credits: CreditRules = _param(_p_nested(CreditRules), rule="R8.4", doc="credits")

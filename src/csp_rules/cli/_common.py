@@ -124,12 +124,14 @@ def parse_int(text: str, field: str, low: int = 0) -> int:
 
 
 def load_rules(path: str | None) -> Any:
-    """The rule set of a file given with ``--rules``, or None (the rule set in force applies)."""
+    """The chain of versions to judge by: the shipped chain with the version of a file given with
+    ``--rules`` added (R11.5: in force from its ``in_force_from`` until the next version; earlier
+    dates keep their own versions), or None (the shipped chain)."""
     if path is None:
         return None
-    from ..rulesets import load_ruleset
+    from ..rulesets import load_ruleset, shipped_chain
 
-    return load_ruleset(path)
+    return shipped_chain().with_version(load_ruleset(path))
 
 
 def add_lang(parser: argparse.ArgumentParser) -> None:
@@ -149,7 +151,8 @@ def add_rules(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--rules",
         metavar="FILE",
-        help="judge by your own rule set (JSON or TOML) instead of the shipped one in force",
+        help="add your own rule-set version (JSON or TOML) to the shipped ones: in force from its "
+        "in_force_from until the next version, earlier dates keep theirs",
     )
 
 
@@ -479,6 +482,26 @@ def show(value: Any, lang: str) -> str:
 def answer(decision: Any) -> int:
     """The exit status of a decision: 0 when allowed (yes), 1 otherwise (no)."""
     return YES if decision.allowed else NO
+
+
+def report(
+    args: argparse.Namespace,
+    decision: Any,
+    rows: Sequence[tuple[str, Any]] = (),
+    *,
+    more: Sequence[str] = (),
+    json_extra: dict[str, Any] | None = None,
+) -> int:
+    """What every one-question command does with its decision: JSON (``--json``, with ``json_extra``)
+    or text (:func:`print_decision` with ``rows`` and ``more``) in ``--lang``; the exit status of its
+    answer (:func:`answer`)."""
+    if args.json:
+        data = decision_json(decision, args.lang)
+        data.update(json_extra or {})
+        print_json(data)
+    else:
+        print_decision(decision, args.lang, rows, more)
+    return answer(decision)
 
 
 def decision_json(decision: Any, lang: str) -> dict[str, Any]:

@@ -5,17 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ._common import (
-    add_output,
-    add_rules,
-    answer,
-    command_parser,
-    decision_json,
-    load_rules,
-    parse_when,
-    print_decision,
-    print_json,
-)
+from ._common import add_output, add_rules, command_parser, load_rules, parse_when, report
 
 
 def register(sub: Any) -> None:
@@ -65,6 +55,12 @@ def add_purchase_flags(parser: argparse.ArgumentParser) -> None:
         help="the purchase instant: YYYY-MM-DD (00:00 UTC) or a date-time with a zone",
     )
     parser.add_argument("--sku", metavar="NAME", help="the SKU name, if known (read for R7.3 exclusions)")
+    parser.add_argument(
+        "--term-started",
+        metavar="WHEN",
+        help="for a renewed subscription, when its current term began (R11.2: it selects the rules and, "
+        "from S2022-07-11, opens a 7-day window)",
+    )
 
 
 def purchase_from(args: argparse.Namespace, **extra: Any) -> Any:
@@ -76,6 +72,9 @@ def purchase_from(args: argparse.Namespace, **extra: Any) -> Any:
         kind=args.kind,
         purchased_at=parse_when(args.purchased, "--purchased"),
         sku_name=args.sku,
+        term_started_at=None
+        if args.term_started is None
+        else parse_when(args.term_started, "--term-started"),
         **extra,
     )
 
@@ -86,16 +85,9 @@ def run(args: argparse.Namespace) -> int:
     purchase = purchase_from(args)
     at = parse_when(args.at, "--at")
     decision = evaluate(purchase, at=at, roles=args.role, rules=load_rules(args.rules))
-    if args.json:
-        print_json(decision_json(decision, args.lang))
-    else:
-        print_decision(
-            decision,
-            args.lang,
-            [
-                ("deadline", decision.deadline),
-                ("days_left", decision.days_left),
-                ("time_left", decision.time_left),
-            ],
-        )
-    return answer(decision)
+    rows = [
+        ("deadline", decision.deadline),
+        ("days_left", decision.days_left),
+        ("time_left", decision.time_left),
+    ]
+    return report(args, decision, rows)

@@ -9,16 +9,13 @@ from typing import Any
 from ._common import (
     add_output,
     add_rules,
-    answer,
     command_parser,
-    decision_json,
     load_rules,
     parse_date,
     parse_int,
     parse_money,
     parse_when,
-    print_decision,
-    print_json,
+    report,
 )
 from .cancel import add_purchase_flags, purchase_from
 
@@ -80,28 +77,20 @@ def run(args: argparse.Namespace) -> int:
         rules=load_rules(args.rules),
         billing_day=billing_day,
     )
-    if args.json:
-        data = decision_json(credit, args.lang)
-        data["amount"] = (
-            None
-            if credit.amount is None
-            else {"amount": str(credit.amount.amount), "currency": credit.amount.currency}
-        )
-        data["fraction"] = None if credit.fraction is None else str(credit.fraction)
-        data["unused_days"] = credit.unused_days
-        data["term_days"] = credit.term_days
-        data["invoice_date"] = None if credit.invoice_date is None else credit.invoice_date.isoformat()
-        print_json(data)
-    else:
-        print_decision(
-            credit,
-            args.lang,
-            [
-                ("amount", credit.amount),
-                ("fraction", credit.fraction),
-                ("unused_days", credit.unused_days),
-                ("term_days", credit.term_days),
-                ("invoice_date", credit.invoice_date),
-            ],
-        )
-    return answer(credit)
+    amount, fraction, invoice = credit.amount, credit.fraction, credit.invoice_date
+    rows = [
+        ("amount", amount), ("fraction", fraction), ("unused_days", credit.unused_days),
+        ("term_days", credit.term_days), ("invoice_date", invoice),
+    ]  # fmt: skip
+    return report(
+        args,
+        credit,
+        rows,
+        json_extra={
+            "amount": None if amount is None else {"amount": str(amount.amount), "currency": amount.currency},
+            "fraction": None if fraction is None else str(fraction),
+            "unused_days": credit.unused_days,
+            "term_days": credit.term_days,
+            "invoice_date": None if invoice is None else invoice.isoformat(),
+        },
+    )

@@ -65,6 +65,11 @@ _TEXT: dict[str, dict[str, Any]] = {
         "example_row": "e.g. row {row}: {message}",
         "written": "Rows with their results written to {out}",
         "not_written": "Rows with their results were not written: give -o OUT.csv (or .parquet), or pipe the output.",
+        "or": " or ",
+        "unverified": "Warning: {n} rows were judged by rules last checked against the sources on {day} "
+        "(their purchase or term start is later); later changes are not known (R11.4, reason rules.unverified_after).",
+        "uncertain": "Note: for {n} rows the date of a rule change is uncertain and the other version answers "
+        "otherwise (R11.3, reason rules.change_date_uncertain).",
         "outcome": {
             "self_service": "can be cancelled now (self-service)",
             "window_closed": "cancellation window closed",
@@ -89,6 +94,12 @@ _TEXT: dict[str, dict[str, Any]] = {
         "example_row": "p. ex. enregistrement {row} : {message}",
         "written": "Lignes et résultats écrits dans {out}",
         "not_written": "Lignes et résultats non écrits : indiquez -o SORTIE.csv (ou .parquet), ou redirigez la sortie.",
+        "or": " ou ",
+        "unverified": "Attention : {n} lignes ont été jugées selon des règles vérifiées pour la dernière fois dans les "
+        "sources le {day} (leur achat ou leur début de période est postérieur) ; les changements ultérieurs ne sont "
+        "pas connus (R11.4, raison rules.unverified_after).",
+        "uncertain": "Remarque : pour {n} lignes, la date d'un changement de règle est incertaine et l'autre version "
+        "répond autrement (R11.3, raison rules.change_date_uncertain).",
         "outcome": {
             "self_service": "annulable maintenant (libre-service)",
             "window_closed": "fenêtre d'annulation dépassée",
@@ -168,7 +179,7 @@ def run(args: argparse.Namespace) -> int:
             value="-",
         )
     plan_columns(source.names)  # missing columns: one error before any row is read
-    summary = _Summary()
+    summary = _Summary(rules)
     progress = _Progress(source, enabled=not args.quiet and sys.stderr.isatty())
     writer = _Writer(target, to_stdout, batch.output_schema(source.schema))
     with _Stoppable(), writer:
@@ -702,7 +713,8 @@ _EXACT = Context(prec=200, Emax=10**6, Emin=-(10**6))
 class _Summary:
     """Counts kept while the file streams by: rows, outcomes, rule sets, credits, errors."""
 
-    def __init__(self) -> None:
+    def __init__(self, rules: Any = None) -> None:
+        self.rules = rules  # the chain (or rule set) the rows are judged by
         self.rows = 0
         self.outcomes: Counter[str] = Counter()
         self.versions: Counter[str] = Counter()
@@ -710,6 +722,8 @@ class _Summary:
         self.examples: dict[str, tuple[int, str]] = {}
         self.credits: dict[str, Decimal] = {}
         self.credit_rows: Counter[str] = Counter()
+        self.unverified = 0  # rows with the reason rules.unverified_after (R11.4)
+        self.uncertain = 0  # rows with the reason rules.change_date_uncertain (R11.3)
 
     def add(self, result: Any) -> None:
         import pyarrow as pa
@@ -729,6 +743,13 @@ class _Summary:
                 first = pc.index(table.column("error_code"), code).as_py()
                 message = table.column("error_message")[first].as_py()
                 self.examples[code] = (self.rows + first + 1, message)
+        reasons = table.column("reasons")
+        for code, attr in (
+            ("rules.unverified_after", "unverified"),
+            ("rules.change_date_uncertain", "uncertain"),
+        ):
+            found = pc.sum(pc.match_substring(reasons, code)).as_py()
+            setattr(self, attr, getattr(self, attr) + int(found or 0))
         credits = table.select(["credit_currency", "credit_amount"]).filter(
             pc.is_valid(table.column("credit_amount"))
         )
@@ -787,6 +808,16 @@ class _Summary:
         if self.versions:
             versions = ", ".join(f"{v} {num(c)}" for v, c in sorted(self.versions.items()))
             print(f"  {t['rules']}{t['colon']}{versions}", file=out)
+        if self.unverified:
+            from ..rulesets import RuleSet, shipped_chain
+
+            chain = self.rules or shipped_chain()
+            used = (chain,) if isinstance(chain, RuleSet) else chain.versions
+            days = sorted({v.verified_until for v in used if v.version in self.versions and v.verified_until})
+            day = t["or"].join(format_value(d, lang) for d in days)
+            print(f"  {t['unverified'].format(n=num(self.unverified), day=day)}", file=out)
+        if self.uncertain:
+            print(f"  {t['uncertain'].format(n=num(self.uncertain))}", file=out)
         print(f"{t['outcomes']}", file=out)
         width = max(len(o) for o in OUTCOMES)
         for outcome in OUTCOMES:

@@ -5,18 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ._common import (
-    add_output,
-    add_rules,
-    answer,
-    command_parser,
-    decision_json,
-    load_rules,
-    parse_int,
-    parse_when,
-    print_decision,
-    print_json,
-)
+from ._common import add_output, add_rules, command_parser, load_rules, parse_int, parse_when, report
 
 
 def register(sub: Any) -> None:
@@ -28,6 +17,8 @@ def register(sub: Any) -> None:
         "usable for two weeks (14 x 24 h) from its issue or last renewal, and for 50 downloads (with "
         "49 made the 50th succeeds); revoked from the purchase's cancellation on (R8.2). Select "
         "'Get keys and downloads' again for a fresh two weeks and 50 downloads (R5.3). "
+        "From 2021-01-30 the rules state no lifetime and no cap: a link issued then is answered "
+        "'no rule stated' (exit 1: not known to be usable, R11.1). "
         "--at, the instant of the question, is required.",
         examples=[
             "csp-rules link --issued 2020-03-02T09:30Z --at 2020-03-10T12:00Z --downloads 12",
@@ -58,22 +49,16 @@ def run(args: argparse.Namespace) -> int:
         revoked_at=None if args.revoked is None else parse_when(args.revoked, "--revoked"),
         rules=load_rules(args.rules),
     )
-    if args.json:
-        data = decision_json(decision, args.lang)
-        data["status"] = decision.status.value
-        expires, left = decision.expires_at, decision.time_left
-        data["expires_at"] = None if expires is None else expires.isoformat()
-        data["downloads_left"] = decision.downloads_left
-        data["time_left"] = None if left is None else left.total_seconds()
-        print_json(data)
-    else:
-        print_decision(
-            decision,
-            args.lang,
-            [
-                ("expires_at", decision.expires_at),
-                ("downloads_left", decision.downloads_left),
-                ("time_left", decision.time_left),
-            ],
-        )
-    return answer(decision)
+    expires, left = decision.expires_at, decision.time_left
+    rows = [("expires_at", expires), ("downloads_left", decision.downloads_left), ("time_left", left)]
+    return report(
+        args,
+        decision,
+        rows,
+        json_extra={
+            "status": decision.status.value,
+            "expires_at": None if expires is None else expires.isoformat(),
+            "downloads_left": decision.downloads_left,
+            "time_left": None if left is None else left.total_seconds(),
+        },
+    )

@@ -8,13 +8,11 @@ from typing import Any
 from ._common import (
     add_output,
     add_rules,
-    answer,
     command_parser,
     decision_json,
     load_rules,
     parse_date,
-    print_decision,
-    print_json,
+    report,
     show,
 )
 
@@ -27,8 +25,8 @@ def register(sub: Any) -> None:
         description="Whether Azure reservations can be bought in a market (R3) and whether its listed "
         "prices include tax (R4.1). NAME is a market code (FR, FRA, 250) or a name in English, "
         "French or another CLDR language ('République démocratique du Congo', 'Allemagne'). "
-        "By default the newest shipped rule set answers (the S2020 list); with --on, the list "
-        "published on that date (R3.4).",
+        "Without --on the newest shipped rule set answers; with --on, the dashboard list in force "
+        "on that date (R3.4), as for a purchase of that date everywhere.",
         examples=[
             'csp-rules market "République démocratique du Congo"',
             "csp-rules market Australia --lang fr",
@@ -57,50 +55,52 @@ def register(sub: Any) -> None:
     parser.set_defaults(handler=run)
 
 
-def _rules_for(args: argparse.Namespace) -> Any:
-    """The rule set, with the reservation list published on ``--on`` when a date is given (R3.4)."""
+def _api_list(rules: Any, day: Any) -> Any:
+    """The newest version in force on ``day`` with, as its own list, the API pages' list (``--docs api``)."""
     import attrs
 
     from ..markets import market_list
-    from ..rulesets import rules_in_force
+    from ..rulesets import resolve_rules
 
-    rules = load_rules(args.rules)
-    if args.on is None:
-        return rules
-    day = parse_date(args.on, "--on")
-    if rules is None:
-        rules = rules_in_force(day)
-    published = market_list(day, args.docs)
+    version = resolve_rules(rules, day)
+    published = market_list(day, "api")
     reservations = attrs.evolve(
-        rules.reservations,
+        version.reservations,
         unavailable_markets=published.codes,
         list_docs=published.docs,
         list_first_seen=published.first_seen,
         list_source=published.source,
+        from_history=False,
     )
-    return attrs.evolve(rules, reservations=reservations)
+    return attrs.evolve(version, reservations=reservations)
 
 
 def run(args: argparse.Namespace) -> int:
     from ..markets import check_reservations, resolve
+    from ..rulesets import resolve_rules
     from ..tax import tax_treatment
 
     market = resolve(args.name, lang=args.name_lang)
-    rules = _rules_for(args)
-    decision = check_reservations(market, rules=rules)
-    tax = tax_treatment(market, rules=rules)
+    rules = load_rules(args.rules)
+    day = None if args.on is None else parse_date(args.on, "--on")
+    if day is not None and args.docs == "api":
+        rules = _api_list(rules, day)
+    # R3.4: a dated question is answered by the dashboard list in force on that date, as everywhere
+    # Before the first version (S2018, 2018-08-31) no rule answers, whatever the published lists say.
+    version = None if day is None else resolve_rules(rules, day)
+    decision = check_reservations(market, rules=rules, on=day)
+    tax = tax_treatment(market, rules=rules if version is None else version)
     name = f"{market.name(args.lang)} ({market.code})"
-    if args.json:
-        data = decision_json(decision, args.lang)
-        data["market"] = {"code": market.code, "name": market.name(args.lang)}
-        data["reservations_available"] = decision.allowed
-        data["price_includes_tax"] = tax.allowed
-        data["tax"] = decision_json(tax, args.lang)
-        print_json(data)
-    else:
-        first_seen = decision.facts["list_first_seen"]
-        listed = f"{show(first_seen, args.lang)} ({decision.facts['list_docs']})"
-        print_decision(
-            decision, args.lang, [("market", name), ("list", listed)], more=[tax.explain(args.lang)]
-        )
-    return answer(decision)
+    listed = f"{show(decision.facts['list_first_seen'], args.lang)} ({decision.facts['list_docs']})"
+    return report(
+        args,
+        decision,
+        [("market", name), ("list", listed)],
+        more=[tax.explain(args.lang)],
+        json_extra={
+            "market": {"code": market.code, "name": market.name(args.lang)},
+            "reservations_available": decision.allowed,
+            "price_includes_tax": tax.allowed,
+            "tax": decision_json(tax, args.lang),
+        },
+    )
