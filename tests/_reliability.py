@@ -80,6 +80,35 @@ def _calls() -> Iterator[Call]:
     )
     yield "ruleset_from_dict bad", lambda: rulesets.ruleset_from_dict({"extends": "S2020", "links": {"x": 1}})
 
+    # --- the chain of versions (R11) ---
+    chain = rulesets.shipped_chain()
+    acme = rulesets.ruleset_from_dict(
+        {"extends": "S2022-07-11", "version": "ACME-2024", "in_force_from": "2024-01-01"}
+    )
+    yield "shipped_chain", lambda: (chain, len(chain), chain.newest)
+    yield "RuleChain with_version", lambda: chain.with_version(acme)
+    yield "RuleChain with_version clash", lambda: chain.with_version(attrs.evolve(acme, version="s2020"))
+    for day in (
+        date(2020, 1, 30),
+        date(2020, 1, 31),
+        date(2021, 1, 29),
+        date(2021, 1, 30),
+        date(2021, 6, 1),
+        date(2021, 6, 2),
+        date(2022, 1, 15),
+        date(2022, 7, 11),
+        date(2023, 7, 1),
+        date(2024, 3, 1),
+        date(2026, 12, 1),
+    ):
+        yield f"rules_in_force chain {day}", lambda day=day: rulesets.rules_in_force(day, chain=chain)
+        yield f"dating {day}", lambda day=day: rulesets.dating(None, day)
+        yield f"dating acme {day}", lambda day=day: rulesets.dating(chain.with_version(acme), day)
+        yield f"reservation_list {day}", lambda day=day: markets.reservation_list(day)
+    for rules in chain:
+        yield f"RuleChain before/until {rules.version}", lambda r=rules: (chain.before(r), chain.until(r))
+    yield "reservation_list S2018 2019", lambda: markets.reservation_list(date(2019, 11, 12), rules=s2018)
+
     # --- facts ---
     for amount, cur in (
         ("110.00", "AUD"),

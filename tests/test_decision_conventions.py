@@ -118,7 +118,12 @@ def _purchases() -> Iterator[Purchase]:
     n = 0
     for kind, product_names in names.items():
         for name in product_names:
-            for bought in (date(2019, 6, 1), datetime(2020, 3, 1, 9, tzinfo=UTC), date(2024, 2, 1)):
+            for bought in (
+                date(2019, 6, 1),
+                datetime(2020, 3, 1, 9, tzinfo=UTC),
+                date(2022, 1, 15),
+                date(2024, 2, 1),
+            ):
                 n += 1
                 day = bought if not isinstance(bought, datetime) else bought.date()
                 length = 10 if n % 3 == 0 else 365  # a short term is over before the window: nothing unused

@@ -10,6 +10,7 @@ import os
 import re
 import subprocess
 import sys
+import types
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 from pathlib import Path
@@ -121,7 +122,8 @@ def test_every_rule_number_of_the_spec_is_in_the_catalog() -> None:
 def test_every_catalog_entry_is_complete() -> None:
     for rule in catalog():
         assert rule["title"] and rule["says"] and rule["source"], rule["number"]
-        assert {str(s).strip() for s in str(rule["source"]).split(",")} <= {"S2018", "S2020"}
+        shipped = {rules.version for rules in csp_rules.rulesets.shipped_chain()}
+        assert {str(s).strip() for s in str(rule["source"]).split(",")} <= shipped, rule["number"]
         assert isinstance(rule["functions"], list)
 
 
@@ -298,3 +300,62 @@ def test_every_rule_number_has_exactly_one_home() -> None:
     assert set(claimed) <= numbers, (
         f"modules claim numbers rules.toml lacks: {sorted(set(claimed) - numbers)}"
     )
+
+
+# --- the versions page (R11) -------------------------------------------------------------------
+
+
+def _csp_docs() -> types.ModuleType:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("csp_docs_ext", ROOT / "docs" / "_ext" / "csp_docs.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_versions_page_shows_the_chain_from_the_data(html: Path) -> None:
+    text, _, raw = page(html, "versions")
+    chain = csp_rules.rulesets.shipped_chain()
+    for rules in chain:
+        assert rules.version in text
+        until = chain.until(rules)
+        assert (
+            f"{rules.in_force_from.isoformat()} to {until.isoformat() if until else 'until further notice'}"
+            in text
+        )
+        for change in rules.changes:
+            assert change[:40].translate(_PLAIN_QUOTES) in text
+    assert "2021-10-06 to 2023-06-30 (R11.3)" in text and "until 2023-10-23 (R11.4)" in text
+    assert raw.count("<svg") >= 1 and "The dated versions of the rules" in raw
+
+
+@pytest.mark.parametrize("width", [480, 720, 960, 1600])
+def test_the_chain_picture_keeps_its_labels_inside(width: int) -> None:
+    """Every label of the chain picture, measured with the shipped DejaVu widths, lies inside the
+    picture, and the picture renders (cairosvg) to a non-empty image of the size it declares."""
+    import xml.etree.ElementTree as ET
+
+    from csp_rules.timeline import _text_width
+
+    acme = csp_rules.ruleset_from_dict(
+        {"extends": "S2022-07-11", "version": "ACME-2024", "in_force_from": "2024-01-01"}
+    )
+    for chain in (csp_rules.rulesets.shipped_chain(), csp_rules.rulesets.shipped_chain().with_version(acme)):
+        svg = _csp_docs().chain_svg(chain, width=width)
+        root = ET.fromstring(svg)
+        assert root.get("width") == str(width)
+        ns = "{http://www.w3.org/2000/svg}"
+        texts = list(root.iter(f"{ns}text"))
+        assert {r.version for r in chain} <= {t.text for t in texts}
+        for t in texts:
+            size = float(t.get("font-size", "12"))
+            w = _text_width(t.text or "", size, bold=t.get("font-weight") == "bold")
+            x = float(t.get("x", "0"))
+            left = {"end": x - w, "middle": x - w / 2}.get(t.get("text-anchor", "start"), x)
+            assert left >= 0 and left + w <= width, (t.text, left, w)
+        cairosvg = pytest.importorskip("cairosvg")
+        png = cairosvg.svg2png(bytestring=svg.encode("utf-8"))
+        assert png[:8] == b"\x89PNG\r\n\x1a\n" and int.from_bytes(png[16:20], "big") == width
+        assert len(png) > 5000

@@ -22,7 +22,16 @@ from csp_rules import roles as rl
 from csp_rules import testing as cst
 from csp_rules.errors import CspRulesError
 from csp_rules.facts import Money, ProductKind, Purchase, Role, currency_digits
-from csp_rules.rulesets import Route, RuleSet, load_ruleset, ruleset_from_dict, shipped_rulesets
+from csp_rules.rulesets import (
+    Route,
+    RuleChain,
+    RuleSet,
+    WindowStart,
+    load_ruleset,
+    ruleset_from_dict,
+    shipped_chain,
+    shipped_rulesets,
+)
 
 UTC = timezone.utc
 
@@ -166,6 +175,40 @@ def test_rulesets_include_the_shipped_ones() -> None:
 
     collect()
     assert seen == {r.version for r in shipped_rulesets()}
+
+
+def test_rulesets_reach_every_new_parameter() -> None:
+    """The variants draw every R11 parameter: window starts, no link rule, spans, verified-until."""
+    seen: set[str] = set()
+
+    @given(cst.rulesets())
+    @settings(max_examples=200, database=None)
+    def collect(rules: RuleSet) -> None:
+        if rules.version.startswith("T-"):
+            if WindowStart.TERM_START in rules.cancellation.window_from.values():
+                seen.add("term_start")
+            seen.add("links stated" if rules.links.stated else "no link rule")
+            if rules.uncertainty is not None:
+                seen.add("uncertainty")
+            if rules.verified_until is not None:
+                seen.add("verified_until")
+
+    collect()
+    assert seen == {"term_start", "links stated", "no link rule", "uncertainty", "verified_until"}
+
+
+@given(cst.chains())
+@settings(max_examples=40)
+def test_chains_extend_the_shipped_one(chain: RuleChain) -> None:
+    shipped = shipped_chain()
+    assert set(shipped.versions) <= set(chain.versions)
+    assert len({r.in_force_from for r in chain}) == len({r.version.casefold() for r in chain}) == len(chain)
+    assert list(chain.versions) == sorted(chain.versions, key=lambda r: r.in_force_from)
+
+
+def test_chains_refuses_a_bad_count() -> None:
+    with pytest.raises(ValueError, match="max_added"):
+        cst.chains(max_added=-1)
 
 
 @given(cst.product_names())

@@ -6,6 +6,8 @@
   the functions that encode it (checked to exist) and its rule-set parameters with their value in
   every shipped version. The per-rule text is ``docs/_data/rules.toml``; the parameters come from
   the rule-set data.
+* ``.. ruleset-history::`` the chain of shipped versions (R11): a picture of the versions in force
+  over time, with the uncertainty span and the verified-until date, and a table of what each changes.
 * ``.. market-list-history::`` the dated versions of the reservation market list (R3.4), from the
   table shipped in the package, with what changed from one version to the next.
 * ``.. reason-codes::`` every reason code with its English and French message (``[family]``).
@@ -257,6 +259,186 @@ class RulesCatalog(Directive):
             else:
                 lines += ["*No rule-set parameter: the rule is encoded in the functions above.*", ""]
         return _parse(self, lines, titles=True)
+
+
+# --- the chain of versions (R11) ---------------------------------------------------------------
+
+
+def history_rows(chain: Any) -> list[dict[str, Any]]:
+    """One row per version of ``chain``: version, from, to (None: until further notice), changes,
+    source, uncertainty span and verified-until date (the data ``csp-rules rules --history`` shows)."""
+    rows = []
+    for rules in chain:
+        rows.append(
+            {
+                "version": rules.version,
+                "from": rules.in_force_from,
+                "to": chain.until(rules),
+                "changes": list(rules.changes),
+                "source": rules.sources[0].reference if rules.sources else "",
+                "span": rules.uncertainty,
+                "verified_until": rules.verified_until,
+            }
+        )
+    return rows
+
+
+#: the picture's geometry (px) and colours
+_CHAIN_LEFT, _CHAIN_RIGHT, _CHAIN_TOP, _CHAIN_ROW = 118, 24, 52, 30
+_CHAIN_COLOURS = ("#4e79a7", "#59a14f", "#9c755f", "#f28e2b", "#76b7b2", "#b07aa1", "#e15759")
+
+
+def chain_svg(chain: Any, width: int = 960) -> str:
+    """The chain as a picture: one bar per version from its first to its last day (an open end: until
+    further notice), the uncertainty span hatched on its row (R11.3), and the verified-until date as a
+    dashed line (R11.4). Pure SVG; text in DejaVu Sans, measured with the width table the purchase
+    timelines use, so a label that does not fit its bar goes beside it."""
+    from datetime import date, timedelta
+    from xml.sax.saxutils import escape
+
+    from csp_rules.timeline import FONT_FAMILY, _text_width
+
+    rows = history_rows(chain)
+    first = date(rows[0]["from"].year, 1, 1)
+    newest = max(
+        [r["from"] for r in rows]
+        + [r["verified_until"] for r in rows if r["verified_until"]]
+        + [r["span"].end for r in rows if r["span"]]
+    )
+    last = date(newest.year + 3, 1, 1)
+    span_days = (last - first).days
+    plot = width - _CHAIN_LEFT - _CHAIN_RIGHT
+
+    def x(day: date) -> float:
+        return _CHAIN_LEFT + plot * (day - first).days / span_days
+
+    uncertain_text = "change date uncertain (R11.3)"
+    verified = ", ".join(r["verified_until"].isoformat() for r in rows if r["verified_until"])
+    verified_text = f"verified against the sources until {verified} (R11.4)"
+    one_line = 24 + _text_width(uncertain_text, 12) + 24 + 24 + _text_width(verified_text, 12)
+    legend_lines = 1 if _CHAIN_LEFT + one_line <= width - 8 else 2
+    top_of_rows = _CHAIN_TOP + 18 * (legend_lines - 1)
+    bottom = top_of_rows + _CHAIN_ROW * len(rows)
+    height = bottom + 28
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" font-family="{FONT_FAMILY}" font-size="12" role="img">',
+        "<title>The dated versions of the rules (RULES.md R11)</title>",
+        '<defs><pattern id="hatch" width="6" height="6" patternUnits="userSpaceOnUse" '
+        'patternTransform="rotate(45)"><rect width="6" height="6" fill="#fff3c4"/>'
+        '<line x1="0" y1="0" x2="0" y2="6" stroke="#c9a227" stroke-width="2"/></pattern></defs>',
+        f'<rect width="{width}" height="{height}" fill="#ffffff"/>',
+    ]
+    # the legend
+    lx, ly = float(_CHAIN_LEFT), 22.0
+    out.append(f'<rect x="{lx}" y="{ly - 10}" width="18" height="12" fill="url(#hatch)" stroke="#c9a227"/>')
+    out.append(f'<text x="{lx + 24}" y="{ly}">{uncertain_text}</text>')
+    if legend_lines == 1:
+        lx += 24 + _text_width(uncertain_text, 12) + 24
+    else:
+        ly += 18
+    out.append(
+        f'<line x1="{lx}" y1="{ly - 4}" x2="{lx + 18}" y2="{ly - 4}" stroke="#d62728" '
+        'stroke-width="1.5" stroke-dasharray="5,3"/>'
+    )
+    out.append(f'<text x="{lx + 24}" y="{ly}">{escape(verified_text)}</text>')
+    # the years, then the verified-until lines, behind the bars and their labels
+    for year in range(first.year, last.year + 1):
+        gx = x(date(year, 1, 1))
+        out.append(
+            f'<line x1="{gx:.1f}" y1="{top_of_rows - 6}" x2="{gx:.1f}" y2="{bottom}" stroke="#e3e3e3"/>'
+        )
+        out.append(f'<text x="{gx:.1f}" y="{bottom + 16}" text-anchor="middle" fill="#555">{year}</text>')
+    for row in rows:
+        if row["verified_until"] is not None:
+            vx = x(row["verified_until"])
+            out.append(
+                f'<line x1="{vx:.1f}" y1="{top_of_rows - 6}" x2="{vx:.1f}" y2="{bottom}" '
+                'stroke="#d62728" stroke-width="1.5" stroke-dasharray="5,3"/>'
+            )
+    for i, row in enumerate(rows):
+        top = top_of_rows + _CHAIN_ROW * i
+        colour = _CHAIN_COLOURS[i % len(_CHAIN_COLOURS)]
+        start = x(row["from"])
+        end = x(last) if row["to"] is None else x(row["to"] + timedelta(days=1))
+        out.append(
+            f'<text x="{_CHAIN_LEFT - 8}" y="{top + 19}" text-anchor="end" font-weight="bold">'
+            f"{escape(row['version'])}</text>"
+        )
+        if row["span"] is not None:
+            a, b = x(row["span"].start), x(row["span"].end + timedelta(days=1))
+            out.append(
+                f'<rect x="{a:.1f}" y="{top + 3}" width="{b - a:.1f}" height="{_CHAIN_ROW - 6}" '
+                'fill="url(#hatch)" stroke="#c9a227"/>'
+            )
+        fill = colour
+        if row["to"] is None:  # in force until further notice: the bar fades out
+            out.append(
+                f'<defs><linearGradient id="open{i}"><stop offset="0.7" stop-color="{colour}"/>'
+                f'<stop offset="1" stop-color="{colour}" stop-opacity="0.1"/></linearGradient></defs>'
+            )
+            fill = f"url(#open{i})"
+        out.append(
+            f'<rect x="{start:.1f}" y="{top + 7}" width="{max(end - start, 2):.1f}" '
+            f'height="{_CHAIN_ROW - 14}" rx="3" fill="{fill}"/>'
+        )
+        label = row["from"].isoformat() + ("" if row["to"] is not None else " → until further notice")
+        size = 11
+        if _text_width(label, size) <= (end - start) * (0.7 if row["to"] is None else 1) - 8:
+            out.append(
+                f'<text x="{start + 4:.1f}" y="{top + 19}" font-size="{size}" fill="#ffffff">{label}</text>'
+            )
+        elif end + 4 + _text_width(label, size) <= width - 4:
+            out.append(
+                f'<text x="{end + 4:.1f}" y="{top + 19}" font-size="{size}" fill="#333">{label}</text>'
+            )
+        else:  # no room inside or on the right: on the left of the bar
+            out.append(
+                f'<text x="{start - 4:.1f}" y="{top + 19}" font-size="{size}" text-anchor="end" '
+                f'fill="#333">{label}</text>'
+            )
+    out.append("</svg>")
+    return "\n".join(out)
+
+
+class RulesetHistory(Directive):
+    """The chain of shipped versions: a picture (:func:`chain_svg`) and a table of what each changes."""
+
+    has_content = False
+
+    def run(self) -> list[nodes.Node]:
+        from csp_rules.rulesets import shipped_chain
+
+        chain = shipped_chain()
+        result: list[nodes.Node] = [
+            nodes.raw("", f'<div class="csp-timeline">{chain_svg(chain)}</div>', format="html")
+        ]
+        rows = []
+        for row in history_rows(chain):
+            to = "until further notice" if row["to"] is None else row["to"].isoformat()
+            notes = []
+            if row["span"] is not None:
+                span = row["span"]
+                notes.append(
+                    f"change date uncertain: {span.start.isoformat()} to {span.end.isoformat()} (R11.3). "
+                    + span.note
+                )
+            if row["verified_until"] is not None:
+                notes.append(
+                    f"verified against the sources until {row['verified_until'].isoformat()} (R11.4)"
+                )
+            changes = "\n".join(f"* {rst_escape(c)}" for c in row["changes"])
+            rows.append(
+                [
+                    f"**{row['version']}**",
+                    f"{row['from'].isoformat()} to {to}",
+                    changes + ("\n\n" + "\n\n".join(rst_escape(n) for n in notes) if notes else ""),
+                    rst_escape(row["source"]),
+                ]
+            )
+        lines = _list_table(["version", "in force", "what changes", "source"], rows, [12, 16, 48, 24])
+        result.extend(_parse(self, lines))
+        return result
 
 
 # --- the market list history -----------------------------------------------------------------
@@ -520,6 +702,7 @@ def setup(app: Any) -> dict[str, Any]:
     app.add_directive("ruleset-parameters", RulesetParameters)
     app.add_directive("rules-catalog", RulesCatalog)
     app.add_directive("market-list-history", MarketListHistory)
+    app.add_directive("ruleset-history", RulesetHistory)
     app.add_directive("reason-codes", ReasonCodes)
     app.add_directive("purchase-timeline", PurchaseTimeline)
     app.add_directive("changelog", Changelog)

@@ -1,13 +1,17 @@
-"""Cancelling a purchase (RULES.md R7, R7.1–R7.6; R10, R10.3): can it still be cancelled, how, until when.
+"""Cancelling a purchase (RULES.md R7, R7.1–R7.6; R10, R10.3; R11.2): can it still be cancelled, how, until when.
 
 Sources: S2020 ("Sell software subscriptions through CSP", 2020-01-21) for R7, S2018 ("Sell
-on-premise software through CSP", 2018-08-31) for R10.3. A purchase is judged by the rule set in
-force at its purchase date (UTC) unless ``rules`` is given.
+on-premise software through CSP", 2018-08-31) for R10.3, the later versions of R11 for the windows
+after 2020. A purchase is judged by the version in force at the UTC date of its purchase, or of its
+current term's start for a renewal (R11.2), unless ``rules`` is one rule set.
 
-* R7.1 A software purchase can be cancelled within 60 days of its purchase, with no early
-  termination fee; afterwards it can no longer be cancelled. The window is the half-open interval
-  ``[purchased_at, purchased_at + 60 × 24 h)`` in UTC; a purchase known only by its date was made at
+* R7.1 A software purchase can be cancelled within a window from its purchase (60 days in S2018 and
+  S2020, 30 days from S2021-06-02, 7 days per term for software subscriptions from S2022-07-11), with
+  no early termination fee; afterwards it can no longer be cancelled. The window is the half-open
+  interval ``[start, start + N × 24 h)`` in UTC; a purchase known only by its date was made at
   00:00 UTC; "days left" is whole days until the deadline, rounded down, next to the exact time left.
+* R11.2 From S2022-07-11 a software subscription's window starts at the start of its current term
+  (``Purchase.term_started_at``, else the purchase): ``rules.cancellation.window_from``.
 * R7.2 The window length is rule-set data per product kind (``rules.cancellation.window_days``).
 * R7.3 Windows 7 ESU 2020 is cancelled only through a support request (R9), at any time: the window
   is reported for information. SUSE Linux and Red Hat software plans in Azure cannot be cancelled or
@@ -128,7 +132,7 @@ __all__ = [
 ]
 
 #: the RULES.md numbers this module owns
-RULES: Final = ("R7", "R7.1", "R7.2", "R7.3", "R7.4", "R7.5", "R7.6", "R10", "R10.3")
+RULES: Final = ("R7", "R7.1", "R7.2", "R7.3", "R7.4", "R7.5", "R7.6", "R10", "R10.3", "R11.2")
 
 #: every reason code this module emits (messages in ``data/messages/cancellation.json``)
 REASON_CODES: Final[frozenset[str]] = frozenset(

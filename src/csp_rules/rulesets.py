@@ -1,19 +1,27 @@
-"""Rule sets: every parameter RULES.md names, as data with provenance, versioned by date in force.
+"""Rule sets: every parameter RULES.md names, as data with provenance, in a chain of dated versions.
 
-A :class:`RuleSet` is a frozen, picklable value. The shipped versions, S2018 (in force from
-2018-08-31) and S2020 (from 2020-01-21), are JSON files inside the package, read by the very
-loader users call on their own files (:func:`load_ruleset`, JSON or TOML). A user file may
-``"extends": "S2020"`` and override only what differs, e.g. a 7-day window.
+RULES.md "Rule-set versions" and R11 (R11.3, R11.4, R11.5; the evidence is
+``shared/data/rule_history.tsv``). A :class:`RuleSet` is a frozen, picklable value. The six shipped
+versions are JSON files inside the package, read by the very loader users call on their own files
+(:func:`load_ruleset`, JSON or TOML): S2018 (from 2018-08-31) and S2020 (from 2020-01-21), the two
+pages of the seeds, then S2020-01-31 (the Windows 7 ESU exclusion leaves the page), S2021-01-30 (no
+link rule stated), S2021-06-02 (30-day windows) and S2022-07-11 (7 days per term for software
+subscriptions). A user file may ``"extends": "S2022-07-11"`` and override only what differs.
 
-Rules are looked up by the date they are in force; a date before the first version is an
-error, never a guess (RULES.md, "Rule-set versions"):
+* R11.5 The versions form a :class:`RuleChain` (:func:`shipped_chain`): each is in force from its
+  ``in_force_from`` until the next one starts; a date before the first is an error, never a guess.
+  :meth:`RuleChain.with_version` adds a user's version without replacing the others (its name and its
+  first day must be new). Every ``rules=`` parameter takes one rule set (judge by exactly it) or a chain.
+* R11.3 A version may carry an :class:`UncertaintySpan`: a question dated inside it is answered by the
+  version in force then, and :func:`dating` names the other version, so the rule modules add
+  ``rules.change_date_uncertain`` when that version's answer differs.
+* R11.4 ``verified_until``: a question dated after it gets ``rules.unverified_after``. Neither a span nor
+  ``verified_until`` is inherited through ``extends``.
 
 >>> from datetime import date
 >>> from csp_rules import rules_in_force
->>> rules_in_force(date(2019, 5, 1)).version
-'S2018'
->>> rules_in_force(date(2020, 1, 21)).version
-'S2020'
+>>> [rules_in_force(date(y, m, d)).version for y, m, d in ((2019, 5, 1), (2020, 1, 30), (2026, 12, 1))]
+['S2018', 'S2020', 'S2022-07-11']
 >>> rules_in_force(date(2018, 8, 30))
 Traceback (most recent call last):
 ...
@@ -21,6 +29,15 @@ csp_rules.errors.NoRulesInForceError: on: no csp_rules rule set is in force on 2
 >>> s = rules_in_force(date(2021, 1, 1))
 >>> s.cancellation.window_days[ProductKind.SOFTWARE_SUBSCRIPTION], s.links.download_cap
 (60, 50)
+>>> rules_in_force(date(2021, 7, 1)).cancellation.window_days[ProductKind.SOFTWARE_SUBSCRIPTION]
+30
+>>> shipped_chain()
+<RuleChain S2018 S2020 S2020-01-31 S2021-01-30 S2021-06-02 S2022-07-11>
+
+The module is long because it is the whole rule-set format in one place: every field with its
+RULES.md number and validator, the loader and its file hardening, ``extends``, the chain and the
+dating of answers; split, the field declarations and their validation would reference each other
+across modules.
 """
 
 from __future__ import annotations
@@ -820,6 +837,11 @@ def _from_dict(data: Mapping[str, Any], *, shipped: bool) -> RuleSet:
         if isinstance(reservations, Mapping) and "unavailable_markets" in reservations:
             # a version that sets its own list answers by it, not by the published history (R3.4)
             data["reservations"] = {"from_history": False, **reservations}
+        links = data.get("links")
+        if isinstance(links, Mapping) and links.get("stated") is False:
+            # "no link rule stated" (R11.1) keeps no lifetime or cap of the base
+            for name in ("lifetime_days", "download_cap"):
+                base.get("links", {}).pop(name, None)
         data = _deep_merge(base, data, "")
     rules = _build(RuleSet, data, "")
     if not shipped:
@@ -1178,6 +1200,8 @@ class RuleChain:
         return chosen
 
     def _index(self, rules: RuleSet) -> int:
+        if not isinstance(rules, RuleSet):
+            raise TypeError(f"rules: expected a RuleSet, got {type(rules).__name__}")
         for i, candidate in enumerate(self.versions):
             if candidate == rules:
                 return i
@@ -1275,6 +1299,11 @@ def rules_or_newest(rules: Rules | None) -> RuleSet:
 REASON_CODES: Final[frozenset[str]] = frozenset({"rules.change_date_uncertain", "rules.unverified_after"})
 
 
+def _flag(differs: object) -> None:
+    if not isinstance(differs, bool):
+        raise TypeError(f"differs: expected a bool, got {type(differs).__name__}")
+
+
 @attrs.frozen
 class Dating:
     """Which version answers a question about a day, and how sure that is (R11.3, R11.4).
@@ -1294,11 +1323,13 @@ class Dating:
     def reasons(self, differs: bool) -> tuple[str, ...]:
         """The ``rules.*`` reasons to add: ``change_date_uncertain`` only when the other version's answer
         ``differs`` (outcome, deadline or credit), ``unverified_after`` whenever it applies."""
+        _flag(differs)
         codes = ("rules.change_date_uncertain",) if differs and self.other is not None else ()
         return (*codes, "rules.unverified_after") if self.unverified else codes
 
     def facts(self, differs: bool, **other_answer: Any) -> dict[str, Any]:
         """The facts of those reasons: the span and the other version's answer, the verified-until date."""
+        _flag(differs)
         facts: dict[str, Any] = {}
         if differs and self.other is not None and self.span is not None:
             facts.update(

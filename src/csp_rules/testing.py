@@ -49,11 +49,12 @@ from hypothesis import strategies as st
 from ._lazy import Once
 from .facts import Action, Money, ProductKind, Purchase, Role
 from .markets import Market
-from .rulesets import CreditRounding, CreditRule, Route, RuleSet, TaxBasis
+from .rulesets import CreditRounding, CreditRule, Route, RuleChain, RuleSet, TaxBasis, WindowStart
 
 __all__ = [
     "actions",
     "aware_datetimes",
+    "chains",
     "currencies",
     "edge_dates",
     "edge_datetimes",
@@ -427,11 +428,12 @@ def _values(cls: type[enum.Enum]) -> list[str]:
 
 
 def rulesets(*, shipped_only: bool = False) -> st.SearchStrategy[RuleSet]:
-    """Rule sets: the shipped S2018 and S2020 and, unless ``shipped_only``, valid variants of
-    them built by :func:`~csp_rules.rulesets.ruleset_from_dict` from ``"extends"`` overrides, as
-    a user's rule-set file gives them: other window lengths and routes (R7.1, R7.2), credit
-    rules (R8.4), link lifetime and download cap (R5.2), tax markets and basis (R4), unavailable
-    markets (R3), and dates in force."""
+    """Rule sets: the six shipped versions and, unless ``shipped_only``, valid variants of them
+    built by :func:`~csp_rules.rulesets.ruleset_from_dict` from ``"extends"`` overrides, as a
+    user's rule-set file gives them: other window lengths, routes and window starts (R7.1, R7.2,
+    R11.2), credit rules (R8.4), a link lifetime and download cap or no link rule (R5.2, R11.1),
+    tax markets and basis (R4), unavailable markets (R3), an uncertainty span and a verified-until
+    date (R11.3, R11.4), and dates in force."""
 
     def shipped() -> st.SearchStrategy[RuleSet]:
         from .rulesets import shipped_rulesets
@@ -441,6 +443,34 @@ def rulesets(*, shipped_only: bool = False) -> st.SearchStrategy[RuleSet]:
     if shipped_only:
         return _lazy(shipped)
     return st.one_of(_lazy(shipped), _variants())
+
+
+def _not_in(days: frozenset[date]) -> Callable[[date], bool]:
+    return lambda day: day not in days
+
+
+def chains(*, max_added: int = 3) -> st.SearchStrategy[RuleChain]:
+    """Chains of versions (R11.5): the shipped chain, with up to ``max_added`` of the
+    :func:`rulesets` variants added as a user's versions (each with a name and a first day no other
+    version of the chain has), as ``shipped_chain().with_version(...)`` builds them."""
+    if not isinstance(max_added, int) or isinstance(max_added, bool) or not 0 <= max_added <= 20:
+        raise ValueError(f"max_added: expected a whole number from 0 to 20, got {max_added!r}")
+
+    @st.composite
+    def build(draw: st.DrawFn) -> RuleChain:
+        import attrs
+
+        from .rulesets import shipped_chain
+
+        chain = shipped_chain()
+        for i in range(draw(st.integers(0, max_added))):
+            taken = frozenset(r.in_force_from for r in chain)
+            day = draw(utc_dates(date(2000, 1, 1), LAST_DAY).filter(_not_in(taken)))
+            version = draw(_variants())
+            chain = chain.with_version(attrs.evolve(version, version=f"USER-{i + 1}", in_force_from=day))
+        return chain
+
+    return build()
 
 
 def _shipped_dict(version: str) -> dict[str, Any]:
@@ -454,9 +484,9 @@ def _variants() -> st.SearchStrategy[RuleSet]:
 
     @st.composite
     def build(draw: st.DrawFn) -> RuleSet:
-        from .rulesets import ruleset_from_dict
+        from .rulesets import ruleset_from_dict, shipped_rulesets
 
-        base = draw(st.sampled_from(["S2018", "S2020"]))
+        base = draw(st.sampled_from([r.version for r in shipped_rulesets()]))
         data: dict[str, Any] = {
             "extends": base,
             "version": "T-" + draw(st.from_regex(r"[A-Z0-9]{1,8}", fullmatch=True)),
@@ -477,6 +507,10 @@ def _variants() -> st.SearchStrategy[RuleSet]:
             cancellation["dashboard_delay_minutes"] = draw(st.integers(0, 24 * 60))
         if draw(st.booleans()):
             cancellation["early_termination_fee"] = draw(st.booleans())
+        if draw(st.booleans()):  # R11.2: who a window is counted from
+            cancellation["window_from"] = draw(
+                st.dictionaries(st.sampled_from(kinds), st.sampled_from(_values(WindowStart)), max_size=2)
+            )
         if draw(st.booleans()):  # a user's own R7.3 exclusion, with its names and, maybe, its reason code
             exclusion: dict[str, Any] = {
                 "id": "user_" + draw(st.from_regex(r"[a-z]{1,8}", fullmatch=True)),
@@ -492,7 +526,7 @@ def _variants() -> st.SearchStrategy[RuleSet]:
                     "en": "Order {order_id} ({product_name}) is {exclusion_en}: ask us.",
                     "fr": "La commande {order_id} ({product_name}) porte sur {exclusion_fr} : demandez-nous.",
                 }
-            base_exclusions = [] if base == "S2018" else _shipped_dict("S2020")["cancellation"]["exclusions"]
+            base_exclusions = _shipped_dict(base)["cancellation"]["exclusions"]
             cancellation["exclusions"] = [*base_exclusions, exclusion]
         if cancellation:
             data["cancellation"] = cancellation
@@ -504,11 +538,23 @@ def _variants() -> st.SearchStrategy[RuleSet]:
                 "cancellation_day_credited": draw(st.booleans()),
                 "rounding_method": draw(st.sampled_from(_values(CreditRounding))),
             }
+        if draw(st.booleans()):  # a link rule (R5.2) or none (R11.1)
+            data["links"] = draw(
+                st.one_of(
+                    st.builds(
+                        lambda days, cap: {"stated": True, "lifetime_days": days, "download_cap": cap},
+                        st.integers(1, 3660),
+                        st.integers(1, 10**6),
+                    ),
+                    st.just({"stated": False}),
+                )
+            )
+        if draw(st.booleans()):  # R11.3, R11.4: how sure the version is of its dates
+            start = draw(utc_dates(date(2000, 1, 1), LAST_DAY))
+            end = draw(utc_dates(start, LAST_DAY))
+            data["uncertainty"] = {"start": start.isoformat(), "end": end.isoformat(), "note": "drawn"}
         if draw(st.booleans()):
-            data["links"] = {
-                "lifetime_days": draw(st.integers(1, 3660)),
-                "download_cap": draw(st.integers(1, 10**6)),
-            }
+            data["verified_until"] = draw(utc_dates(date(2000, 1, 1), LAST_DAY)).isoformat()
         codes = [m.code for m in _all_markets()]
         if draw(st.booleans()):
             data["tax"] = {

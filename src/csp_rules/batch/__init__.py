@@ -20,14 +20,16 @@ column                      value (the scalar function it equals)
 ``credit_amount``           R8.4: the credit **if the order is cancelled at** ``at``
                             (``refund_credit(purchase, cancelled_at=at).amount``)
 ``credit_currency``         the credit's currency
-``rules_version``           the rule set applied (``S2018``, ``S2020``, or yours)
+``rules_version``           the version applied (``S2018`` ... ``S2022-07-11``, or yours)
+``reasons``                 the decision's reason codes, space-separated (``rules.unverified_after``...)
 ``error_code``              the :attr:`~csp_rules.errors.CspRulesError.code` of the row's error
 ``error_message``           that error's message, on one line
 ==========================  ==========================================================================
 
 Every row is judged as the scalar functions judge it, at the instant ``at`` (the "now" of
-``days_left`` and the outcome, and the cancellation instant of the credit), under ``rules`` or,
-by default, the rule set in force at the row's purchase date (:func:`~csp_rules.rulesets.rules_in_force`).
+``days_left`` and the outcome, and the cancellation instant of the credit), under ``rules`` (one
+rule set) or the version of the chain (by default the shipped one) in force on the row's date: its
+purchase date, or ``term_started_at`` for a renewed software subscription (R11.2, R11.5).
 The computation is columnar (Arrow compute kernels and numpy, no Python call per row); markets,
 product names, kinds and currencies go through the scalar code once per *distinct* value. The
 result of a row depends on that row only, never on how a table is split into batches.
@@ -108,7 +110,7 @@ except ImportError as _exc:  # pragma: no cover - depends on the installation
 
 from .. import _time
 from ..errors import InvalidInputError
-from ..rulesets import RuleSet
+from ..rulesets import RuleChain, Rules, RuleSet
 from . import _read
 from ._columns import ColumnPlan, plan_columns
 from ._engine import OUTCOMES, RESULT_COLUMNS, RESULT_DDL, RESULT_SCHEMA, SLICE_ROWS, results
@@ -142,15 +144,16 @@ def output_schema(schema: pa.Schema) -> pa.Schema:
     return pa.schema(kept + list(RESULT_SCHEMA), metadata=schema.metadata)
 
 
-def evaluate(table: TableT, *, at: datetime, rules: RuleSet | None = None) -> TableT:
+def evaluate(table: TableT, *, at: datetime, rules: Rules | None = None) -> TableT:
     """Evaluate every row of ``table`` at the instant ``at`` (R3, R4.1, R7, R8.4); see the module docstring.
 
     :param table: a :class:`pyarrow.Table`, :class:`pyarrow.RecordBatch`, pandas ``DataFrame`` or
         polars ``DataFrame`` (pandas and polars are imported only for such inputs).
     :param at: an aware datetime: the "now" of the outcome and ``days_left``, and the cancellation
         instant of ``credit_amount``.
-    :param rules: one rule set for every row; by default each row's purchase date picks the rule
-        set in force then.
+    :param rules: one rule set for every row, or a :class:`~csp_rules.rulesets.RuleChain` whose
+        version in force on each row's date judges it (R11.5); by default the shipped chain. A row's
+        date is its purchase date, or ``term_started_at`` for a renewed software subscription (R11.2).
     :returns: the same kind of table, same rows in the same order, with :data:`RESULT_COLUMNS`.
     :raises MissingColumnsError: a required column is missing (one error naming all of them).
     :raises NaiveDatetimeError: ``at`` has no time zone.
@@ -158,11 +161,11 @@ def evaluate(table: TableT, *, at: datetime, rules: RuleSet | None = None) -> Ta
     :raises InvalidInputError: a column is of a type its field cannot hold (the error's ``field``
         is the column's name), or a pandas or polars column has no Arrow equivalent.
     :raises TypeError: ``table`` is not one of the kinds above, ``at`` not a datetime or ``rules``
-        not a :class:`~csp_rules.rulesets.RuleSet`.
+        not a :class:`~csp_rules.rulesets.RuleSet` or :class:`~csp_rules.rulesets.RuleChain`.
     """
     at_utc = _time.require_aware(at, "at")
-    if rules is not None and not isinstance(rules, RuleSet):
-        raise TypeError(f"rules: expected a RuleSet, got {type(rules).__name__}")
+    if rules is not None and not isinstance(rules, (RuleSet, RuleChain)):
+        raise TypeError(f"rules: expected a RuleSet or a RuleChain, got {type(rules).__name__}")
     result: Any
     module = type(table).__module__.split(".", 1)[0]
     name = type(table).__name__
@@ -199,7 +202,7 @@ def _results(
     n: int,
     plan: ColumnPlan,
     at: datetime,
-    rules: RuleSet | None,
+    rules: Rules | None,
     described: dict[str, str] | None = None,
 ) -> list[pa.ChunkedArray]:
     """The result columns: the columns' types checked and converted first, unreadable values reported on their rows."""
@@ -222,7 +225,7 @@ def _results(
     return out
 
 
-def _evaluate_table(table: pa.Table, at: datetime, rules: RuleSet | None) -> pa.Table:
+def _evaluate_table(table: pa.Table, at: datetime, rules: Rules | None) -> pa.Table:
     plan = plan_columns(table.column_names)
     columns = {field: table.column(name) for field, name in plan.columns.items()}
     computed = _results(columns, table.num_rows, plan, at, rules)
@@ -232,7 +235,7 @@ def _evaluate_table(table: pa.Table, at: datetime, rules: RuleSet | None) -> pa.
     return base
 
 
-def _evaluate_batch(batch: pa.RecordBatch, at: datetime, rules: RuleSet | None) -> pa.RecordBatch:
+def _evaluate_batch(batch: pa.RecordBatch, at: datetime, rules: Rules | None) -> pa.RecordBatch:
     plan = plan_columns(batch.schema.names)
     columns: dict[str, pa.Array | pa.ChunkedArray] = {
         field: batch.column(name) for field, name in plan.columns.items()
@@ -289,7 +292,7 @@ def _unreadable_series(series: Any, name: str) -> InvalidInputError:
     )
 
 
-def _evaluate_pandas(df: Any, at: datetime, rules: RuleSet | None) -> Any:
+def _evaluate_pandas(df: Any, at: datetime, rules: Rules | None) -> Any:
     import pandas as pd
 
     names = [c for c in df.columns if isinstance(c, str)]
@@ -310,7 +313,7 @@ def _evaluate_pandas(df: Any, at: datetime, rules: RuleSet | None) -> Any:
     return base.assign(**{c: frame[c].array for c in RESULT_COLUMNS})
 
 
-def _evaluate_polars(df: Any, at: datetime, rules: RuleSet | None) -> Any:
+def _evaluate_polars(df: Any, at: datetime, rules: Rules | None) -> Any:
     import polars as pl
 
     plan = plan_columns(df.columns)
