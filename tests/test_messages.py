@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-import string
+import re
+from datetime import timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import csp_rules
-from csp_rules.decision import LANGUAGES, messages
+from csp_rules.decision import LANGUAGES, _fields, message, messages
+from csp_rules.errors import CspRulesError
 
 
 def _declared_codes() -> dict[str, str]:
@@ -28,11 +32,10 @@ def _declared_codes() -> dict[str, str]:
 def _placeholders(template: str) -> set[str]:
     """Placeholder names, a per-language suffix (``action_en`` / ``action_fr``) counted as one name."""
     names = set()
-    for _, name, _, _ in string.Formatter().parse(template):
-        if name:
-            for lang in LANGUAGES:
-                name = name.removesuffix(f"_{lang}")
-            names.add(name)
+    for name in _fields(template):
+        for lang in LANGUAGES:
+            name = name.removesuffix(f"_{lang}")
+        names.add(name)
     return names
 
 
@@ -56,3 +59,56 @@ def test_languages_use_the_same_placeholders(code: str) -> None:
     assert set(texts) == set(LANGUAGES)
     assert _placeholders(texts["en"]) == _placeholders(texts["fr"])
     assert code.count(".") >= 1 and code == code.lower()
+
+
+# --- plurals (babel's CLDR rules, ICU MessageFormat's plural syntax) --------------------------
+
+
+@pytest.mark.parametrize(
+    ("n", "en", "fr"),
+    [
+        (0, "0 full days left", "il reste 0 jour entier"),  # French "one" is 0 and 1
+        (1, "1 full day left", "il reste 1 jour entier"),
+        (2, "2 full days left", "il reste 2 jours entiers"),
+        (41, "41 full days left", "il reste 41 jours entiers"),
+        (1_000_000, "1,000,000 full days left", "il reste 1\u202f000\u202f000 jours entiers"),
+    ],
+)
+def test_day_counts_follow_each_languages_plural_rules(n: int, en: str, fr: str) -> None:
+    facts = {"order_id": "O-1", "product_name": "X", "days_left": n, "deadline": "D"}
+    assert en in message("cancellation.self_service", "en", facts)
+    assert fr in message("cancellation.self_service", "fr", facts)
+
+
+def test_no_catalog_message_writes_a_plural_with_parentheses() -> None:
+    for code, texts in messages().items():
+        for lang, text in texts.items():
+            assert not re.search(r"\w\(s\)", text), (code, lang, text)
+
+
+def test_plural_selections_exact_values_and_errors() -> None:
+    template = "{n, plural, =0 {none} one {# thing} other {# things}} {n, plural, other {(#)}}"
+    assert [message("x", "en", {"n": n}, {"x": {"en": template}}) for n in (0, 1, 2)] == [
+        "none (0)",
+        "1 thing (1)",
+        "2 things (2)",
+    ]
+    assert _fields(template) == {"n"}
+    with pytest.raises(CspRulesError, match="other"):
+        message("x", "en", {"n": 1}, {"x": {"en": "{n, plural, one {# thing}}"}})
+    with pytest.raises(CspRulesError, match="category"):
+        message("x", "en", {"n": 1}, {"x": {"en": "{n, plural, lots {#} other {#}}"}})
+
+
+@given(st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=4000)))
+def test_durations_are_exact_to_the_second(span: timedelta) -> None:
+    """Read back, the words give the whole seconds of the duration (no 'about 1 month')."""
+    from csp_rules._l10n import format_timedelta
+
+    sizes = {"day": 86400, "hour": 3600, "minute": 60, "second": 1}
+    total = 0
+    for count, unit in re.findall(r"(\d+) (day|hour|minute|second)s?", format_timedelta(span, "en")):
+        total += int(count) * sizes[unit]
+    assert total == int(span.total_seconds())
+    french = format_timedelta(span, "fr")
+    assert "jour" in french or span < timedelta(days=1)

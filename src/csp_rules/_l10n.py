@@ -25,7 +25,7 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any, Final, TypeVar
+from typing import Any, Final, Literal, TypeVar
 
 from .errors import UnsupportedLocaleError
 
@@ -156,11 +156,41 @@ def format_date(value: date, locale: str) -> str:
     return str(dates.format_date(value, format="long", locale=babel_locale(locale)))
 
 
-def format_timedelta(value: timedelta, locale: str) -> str:
-    """A duration in words, babel's long format."""
-    from babel import dates
+_DURATION_UNITS: Final[tuple[tuple[Literal["day", "hour", "minute", "second"], int], ...]] = (
+    ("day", 86400),
+    ("hour", 3600),
+    ("minute", 60),
+    ("second", 1),
+)
 
-    return str(dates.format_timedelta(value, threshold=1, locale=babel_locale(locale), format="long"))
+
+def format_timedelta(value: timedelta, locale: str) -> str:
+    """A duration exactly, to the second, in words with the language's plurals (babel's unit names):
+    ``'41 days 3 hours'``, ``'41\xa0jours 3\xa0heures'``; ``'0 seconds'`` for none.
+
+    >>> format_timedelta(timedelta(days=41, hours=3), "en"), format_timedelta(timedelta(minutes=1), "fr")
+    ('41 days 3 hours', '1 minute')
+    """
+    from babel import dates, lists
+
+    loc = babel_locale(locale)
+    seconds = int(value.total_seconds())  # whole seconds, towards zero
+    sign, seconds = ("-" if seconds < 0 else ""), abs(seconds)
+    parts = []
+    for unit, size in _DURATION_UNITS:
+        count, seconds = divmod(seconds, size)
+        if count:
+            step = timedelta(seconds=count * size)
+            parts.append(
+                dates.format_timedelta(step, granularity=unit, threshold=10**9, locale=loc, format="long")
+            )
+    if not parts:
+        parts = [
+            dates.format_timedelta(
+                timedelta(0), granularity="second", threshold=10**9, locale=loc, format="long"
+            )
+        ]
+    return sign + str(lists.format_list(parts, style="unit-narrow", locale=loc))
 
 
 def format_number(value: int | Decimal, locale: str) -> str:

@@ -59,7 +59,7 @@ over the leap day:
 >>> d.outcome, d.allowed, d.deadline.isoformat(), d.days_left, str(d.time_left), d.ruleset_version
 (<Outcome.SELF_SERVICE: 'self_service'>, True, '2020-03-15T00:00:00+00:00', 13, '13 days, 12:00:00', 'S2018')
 >>> d.explain("en")
-'Order O-1 (Microsoft 365 Apps) can be cancelled now in Partner Center or through the API, with no early termination fee: 13 full day(s) left, until Mar 15, 2020, 12:00:00\u202fAM UTC (R7.1).'
+'Order O-1 (Microsoft 365 Apps) can be cancelled now in Partner Center or through the API, with no early termination fee: 13 full days left, until Mar 15, 2020, 12:00:00\u202fAM UTC (R7.1).'
 >>> evaluate(p, at=datetime(2020, 3, 15, tzinfo=timezone.utc)).explain("fr")
 "Vous avez dépassé votre fenêtre d'annulation de 60 jours : la commande O-1 (Microsoft 365 Apps) pouvait être annulée jusqu'au 15 mars 2020, 00:00:00 UTC et ne peut plus l'être (R7.1)."
 >>> esu = Purchase(order_id="O-2", product_name="Windows 7 Extended Security Updates 2020",
@@ -761,7 +761,7 @@ def check_prerequisites(
     >>> d.outcome, d.facts["missing"]
     (<Readiness.INCOMPLETE: 'incomplete'>, ('customer', 'notice'))
     >>> d.explain("en")
-    'Before cancelling order O-7, 2 item(s) are missing: the customer (name, tenant GUID or domain name), the acknowledged notice (R7.5).'
+    'Before cancelling order O-7, 2 items are missing: the customer (name, tenant GUID or domain name), the acknowledged notice (R7.5).'
     """
     if not isinstance(notice_acknowledged, bool):
         raise TypeError(f"notice_acknowledged: expected bool, got {type(notice_acknowledged).__name__}")

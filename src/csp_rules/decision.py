@@ -28,6 +28,7 @@ csp_rules.errors.UnsupportedLocaleError: locale: unsupported locale 'de'; use 'e
 from __future__ import annotations
 
 import enum
+import functools
 import json
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
@@ -99,6 +100,92 @@ def format_value(value: Any, locale: str = "en") -> str:
     return str(value)
 
 
+_PLURAL_CATEGORIES = frozenset({"zero", "one", "two", "few", "many", "other"})
+
+
+@functools.lru_cache(maxsize=1024)
+def _parts(template: str) -> tuple[str | tuple[str, tuple[tuple[str, str], ...]], ...]:
+    """A template cut into literal text and plural selections ``{name, plural, one {…} other {…}}``
+    (ICU MessageFormat's plural syntax; ``#`` in a branch is the number, ``=N`` an exact value)."""
+    parts: list[str | tuple[str, tuple[tuple[str, str], ...]]] = []
+    i = last = 0
+    while True:
+        start = template.find("{", i)
+        if start < 0:
+            break
+        close = template.find("}", start)
+        head = template[start + 1 : close if close >= 0 else len(template)]
+        if "," not in head or head.split(",")[1].strip() != "plural":
+            i = start + 1
+            continue
+        name = head.split(",")[0].strip()
+        j = template.index(",", template.index(",", start) + 1) + 1
+        branches: list[tuple[str, str]] = []
+        while True:
+            while template[j] == " ":
+                j += 1
+            if template[j] == "}":
+                break
+            key_end = template.index("{", j)
+            key = template[j:key_end].strip()
+            if key not in _PLURAL_CATEGORIES and not (key.startswith("=") and key[1:].isdigit()):
+                raise InvalidFieldError(
+                    f"template: unknown plural category {key[:40]!r} in a message",
+                    field="template",
+                    value=template,
+                )
+            depth, k = 1, key_end + 1
+            while depth:
+                depth += {"{": 1, "}": -1}.get(template[k], 0)
+                k += 1
+            branches.append((key, template[key_end + 1 : k - 1]))
+            j = k
+        if not any(key == "other" for key, _ in branches):
+            raise InvalidFieldError(
+                "template: a plural selection needs an 'other' branch", field="template", value=template
+            )
+        parts.append(template[last:start])
+        parts.append((name, tuple(branches)))
+        i = last = j + 1
+    parts.append(template[last:])
+    return tuple(parts)
+
+
+def _plurals(template: str, facts: Mapping[str, Any], locale: str) -> str:
+    """The template with each plural selection replaced by its branch for the fact's number."""
+    parts = _parts(template)
+    if len(parts) == 1:
+        return template
+    out: list[str] = []
+    for part in parts:
+        if isinstance(part, str):
+            out.append(part)
+            continue
+        name, branches = part
+        value = facts.get(name)
+        chosen = dict(branches)["other"]
+        if isinstance(value, int) and not isinstance(value, bool):
+            category = _l10n.plural_form(value, locale)
+            exact = dict(branches).get(f"={value}")
+            chosen = exact if exact is not None else dict(branches).get(category, chosen)
+        out.append(chosen.replace("#", "{" + name + "}"))
+    return "".join(out)
+
+
+def _fields(template: str) -> frozenset[str]:
+    """The fact names a template reads (plural selections included): for the catalog's tests."""
+    import string
+
+    names: set[str] = set()
+    for part in _parts(template):
+        texts = [part] if isinstance(part, str) else [b.replace("#", "{" + part[0] + "}") for _, b in part[1]]
+        if not isinstance(part, str):
+            names.add(part[0])
+        for text in texts:
+            names.update(name for _, name, _, _ in string.Formatter().parse(text) if name)
+    return frozenset(names)
+
+
 class _Facts(dict[str, str]):
     def __init__(self, facts: Mapping[str, Any], locale: str) -> None:
         super().__init__()
@@ -138,7 +225,8 @@ def message(
         raise InvalidFieldError(
             f"code: no message for reason code {code[:80]!r} in {lang!r}", field="code", value=code
         ) from None
-    return template.format_map(_Facts(facts or {}, locale))
+    facts = facts or {}
+    return _plurals(template, facts, locale).format_map(_Facts(facts, locale))
 
 
 def _facts(value: Any) -> FrozenMap[str, Any]:

@@ -192,7 +192,8 @@ class ValidationError(InvalidInputError):
     ) -> None:
         self.problems = tuple(problems)
         lines = "; ".join(f"{p.field}: {p.message}" for p in self.problems)
-        super().__init__(f"{len(self.problems)} problem(s): {lines}", value=value, field=field)
+        count = "1 problem" if len(self.problems) == 1 else f"{len(self.problems)} problems"
+        super().__init__(f"{count}: {lines}", value=value, field=field)
 
 
 class _SuggestingError(InvalidInputError):

@@ -46,7 +46,7 @@ select Get keys and downloads again for a new link.
 >>> DownloadSelection(version="2019", language="", file_type=None)
 Traceback (most recent call last):
 ...
-csp_rules.errors.ValidationError: 2 problem(s): language: required (R5.1); file_type: required (R5.1)
+csp_rules.errors.ValidationError: 2 problems: language: required (R5.1); file_type: required (R5.1)
 """
 
 from __future__ import annotations
