@@ -337,7 +337,7 @@ def test_the_chain_picture_keeps_its_labels_inside(width: int) -> None:
     picture, and the picture renders (cairosvg) to a non-empty image of the size it declares."""
     import xml.etree.ElementTree as ET
 
-    from csp_rules.timeline import _text_width
+    from csp_rules._svg_text import _text_width
 
     acme = csp_rules.ruleset_from_dict(
         {"extends": "S2022-07-11", "version": "ACME-2024", "in_force_from": "2024-01-01"}

@@ -296,7 +296,7 @@ def chain_svg(chain: Any, width: int = 960) -> str:
     from datetime import date, timedelta
     from xml.sax.saxutils import escape
 
-    from csp_rules.timeline import FONT_FAMILY, _text_width
+    from csp_rules._svg_text import FONT_FAMILY, _text_width
 
     rows = history_rows(chain)
     first = date(rows[0]["from"].year, 1, 1)
