@@ -34,7 +34,7 @@ def one_line_error(status: int, out: str, err: str) -> str:
     assert status == 2, (status, out, err)
     assert out == ""
     assert err.count("\n") == 1 and err.endswith("\n"), err
-    assert "error:" in err
+    assert "error:" in err or "erreur :" in err
     return err
 
 

@@ -128,3 +128,10 @@ def test_python_dash_m_help_and_a_run() -> None:
     assert done.returncode == 0, done.stderr
     data = json.loads(done.stdout)
     assert data["market"] == {"code": "DE", "name": "Allemagne"}
+
+
+def test_bad_input_is_reported_in_french_with_lang_fr(capsys: pytest.CaptureFixture[str]) -> None:
+    err = one_line_error(*run(capsys, "market", "Frnace", "--lang", "fr"))
+    assert err.startswith("csp-rules: erreur : market : marché inconnu 'Frnace'") and "France (FR)" in err
+    err = one_line_error(*run(capsys, "market", "FR", "--on", "2017-01-01", "--lang=fr"))
+    assert "aucun jeu de règles" in err and "2017-01-01" in err

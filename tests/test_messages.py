@@ -112,3 +112,69 @@ def test_durations_are_exact_to_the_second(span: timedelta) -> None:
     assert total == int(span.total_seconds())
     french = format_timedelta(span, "fr")
     assert "jour" in french or span < timedelta(days=1)
+
+
+# --- errors in French (issue 19) ----------------------------------------------------------------
+
+
+def _error_classes() -> list[type[CspRulesError]]:
+    import csp_rules.errors as errors_module
+
+    seen: list[type[CspRulesError]] = []
+    todo: list[type[CspRulesError]] = [CspRulesError]
+    while todo:
+        cls = todo.pop()
+        if cls not in seen:
+            seen.append(cls)
+            todo.extend(cls.__subclasses__())
+    assert {c.__name__ for c in seen} >= set(errors_module.__all__) - {"FieldProblem"}
+    return seen
+
+
+def _sample(cls: type[CspRulesError]) -> CspRulesError:
+    from csp_rules.errors import AmbiguousMarketError, FieldProblem, ValidationError
+
+    if issubclass(cls, ValidationError):
+        return cls([FieldProblem("language", "required"), FieldProblem("file_type", "required")])
+    if issubclass(cls, AmbiguousMarketError):
+        return cls(field="market", value="Kongo", candidates=["CD", "CG"])
+    if "suggestions" in getattr(cls, "__annotations__", {}) or hasattr(cls, "noun"):
+        return cls(field="f", value="Frnace", suggestions=["France (FR)"])  # type: ignore[call-arg]
+    return cls(field="f", value="x")
+
+
+def test_every_error_code_has_a_french_message() -> None:
+    from csp_rules.decision import error_message
+
+    classes = _error_classes()
+    codes = {cls.code for cls in classes}
+    checked = 0
+    for cls in classes:
+        err = _sample(cls)
+        fr = error_message(err, "fr")
+        assert fr and "{" not in fr and fr != str(err), (cls.code, fr)
+        assert (
+            "'x'" in fr
+            or "Frnace" in fr
+            or "Kongo" in fr
+            or "problèmes" in fr
+            or cls.code
+            in (
+                "error.missing_field",
+                "error.not_cancellable",
+                "error.missing_columns",
+            )
+        ), (cls.code, fr)
+        assert error_message(err, "en") == str(err)
+        checked += 1
+    print(f"\n{checked} error classes, {len(codes)} codes: English and French")
+    assert checked >= 27
+
+
+def test_the_error_catalog_names_only_real_codes() -> None:
+    import json
+    from importlib import resources
+
+    data = json.loads((resources.files("csp_rules") / "data" / "error_messages.json").read_text("utf-8"))
+    data.pop("_header")
+    assert set(data) == {cls.code for cls in _error_classes()}

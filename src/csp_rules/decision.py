@@ -42,10 +42,10 @@ from . import _l10n
 from ._frozen import FrozenMap
 from ._l10n import LANGUAGES
 from ._lazy import Once
-from .errors import InvalidFieldError
+from .errors import CspRulesError, InvalidFieldError, shorten
 from .facts import Money
 
-__all__ = ["LANGUAGES", "Decision", "format_value", "message", "messages"]
+__all__ = ["LANGUAGES", "Decision", "error_message", "format_value", "message", "messages"]
 
 
 def _load_messages() -> FrozenMap[str, FrozenMap[str, str]]:
@@ -64,6 +64,51 @@ def _load_messages() -> FrozenMap[str, FrozenMap[str, str]]:
 
 
 _MESSAGES: Once[FrozenMap[str, FrozenMap[str, str]]] = Once(_load_messages)
+
+
+def _load_error_messages() -> FrozenMap[str, FrozenMap[str, str]]:
+    data = json.loads((resources.files("csp_rules") / "data" / "error_messages.json").read_text("utf-8"))
+    data.pop("_header", None)
+    return FrozenMap({code: FrozenMap(texts) for code, texts in data.items()})
+
+
+_ERROR_MESSAGES: Once[FrozenMap[str, FrozenMap[str, str]]] = Once(_load_error_messages)
+
+
+def error_message(error: CspRulesError, locale: str = "en") -> str:
+    """An error of csp_rules in a language: in English its own message; in French the catalog's
+    sentence for its :attr:`~csp_rules.errors.CspRulesError.code` (``data/error_messages.json``),
+    with its field and value, and its suggestions, candidates or problems where it has them.
+
+    >>> from csp_rules.errors import UnknownMarketError
+    >>> err = UnknownMarketError(field="market", value="Frnace", suggestions=["France (FR)"])
+    >>> error_message(err, "en")
+    "market: unknown market 'Frnace'; did you mean 'France (FR)'?"
+    >>> error_message(err, "fr")
+    "market : marché inconnu 'Frnace' ; vouliez-vous dire 'France (FR)' ?"
+    """
+    if not isinstance(error, CspRulesError):
+        raise TypeError(f"error: expected a CspRulesError, got {type(error).__name__}")
+    lang = _l10n.language(locale)
+    if lang == "en":
+        return str(error)
+    catalog = _ERROR_MESSAGES()
+    codes = [getattr(cls, "code", None) for cls in type(error).__mro__]  # a subclass of a user's: its parent's
+    texts = next(catalog[code] for code in codes if isinstance(code, str) and code in catalog)
+    suggestions = tuple(getattr(error, "suggestions", ()))
+    problems = tuple(getattr(error, "problems", ()))
+    facts = {
+        "field": error.field or "valeur",
+        "value": shorten(error.value),
+        "did_you_mean": " ; vouliez-vous dire " + ", ".join(repr(s) for s in suggestions) + " ?"
+        if suggestions
+        else "",
+        "candidate_list": ", ".join(getattr(error, "candidates", ())),
+        "problems": len(problems),
+        "problem_list": " ; ".join(f"{p.field} : {p.message}" for p in problems),
+    }
+    template = _plurals(texts[lang], facts, locale)
+    return template.format_map({k: v if isinstance(v, str) else str(v) for k, v in facts.items()})
 
 
 def messages() -> Mapping[str, Mapping[str, str]]:

@@ -106,7 +106,7 @@ def _run(argv: list[str]) -> int:
         _say(f"error: {exc}")
         return BAD_INPUT
     except CspRulesError as exc:
-        _say(f"error: {exc}")
+        _say(_error_line(exc, argv))
         return BAD_INPUT
     except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM / SIGHUP while evaluate writes (its .status)
         _say("interrupted" if not exc.args else f"stopped by {exc.args[0]}")
@@ -118,6 +118,26 @@ def _run(argv: list[str]) -> int:
     except Exception as exc:
         _internal_error(exc, debug)
         return INTERNAL_ERROR
+
+
+def _lang_of(argv: Sequence[str]) -> str:
+    """The ``--lang`` of the command line (``en`` when absent or not understood), read before parsing
+    so that an error found while parsing is reported in it too."""
+    for i, arg in enumerate(argv):
+        if arg == "--lang" and i + 1 < len(argv):
+            return "fr" if argv[i + 1].lower().startswith("fr") else "en"
+        if arg.startswith("--lang="):
+            return "fr" if arg[7:].lower().startswith("fr") else "en"
+    return "en"
+
+
+def _error_line(exc: CspRulesError, argv: Sequence[str]) -> str:
+    """``error: <message>`` (``erreur : <message>`` with ``--lang fr``, from the error catalog)."""
+    from ..decision import error_message
+
+    if _lang_of(argv) == "fr":
+        return f"erreur : {error_message(exc, 'fr')}"
+    return f"error: {exc}"
 
 
 def _say(line: str) -> None:
