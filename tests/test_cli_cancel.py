@@ -40,7 +40,7 @@ def test_inside_the_window_is_yes(capsys: pytest.CaptureFixture[str]) -> None:
     status, out, err = run(capsys, *BASE, "--at", at.isoformat())
     assert (status, err) == (0, "")
     lines = out.splitlines()
-    assert lines[0] == "yes: self_service"
+    assert lines[0] == "yes: can be cancelled now (self-service) [self_service]"
     assert lines[1] == library(at).explain("en")  # type: ignore[attr-defined]
     assert "days left  15" in out
     assert "R7.1" in out and "(S2020-01-31)" in out
@@ -51,7 +51,7 @@ def test_after_the_window_is_no_in_french(capsys: pytest.CaptureFixture[str]) ->
     status, out, _ = run(capsys, *BASE, "--at", at.isoformat(), "--lang", "fr")
     assert status == 1
     lines = out.splitlines()
-    assert lines[0] == "non : window_closed"
+    assert lines[0] == "non : fenêtre d'annulation dépassée [window_closed]"
     assert lines[1].startswith(f"Vous avez dépassé votre fenêtre d'annulation de {WINDOW} jours")
     assert "jours restants" in out and "échéance" in out
 

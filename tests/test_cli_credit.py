@@ -50,7 +50,7 @@ def test_prorated_credit_and_its_invoice(capsys: pytest.CaptureFixture[str]) -> 
     status, out, err = run(capsys, *SUBSCRIPTION, "--cancelled", "2020-03-02T15:00Z", "--billing-day", "5")
     assert (status, err) == (0, "")
     lines = out.splitlines()
-    assert lines[0] == "yes: prorated"
+    assert lines[0] == "yes: prorated credit [prorated]"
     # the cancellation day counts as unused: 2020-03-02 .. 2020-03-30 is 29 of the term's 30 days
     expected = (Decimal("120.00") * 29 / 30).quantize(Decimal("0.01"))
     assert f"€{expected}" in lines[1]
@@ -85,7 +85,7 @@ def test_json_round_trips_in_both_languages(capsys: pytest.CaptureFixture[str]) 
 def test_perpetual_software_is_credited_in_full_in_french(capsys: pytest.CaptureFixture[str]) -> None:
     status, out, _ = run(capsys, *PERPETUAL, "--cancelled", "2020-03-10", "--lang", "fr")
     assert status == 0
-    assert out.splitlines()[0] == "oui : full"
+    assert out.splitlines()[0] == "oui : crédit de 100 % [full]"
     assert "1\u202f200,00\xa0€" in out
     assert "100\u202f%" in out or "100\xa0%" in out
 

@@ -33,7 +33,7 @@ def argv(at: datetime, downloads: int, *extra: str) -> list[str]:
 def test_active_link_is_yes(capsys: pytest.CaptureFixture[str]) -> None:
     status, out, err = run(capsys, *argv(ISSUED + timedelta(days=3), 12))
     assert (status, err) == (0, "")
-    assert out.splitlines()[0] == "yes: active"
+    assert out.splitlines()[0] == "yes: usable [active]"
     assert f"downloads left  {CAP - 12}" in out
 
 
@@ -41,7 +41,7 @@ def test_last_download_and_the_one_after(capsys: pytest.CaptureFixture[str]) -> 
     at = ISSUED + timedelta(days=1)
     assert run(capsys, *argv(at, CAP - 1))[0] == 0  # the 50th download succeeds
     status, out, _ = run(capsys, *argv(at, CAP))
-    assert status == 1 and out.startswith("no: exhausted")
+    assert status == 1 and out.startswith("no: no downloads left [exhausted]")
 
 
 def test_expiry_is_half_open(capsys: pytest.CaptureFixture[str]) -> None:
@@ -49,7 +49,7 @@ def test_expiry_is_half_open(capsys: pytest.CaptureFixture[str]) -> None:
     assert run(capsys, *argv(last, 0))[0] == 0
     status, out, _ = run(capsys, *argv(ISSUED + LIFETIME, 0, "--lang", "fr"))
     assert status == 1
-    assert out.splitlines()[0] == "non : expired"
+    assert out.splitlines()[0] == "non : expiré [expired]"
     assert "expire le" in out and "téléchargements restants" in out
 
 

@@ -26,7 +26,7 @@ def test_available_market_is_yes(capsys: pytest.CaptureFixture[str]) -> None:
     status, out, err = run(capsys, "market", "France")
     assert (status, err) == (0, "")
     lines = out.splitlines()
-    assert lines[0] == "yes: available"
+    assert lines[0] == "yes: reservations available [available]"
     assert lines[1] == check_reservations("FR").explain("en")
     assert lines[2] == tax_treatment("FR").explain("en")
     assert "R3.3" in out and "(S2022-07-11)" in out
@@ -47,7 +47,7 @@ def test_tax_inclusive_market_in_french(capsys: pytest.CaptureFixture[str]) -> N
     status, out, _ = run(capsys, "market", "Australie", "--lang", "fr")
     assert status == 0
     lines = out.splitlines()
-    assert lines[0] == "oui : available"
+    assert lines[0] == "oui : réservations disponibles [available]"
     assert "Australie (AU)" in out and "incluent les taxes" in lines[2]
 
 

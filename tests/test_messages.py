@@ -178,3 +178,36 @@ def test_the_error_catalog_names_only_real_codes() -> None:
     data = json.loads((resources.files("csp_rules") / "data" / "error_messages.json").read_text("utf-8"))
     data.pop("_header")
     assert set(data) == {cls.code for cls in _error_classes()}
+
+
+def test_every_outcome_has_a_label_in_both_languages() -> None:
+    """The outcome enums of every decision family, walked: each value has an English and a French
+    label, distinct, and the labels file names nothing else."""
+    import json
+    from importlib import resources
+
+    from csp_rules import billing, cancellation, hybrid_benefit, links, markets, roles, tax
+    from csp_rules.decision import outcome_label
+
+    families = (
+        cancellation.Outcome,
+        cancellation.Readiness,
+        billing.CreditOutcome,
+        links.LinkStatus,
+        links.SelectionStatus,
+        markets.ReservationOutcome,
+        roles.Authorization,
+        hybrid_benefit.HybridBenefitOutcome,
+        tax.TaxTreatment,
+    )
+    count = 0
+    for family in families:
+        for member in family:
+            en, fr = outcome_label(member, "en"), outcome_label(member, "fr")
+            assert en and fr and en != fr, (family, member)
+            count += 1
+    data = json.loads((resources.files("csp_rules") / "data" / "outcome_labels.json").read_text("utf-8"))
+    data.pop("_header")
+    assert sum(len(v) for v in data.values()) == count
+    with pytest.raises(CspRulesError):
+        outcome_label(cancellation.Basis.KIND)

@@ -45,7 +45,7 @@ from ._lazy import Once
 from .errors import CspRulesError, InvalidFieldError, shorten
 from .facts import Money
 
-__all__ = ["LANGUAGES", "Decision", "error_message", "format_value", "message", "messages"]
+__all__ = ["LANGUAGES", "Decision", "error_message", "format_value", "message", "messages", "outcome_label"]
 
 
 def _load_messages() -> FrozenMap[str, FrozenMap[str, str]]:
@@ -93,7 +93,9 @@ def error_message(error: CspRulesError, locale: str = "en") -> str:
     if lang == "en":
         return str(error)
     catalog = _ERROR_MESSAGES()
-    codes = [getattr(cls, "code", None) for cls in type(error).__mro__]  # a subclass of a user's: its parent's
+    codes = [
+        getattr(cls, "code", None) for cls in type(error).__mro__
+    ]  # a subclass of a user's: its parent's
     texts = next(catalog[code] for code in codes if isinstance(code, str) and code in catalog)
     suggestions = tuple(getattr(error, "suggestions", ()))
     problems = tuple(getattr(error, "problems", ()))
@@ -109,6 +111,39 @@ def error_message(error: CspRulesError, locale: str = "en") -> str:
     }
     template = _plurals(texts[lang], facts, locale)
     return template.format_map({k: v if isinstance(v, str) else str(v) for k, v in facts.items()})
+
+
+def _load_outcome_labels() -> FrozenMap[str, FrozenMap[str, FrozenMap[str, str]]]:
+    data = json.loads((resources.files("csp_rules") / "data" / "outcome_labels.json").read_text("utf-8"))
+    data.pop("_header", None)
+    return FrozenMap(
+        {family: FrozenMap({v: FrozenMap(t) for v, t in values.items()}) for family, values in data.items()}
+    )
+
+
+_OUTCOME_LABELS: Once[FrozenMap[str, FrozenMap[str, FrozenMap[str, str]]]] = Once(_load_outcome_labels)
+
+
+def outcome_label(outcome: enum.Enum, locale: str = "en") -> str:
+    """A few words naming a decision's outcome for a person (``data/outcome_labels.json``); the
+    outcome's ``value`` is what programs compare.
+
+    >>> from csp_rules.cancellation import Outcome
+    >>> outcome_label(Outcome.SELF_SERVICE, "en"), outcome_label(Outcome.WINDOW_CLOSED, "fr")
+    ('can be cancelled now (self-service)', "fenêtre d'annulation dépassée")
+    """
+    if not isinstance(outcome, enum.Enum):
+        raise TypeError(
+            f"outcome: expected a decision outcome (an enum member), got {type(outcome).__name__}"
+        )
+    lang = _l10n.language(locale)
+    family = f"{type(outcome).__module__.removeprefix('csp_rules.')}.{type(outcome).__name__}"
+    try:
+        return _OUTCOME_LABELS()[family][str(outcome.value)][lang]
+    except KeyError:
+        raise InvalidFieldError(
+            f"outcome: no label for {family}.{outcome.value}", field="outcome", value=outcome
+        ) from None
 
 
 def messages() -> Mapping[str, Mapping[str, str]]:

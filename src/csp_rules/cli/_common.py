@@ -442,7 +442,7 @@ _WORDS = {
         "time_left": "temps restant",
         "expires_at": "expire le",
         "downloads_left": "téléchargements restants",
-        "amount": "avoir",
+        "amount": "crédit",
         "fraction": "part du prix",
         "invoice_date": "sur la facture du",
         "unused_days": "jours non utilisés",
@@ -518,9 +518,11 @@ def print_decision(
     decision: Any, lang: str, rows: Sequence[tuple[str, Any]] = (), more: Sequence[str] = ()
 ) -> None:
     """``yes: <outcome>``, the sentence(s) (and ``more``), then the facts in ``rows`` and the rules that decided."""
+    from ..decision import outcome_label
+
     verdict = word("yes" if decision.allowed else "no", lang)
     sep = " : " if lang == "fr" else ": "
-    print(f"{verdict}{sep}{decision.outcome.value}")
+    print(f"{verdict}{sep}{outcome_label(decision.outcome, lang)} [{decision.outcome.value}]")
     sentences = decision.explain_all(lang)
     print(sentences[0])
     for extra in sentences[1:]:
