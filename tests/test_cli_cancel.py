@@ -141,7 +141,11 @@ def test_bad_input_is_status_2_with_one_line(
 def test_python_dash_m_help_and_a_run() -> None:
     helped = subprocess_run("cancel", "--help")
     assert helped.returncode == 0
-    assert "examples:" in helped.stdout and "csp-rules cancel --order O-1" in helped.stdout
+    assert (
+        "examples / exemples :" in helped.stdout
+        and "statut de sortie" in helped.stdout
+        and "csp-rules cancel --order O-1" in helped.stdout
+    )
     assert "exit status: 0 when the answer is yes" in helped.stdout
     done = subprocess_run(*BASE, "--at", "2020-05-01T00:00Z", "--json", "--lang", "fr")
     assert done.returncode == 1, done.stderr

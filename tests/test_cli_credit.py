@@ -135,7 +135,12 @@ def test_the_cancellation_instant_is_required(capsys: pytest.CaptureFixture[str]
 
 def test_python_dash_m_help_and_a_run() -> None:
     helped = subprocess_run("credit", "--help")
-    assert helped.returncode == 0 and "examples:" in helped.stdout and "csp-rules credit" in helped.stdout
+    assert (
+        helped.returncode == 0
+        and "examples / exemples :" in helped.stdout
+        and "statut de sortie" in helped.stdout
+        and "csp-rules credit" in helped.stdout
+    )
     done = subprocess_run(*PERPETUAL, "--cancelled", "2020-03-10", "--billing-day", "1", "--json")
     assert done.returncode == 0, done.stderr
     data = json.loads(done.stdout)

@@ -94,7 +94,10 @@ def test_bad_input_is_status_2_with_one_line(
 def test_python_dash_m_help_and_a_run() -> None:
     helped = subprocess_run("link", "--help")
     assert (
-        helped.returncode == 0 and "examples:" in helped.stdout and "csp-rules link --issued" in helped.stdout
+        helped.returncode == 0
+        and "examples / exemples :" in helped.stdout
+        and "statut de sortie" in helped.stdout
+        and "csp-rules link --issued" in helped.stdout
     )
     done = subprocess_run(*argv(ISSUED + timedelta(days=20), 3, "--lang", "fr", "--json"))
     assert done.returncode == 1, done.stderr

@@ -122,7 +122,11 @@ def test_bad_input_is_status_2_with_one_line(
 
 def test_python_dash_m_help_and_a_run() -> None:
     helped = subprocess_run("market", "--help")
-    assert helped.returncode == 0 and "examples:" in helped.stdout
+    assert (
+        helped.returncode == 0
+        and "examples / exemples :" in helped.stdout
+        and "statut de sortie" in helped.stdout
+    )
     assert 'csp-rules market "République démocratique du Congo"' in helped.stdout
     done = subprocess_run("market", "Allemagne", "--json", "--lang", "fr")
     assert done.returncode == 0, done.stderr

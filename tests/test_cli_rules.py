@@ -66,7 +66,10 @@ def test_python_dash_m_and_help() -> None:
     out = subprocess.run(
         [sys.executable, "-m", "csp_rules", "rules", "--help"], capture_output=True, text=True, check=True
     )
-    assert "examples:\n  csp-rules rules --on" in out.stdout and "csp-rules rules --history" in out.stdout
+    assert (
+        "examples / exemples :\n  csp-rules rules --on" in out.stdout
+        and "csp-rules rules --history" in out.stdout
+    )
 
 
 def test_history_lists_the_chain_with_dates_uncertainty_and_verification(

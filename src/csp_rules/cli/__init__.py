@@ -43,7 +43,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog="csp-rules",
         description="Microsoft CSP rules for software purchases and Azure reservations, as explainable decisions.",
         epilog="exit status: 0 yes or done, 1 no (one-question commands only), 2 bad input or an "
-        "input/output failure, 3 internal error (see each command's --help).",
+        "input/output failure, 3 internal error (see each command's --help). Statut de sortie : 0 oui "
+        "ou fait, 1 non (commandes à une question seulement), 2 entrée non valable ou échec de lecture "
+        "ou d'écriture, 3 erreur interne (voir --help de chaque commande).",
     )
     parser.add_argument("--version", action="version", version=f"csp-rules {__version__}")
     parser.add_argument("--debug", action="store_true", help=_DEBUG_HELP)

@@ -167,7 +167,7 @@ def one_line_errors(parser: argparse.ArgumentParser) -> None:
 
 def command_parser(sub: Any, name: str, *, summary: str, description: str, examples: Sequence[str]) -> Any:
     """A subcommand parser with its examples in the epilog (shown by ``--help``)."""
-    epilog = "examples:\n" + "\n".join(f"  {line}" for line in examples)
+    epilog = "examples / exemples :\n" + "\n".join(f"  {line}" for line in examples)
     epilog += "\n\n" + EXIT_HELP
     import textwrap
 
@@ -180,10 +180,14 @@ def command_parser(sub: Any, name: str, *, summary: str, description: str, examp
     )
 
 
-#: the exit statuses of a one-question command, for its ``--help``
+#: the exit statuses of a one-question command, for its ``--help``, in English and French (the
+#: help is built before ``--lang`` is read, so it says both)
 EXIT_HELP = (
     "exit status: 0 when the answer is yes, 1 when it is no, 2 on bad input or an input/output\n"
-    "failure, 3 on an internal error (one line on standard error; --debug adds the traceback)."
+    "failure, 3 on an internal error (one line on standard error; --debug adds the traceback).\n"
+    "statut de sortie : 0 quand la réponse est oui, 1 quand elle est non, 2 pour une entrée non\n"
+    "valable ou un échec de lecture ou d'écriture, 3 pour une erreur interne (une ligne sur la sortie\n"
+    "d'erreur ; --debug y ajoute la pile d'appels)."
 )
 
 

@@ -57,7 +57,7 @@ def register(sub: Any) -> None:
         description="Print the rule set in force on a date (version, dates, sources, and every parameter "
         "with its RULES.md number), the chain of dated versions (--history), or the parameters that "
         "differ between two versions (--diff A B).",
-        epilog="examples:\n"
+        epilog="examples / exemples :\n"
         "  csp-rules rules --on 2019-05-01 --lang fr\n"
         "  csp-rules rules --history\n"
         "  csp-rules rules --diff S2021-06-02 S2022-07-11\n"
