@@ -138,6 +138,26 @@ def _newest() -> RuleSet:
 NEWEST = _newest()
 
 
+def _purchases() -> tuple[Any, Any]:
+    from csp_rules.facts import Money, Purchase
+
+    esu = Purchase(
+        order_id="E",
+        product_name="Windows 7 Extended Security Updates 2020",
+        kind="software_subscription",
+        purchased_at=date(2020, 2, 1),
+    )
+    visio = Purchase(
+        order_id="V", product_name="Visio", kind="perpetual_software", purchased_at=date(2020, 3, 1),
+        price=Money("10", "EUR"),
+    )  # fmt: skip
+    return esu, visio
+
+
+#: Windows 7 ESU bought 2020-02-01 (a support request under S2020, R7.3, as the tests pass it) and perpetual Visio with a price
+ESU, VISIO = _purchases()
+
+
 def read_cases(family: str, name: str) -> list[dict[str, str]]:
     """The rows of ``tests/cases/<family>/<name>`` (tab-separated, a header, ``#`` lines are comments)."""
     with (CASES / family / name).open(encoding="utf-8", newline="") as fh:

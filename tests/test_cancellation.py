@@ -12,7 +12,7 @@ import attrs
 import pytest
 
 import csp_rules
-from _cases import variant
+from _cases import ESU, VISIO, variant
 from _details import raises_precisely, type_error_names
 from csp_rules import cancellation, roles
 from csp_rules.cancellation import (
@@ -389,21 +389,6 @@ def test_deadline_past_the_calendar_is_an_error() -> None:
 
 
 # --- details: wording, facts, defaults and limits a caller can observe ---
-
-
-ESU = Purchase(
-    order_id="E",
-    product_name="Windows 7 Extended Security Updates 2020",
-    kind="software_subscription",
-    purchased_at=date(2020, 2, 1),
-)
-VISIO = Purchase(
-    order_id="V",
-    product_name="Visio",
-    kind="perpetual_software",
-    purchased_at=date(2020, 3, 1),
-    price=Money("10", "EUR"),
-)
 
 
 def test_cancellation_names_and_role_facts() -> None:

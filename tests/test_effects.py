@@ -9,7 +9,7 @@ from typing import Any
 import attrs
 import pytest
 
-from _cases import variant
+from _cases import VISIO, variant
 from _details import raises_precisely, type_error_names
 from csp_rules import cancellation
 from csp_rules.billing import CreditOutcome
@@ -207,21 +207,6 @@ def test_effects_of_a_support_request_and_of_the_impossible() -> None:
 
 
 # --- details: wording, facts, defaults and limits a caller can observe ---
-
-
-ESU = Purchase(
-    order_id="E",
-    product_name="Windows 7 Extended Security Updates 2020",
-    kind="software_subscription",
-    purchased_at=date(2020, 2, 1),
-)
-VISIO = Purchase(
-    order_id="V",
-    product_name="Visio",
-    kind="perpetual_software",
-    purchased_at=date(2020, 3, 1),
-    price=Money("10", "EUR"),
-)
 
 
 def test_effects_follow_the_callers_rules_and_the_calendar() -> None:

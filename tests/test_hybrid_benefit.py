@@ -5,10 +5,8 @@ The golden table is ``tests/cases/hybrid_benefit/hybrid_benefit.tsv``.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
-from typing import Any
+from datetime import timezone
 
-import attrs
 import pytest
 
 from _cases import opt as _opt
@@ -18,7 +16,6 @@ from csp_rules.errors import (
     InvalidFieldError,
     MissingFieldError,
 )
-from csp_rules.facts import Money, Purchase
 from csp_rules.hybrid_benefit import (
     _MAX_EDITION,
     HybridBenefitOutcome,
@@ -30,34 +27,6 @@ from csp_rules.rulesets import ruleset_from_dict, shipped_rulesets
 UTC = timezone.utc
 RULES = {r.version: r for r in shipped_rulesets()}
 S2018, S2020 = RULES["S2018"], RULES["S2020"]
-
-
-def _instant(text: str) -> datetime:
-    return datetime.fromisoformat(text)
-
-
-def _subscription(**changes: Any) -> Purchase:
-    base = Purchase(
-        order_id="O-1",
-        product_name="Office 365 E3",
-        kind="software_subscription",
-        purchased_at=datetime(2020, 3, 1, tzinfo=UTC),
-        price=Money("120.00", "EUR"),
-        term_start=date(2020, 3, 1),
-        term_end=date(2021, 3, 1),
-    )
-    return attrs.evolve(base, **changes)
-
-
-def _perpetual(**changes: Any) -> Purchase:
-    base = Purchase(
-        order_id="O-2",
-        product_name="Windows Server 2019 Standard",
-        kind="perpetual_software",
-        purchased_at=datetime(2020, 6, 1, tzinfo=UTC),
-        price=Money("972.00", "USD"),
-    )
-    return attrs.evolve(base, **changes)
 
 
 HYBRID = read_cases("hybrid_benefit", "hybrid_benefit.tsv")

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import timezone
 from decimal import Decimal
-from typing import Any
 
-import attrs
 import pytest
 
 from csp_rules.errors import (
@@ -14,40 +12,12 @@ from csp_rules.errors import (
     InvalidAmountError,
     UnknownCurrencyError,
 )
-from csp_rules.facts import Money, Purchase
+from csp_rules.facts import Money
 from csp_rules.rulesets import shipped_rulesets
 
 UTC = timezone.utc
 RULES = {r.version: r for r in shipped_rulesets()}
 S2018, S2020 = RULES["S2018"], RULES["S2020"]
-
-
-def _instant(text: str) -> datetime:
-    return datetime.fromisoformat(text)
-
-
-def _subscription(**changes: Any) -> Purchase:
-    base = Purchase(
-        order_id="O-1",
-        product_name="Office 365 E3",
-        kind="software_subscription",
-        purchased_at=datetime(2020, 3, 1, tzinfo=UTC),
-        price=Money("120.00", "EUR"),
-        term_start=date(2020, 3, 1),
-        term_end=date(2021, 3, 1),
-    )
-    return attrs.evolve(base, **changes)
-
-
-def _perpetual(**changes: Any) -> Purchase:
-    base = Purchase(
-        order_id="O-2",
-        product_name="Windows Server 2019 Standard",
-        kind="perpetual_software",
-        purchased_at=datetime(2020, 6, 1, tzinfo=UTC),
-        price=Money("972.00", "USD"),
-    )
-    return attrs.evolve(base, **changes)
 
 
 def test_money_bad_input() -> None:

@@ -9,11 +9,10 @@ from __future__ import annotations
 import decimal
 import json
 import pickle
-from datetime import date, datetime, timezone
+from datetime import timezone
 from decimal import Decimal
 from typing import Any
 
-import attrs
 import pytest
 
 from _cases import opt as _opt
@@ -28,7 +27,7 @@ from csp_rules.errors import (
     MarketError,
     UnknownMarketError,
 )
-from csp_rules.facts import Money, Purchase
+from csp_rules.facts import Money
 from csp_rules.markets import Market
 from csp_rules.markets import markets as all_markets
 from csp_rules.rulesets import TaxBasis, ruleset_from_dict, shipped_rulesets
@@ -37,34 +36,6 @@ from csp_rules.tax import PricePart, TaxTreatment, price_includes_tax, split_pri
 UTC = timezone.utc
 RULES = {r.version: r for r in shipped_rulesets()}
 S2018, S2020 = RULES["S2018"], RULES["S2020"]
-
-
-def _instant(text: str) -> datetime:
-    return datetime.fromisoformat(text)
-
-
-def _subscription(**changes: Any) -> Purchase:
-    base = Purchase(
-        order_id="O-1",
-        product_name="Office 365 E3",
-        kind="software_subscription",
-        purchased_at=datetime(2020, 3, 1, tzinfo=UTC),
-        price=Money("120.00", "EUR"),
-        term_start=date(2020, 3, 1),
-        term_end=date(2021, 3, 1),
-    )
-    return attrs.evolve(base, **changes)
-
-
-def _perpetual(**changes: Any) -> Purchase:
-    base = Purchase(
-        order_id="O-2",
-        product_name="Windows Server 2019 Standard",
-        kind="perpetual_software",
-        purchased_at=datetime(2020, 6, 1, tzinfo=UTC),
-        price=Money("972.00", "USD"),
-    )
-    return attrs.evolve(base, **changes)
 
 
 SPLITS = read_cases("tax", "split_price.tsv")
