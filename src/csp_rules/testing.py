@@ -17,8 +17,10 @@ Valid values, built the way a caller builds them:
   :class:`~csp_rules.facts.Purchase` values with or without price and term;
 * :func:`roles`, :func:`role_texts`, :func:`actions`: R1 roles, as members or as the English and
   French names :func:`csp_rules.roles.parse_role` reads;
-* :func:`rulesets`: the shipped rule sets and valid variants of them (other windows, link
-  limits, tax markets...), as a user's own rule-set file would give.
+* :func:`rulesets`: the shipped rule sets and valid variants of them (other windows and window
+  starts, link limits or no link rule, tax markets, uncertainty spans...), as a user's own
+  rule-set file would give; :func:`chains`: the shipped chain of versions with a user's versions
+  added (R11.5).
 
 Hostile values, for the robustness of code that feeds csp_rules: :func:`hostile_texts` (empty,
 megabyte, control and confusable characters), :func:`hostile_decimals` (NaN, signalling NaN,
@@ -34,6 +36,9 @@ wrong type).
 ...     text, market = pair
 ...     assert m.resolve(text) == market
 >>> test_every_text_resolves()
+
+The module is long because it is one catalog: a strategy per public value type of the package,
+each with the validity rules of that type spelled out next to it.
 """
 
 from __future__ import annotations
