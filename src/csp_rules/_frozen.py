@@ -1,8 +1,13 @@
-"""An immutable, hashable, picklable mapping for rule-set parameters and decision facts."""
+"""An immutable, hashable, picklable mapping for rule-set parameters and decision facts.
+
+A map may be built lazily (:meth:`FrozenMap.lazy`): its contents are computed on first use, once,
+from a builder and its arguments. A decision's facts are built so, for the decisions nobody reads
+(issue 18); a lazy map is equal, hashes and pickles exactly as the map it builds.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, TypeVar
 
 K = TypeVar("K")
@@ -23,14 +28,41 @@ class FrozenMap(Mapping[K, V]):
     TypeError: 'FrozenMap' object does not support item assignment
     """
 
-    __slots__ = ("_data", "_hash")
+    __slots__ = ("_data", "_hash", "_make")
 
     _data: dict[K, V]
     _hash: int | None
+    _make: tuple[Callable[..., dict[K, V]], tuple[Any, ...]] | None
 
     def __init__(self, data: Mapping[K, V] | None = None) -> None:
         object.__setattr__(self, "_data", dict(data) if data else {})
         object.__setattr__(self, "_hash", None)
+
+    @classmethod
+    def lazy(cls, build: Callable[..., dict[K, V]], *args: Any) -> FrozenMap[K, V]:
+        """A map whose contents are ``build(*args)`` (a new dict), computed on first use.
+
+        >>> m = FrozenMap.lazy(dict, [("a", 1)])
+        >>> m == {"a": 1}, m
+        (True, FrozenMap({'a': 1}))
+        """
+        new = object.__new__(cls)
+        _set_make(new, (build, args))
+        _set_hash(new, None)
+        return new
+
+    def __getattr__(self, name: str) -> Any:
+        # only reached when a slot is unset: ``_data`` of a lazy map before its first use
+        if name != "_data":
+            raise AttributeError(name)
+        make = object.__getattribute__(self, "_make")
+        if make is None:  # another thread built it meanwhile
+            return object.__getattribute__(self, "_data")
+        build, args = make
+        data = build(*args)
+        _set_data(self, data)
+        _set_make(self, None)
+        return data
 
     def __getitem__(self, key: K) -> V:
         return self._data[key]
@@ -69,3 +101,8 @@ class FrozenMap(Mapping[K, V]):
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (FrozenMap, (self._data,))
+
+
+_set_data = FrozenMap._data.__set__  # type: ignore[attr-defined]
+_set_hash = FrozenMap._hash.__set__  # type: ignore[attr-defined]
+_set_make = FrozenMap._make.__set__  # type: ignore[attr-defined]

@@ -384,7 +384,13 @@ def term_errors(
 
 
 class _ParseableEnum(enum.Enum):
-    """An enum whose members parse from their name or value, case- and separator-insensitively."""
+    """An enum whose members parse from their name or value, case- and separator-insensitively.
+
+    Members hash by identity (they are singletons, and compare by identity): a member keys the
+    rule tables on every call, and :class:`enum.Enum`'s hash of the member's name is a Python call.
+    """
+
+    __hash__ = object.__hash__
 
     @classmethod
     def parse(cls, value: Any, field: str = "value") -> Any:
