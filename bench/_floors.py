@@ -237,7 +237,9 @@ def _credit(i: int, p: Any, now: datetime) -> tuple[CreditOutcome, Decimal | Non
     rule = v.credits.get(kind, CreditRule.NONE_STATED)
     if outcome is Outcome.NOT_COVERED:
         return CreditOutcome.NOT_COVERED, None, None, None
-    if outcome in (Outcome.NOT_CANCELLABLE, Outcome.WINDOW_CLOSED) or (outcome is Outcome.SUPPORT_REQUEST and near):
+    if outcome in (Outcome.NOT_CANCELLABLE, Outcome.WINDOW_CLOSED) or (
+        outcome is Outcome.SUPPORT_REQUEST and near
+    ):
         return CreditOutcome.NO_CREDIT, None, None, None
     if rule is CreditRule.NONE_STATED:
         return CreditOutcome.NO_RULE_STATED, None, None, None
@@ -317,7 +319,9 @@ def split_price(price: Any, market: str, rate: Decimal) -> tuple[Any, ...]:
 # --- R5.2: the link -------------------------------------------------------------------------------
 
 
-def link_status(link: Any, at: datetime, downloads: int, revoked_at: datetime | None = None) -> tuple[Any, ...]:
+def link_status(
+    link: Any, at: datetime, downloads: int, revoked_at: datetime | None = None
+) -> tuple[Any, ...]:
     """Floor of ``links.link_status(link, at=at, downloads=downloads)``: ``(status, expires, downloads
     left, time left, version, unverified)``."""
     now = _utc(at)

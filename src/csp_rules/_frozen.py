@@ -103,6 +103,7 @@ class FrozenMap(Mapping[K, V]):
         return (FrozenMap, (self._data,))
 
 
-_set_data = FrozenMap._data.__set__  # type: ignore[attr-defined]
-_set_hash = FrozenMap._hash.__set__  # type: ignore[attr-defined]
-_set_make = FrozenMap._make.__set__  # type: ignore[attr-defined]
+# the slots' own setters: a frozen map is filled once, past its refusing __setattr__
+_set_data: Callable[[Any, Any], None] = FrozenMap.__dict__["_data"].__set__
+_set_hash: Callable[[Any, Any], None] = FrozenMap.__dict__["_hash"].__set__
+_set_make: Callable[[Any, Any], None] = FrozenMap.__dict__["_make"].__set__

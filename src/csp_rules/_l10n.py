@@ -25,7 +25,7 @@ from collections.abc import Callable
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any, Final, Literal, TypeVar
+from typing import Any, Final, Literal, TypeVar, cast
 
 from .errors import UnsupportedLocaleError
 
@@ -284,7 +284,9 @@ def _small_ints(loc: Any) -> bool:
 def _formatter(
     cache: dict[str, Callable[[Any], str]], compile_for: Callable[[Any], Callable[[Any], str]], locale: str
 ) -> Callable[[Any], str]:
-    fn = compile_for(babel_locale(locale))
+    loc = babel_locale(locale)
+    with BABEL_LOCK:  # compiling reads the locale's data and formats samples with babel
+        fn = compile_for(loc)
     if type(locale) is str and len(cache) < 256:
         cache[locale] = fn
     return fn
@@ -300,15 +302,42 @@ _SAMPLES: Final = tuple(
     )
 )  # fmt: skip
 
-# a field of a pattern -> (the %-conversion, an expression of the value ``v``)
-_NUMERIC: Final = {
-    "y": "v.year", "d": "v.day", "H": "v.hour", "h": "(v.hour % 12 or 12)", "K": "v.hour % 12",
-    "k": "(v.hour or 24)", "m": "v.minute", "s": "v.second",
-}  # fmt: skip
+# A compiled pattern is a str.format template over the values of the date (or time) it formats,
+# computed in one step; a field is a position in those values, with its zero padding:
+#   a date: year, month, day, year % 100, then the month names the pattern shows (one table each);
+#   a time: hour, minute, second, hour on 12 (1-12), hour on 12 (0-11), hour on 24 (1-24), then the
+#   day periods the pattern shows (am/pm names, one pair each).
+_DATE_POSITIONS: Final = {"y": 0, "M": 1, "L": 1, "d": 2}
+_TIME_POSITIONS: Final = {"H": 0, "m": 1, "s": 2, "h": 3, "K": 4, "k": 5}
 
 
-def _compile_pattern(pattern: str, loc: Any, sample: Callable[[datetime], Any]) -> Callable[[Any], str]:
-    """A function formatting a date or time as babel's ``pattern`` does in ``loc``, or babel itself."""
+def _date_values(tables: list[tuple[str, ...]]) -> Callable[[Any], tuple[Any, ...]]:
+    if not tables:
+        return lambda v: (v.year, v.month, v.day, v.year % 100)
+    if len(tables) == 1:
+        (names,) = tables
+        return lambda v: (v.year, v.month, v.day, v.year % 100, names[v.month])
+    return lambda v: (v.year, v.month, v.day, v.year % 100, *[names[v.month] for names in tables])
+
+
+def _time_values(periods: list[tuple[str, str]]) -> Callable[[Any], tuple[Any, ...]]:
+    def values(v: Any) -> tuple[Any, ...]:
+        h = v.hour
+        return (h, v.minute, v.second, h % 12 or 12, h % 12, h or 24, *[names[h >= 12] for names in periods])
+
+    if len(periods) != 1:
+        return values
+    ((am, pm),) = periods
+    return lambda v: (
+        (h := v.hour), v.minute, v.second, h % 12 or 12, h % 12, h or 24, pm if h >= 12 else am
+    )  # fmt: skip
+
+
+def _compile_pattern(
+    pattern: str, loc: Any, sample: Callable[[datetime], Any], *, of_time: bool
+) -> Callable[[Any], str]:
+    """A function formatting a date (or, ``of_time``, a time) as babel's ``pattern`` does in ``loc``;
+    babel itself for a pattern with other fields, or one that differs from babel on the samples."""
     from babel import dates
 
     parsed = dates.parse_pattern(pattern)
@@ -316,41 +345,33 @@ def _compile_pattern(pattern: str, loc: Any, sample: Callable[[datetime], Any]) 
     def by_babel(value: Any) -> str:
         return str(parsed.apply(value, loc))
 
-    conversions: list[str] = []
-    values: list[str] = []
-    names: dict[str, Any] = {}
+    template: list[str] = []
+    tables: list[Any] = []
+    positions = _TIME_POSITIONS if of_time else _DATE_POSITIONS
     for kind, token in dates.tokenize_pattern(pattern):
         if kind == "chars":
-            conversions.append(str(token).replace("%", "%%"))
+            template.append(str(token).replace("{", "{{").replace("}", "}}"))
             continue
-        char, num = token  # type: ignore[misc]
-        if char in _NUMERIC and not (char == "y" and num == 2):
-            conversions.append(f"%0{num}d")
-            values.append(_NUMERIC[char])
-        elif char == "y":  # two digits: the year's last two
-            conversions.append("%02d")
-            values.append("v.year % 100")
-        elif char in "ML" and num <= 2:
-            conversions.append(f"%0{num}d")
-            values.append("v.month")
-        elif char in "ML" and num <= 5:
-            table = f"_{char}{num}"
-            names[table] = ("",) + tuple(
-                dates.DateTimeFormat(date(2000, m, 1), loc)[char * num] for m in range(1, 13)
-            )
-            conversions.append("%s")
-            values.append(f"{table}[v.month]")
-        elif char == "a":
-            table = f"_a{num}"
-            names[table] = tuple(dates.DateTimeFormat(time(h), loc)["a" * num] for h in (0, 12))
-            conversions.append("%s")
-            values.append(f"{table}[v.hour >= 12]")
+        char, num = cast(tuple[str, int], token)
+        if of_time and char == "a":
+            tables.append(tuple(dates.DateTimeFormat(time(h), loc)["a" * num] for h in (0, 12)))
+            template.append(f"{{{5 + len(tables)}}}")  # after the time's six numbers
+        elif not of_time and char in "ML" and 3 <= num <= 5:
+            names = tuple(dates.DateTimeFormat(date(2000, m, 1), loc)[char * num] for m in range(1, 13))
+            tables.append(("", *names))
+            template.append(f"{{{3 + len(tables)}}}")  # after the date's four numbers
+        elif not of_time and char == "y" and num == 2:  # two digits: the year's last two
+            template.append("{3:02d}")
+        elif char in positions and (of_time or char in "yd" or num <= 2):
+            template.append(f"{{{positions[char]}:0{num}d}}")
         else:
             return by_babel  # a field this module does not compile
-    names["_FORMAT"] = "".join(conversions)
-    # the generated code is made of the expressions above only; the pattern's text is data (_FORMAT)
-    code = f"lambda v: _FORMAT % ({''.join(value + ', ' for value in values)})"
-    compiled: Callable[[Any], str] = eval(code, names)  # noqa: S307
+    text = "".join(template)
+    values = _time_values(tables) if of_time else _date_values(tables)
+
+    def compiled(value: Any) -> str:
+        return text.format(*values(value))
+
     for instant in _SAMPLES:
         value = sample(instant)
         if compiled(value) != by_babel(value):
@@ -360,7 +381,7 @@ def _compile_pattern(pattern: str, loc: Any, sample: Callable[[datetime], Any]) 
 
 def _compile_date(loc: Any) -> Callable[[Any], str]:
     """``format_date`` for a locale: babel's long date pattern, compiled."""
-    fn = _compile_pattern(loc.date_formats["long"].pattern, loc, datetime.date)
+    fn = _compile_pattern(loc.date_formats["long"].pattern, loc, datetime.date, of_time=False)
 
     def format_date(value: date) -> str:
         return fn(value.date() if isinstance(value, datetime) else value)
@@ -372,8 +393,8 @@ def _compile_datetime(loc: Any) -> Callable[[Any], str]:
     """``format_datetime`` for a locale: babel's medium date and time patterns, joined as babel joins
     them (its medium date-time pattern, quotes dropped), of the instant in UTC, plus ``UTC``."""
     joined = str(loc.datetime_formats["medium"]).replace("'", "")
-    day = _compile_pattern(loc.date_formats["medium"].pattern, loc, datetime.date)
-    clock = _compile_pattern(loc.time_formats["medium"].pattern, loc, datetime.timetz)
+    day = _compile_pattern(loc.date_formats["medium"].pattern, loc, datetime.date, of_time=False)
+    clock = _compile_pattern(loc.time_formats["medium"].pattern, loc, datetime.timetz, of_time=True)
     utc = timezone.utc
 
     def format_datetime(value: datetime) -> str:

@@ -174,6 +174,8 @@ SUPPORT_REQUEST_ITEMS: Final[tuple[str, ...]] = (
 class Outcome(enum.Enum):
     """How a purchase can be cancelled at an instant (R7, R10.3, R1.2)."""
 
+    __hash__ = object.__hash__  # members are singletons: hashed by identity, in C (keys of rule tables)
+
     #: cancel now in Partner Center or through the API, no early termination fee (R7.1)
     SELF_SERVICE = "self_service"
     #: the window has passed; it can no longer be cancelled (R7.1)
@@ -197,6 +199,8 @@ class Readiness(enum.Enum):
 
 class Basis(enum.Enum):
     """What decided a purchase's route (R7): the key of :data:`OUTCOME` besides the route itself."""
+
+    __hash__ = object.__hash__  # members are singletons: hashed by identity, in C (keys of rule tables)
 
     #: the kind's own route (``rules.cancellation.routes``)
     KIND = "kind"
@@ -458,6 +462,8 @@ def _role_facts(given: frozenset[Role], required: frozenset[Role]) -> dict[str, 
 def _parse_roles(roles: Any) -> frozenset[Role]:
     if isinstance(roles, frozenset) and all(isinstance(r, Role) for r in roles):
         return roles
+    if type(roles) in (tuple, list) and all(type(r) is Role for r in roles):
+        return frozenset(roles)
     return parse_roles(roles)
 
 
@@ -524,22 +530,41 @@ def decide(
     found, for roles already parsed (for :mod:`csp_rules.effects`, which resolves its rules once)."""
     ruleset = when.rules
     plan, answer, deadline, in_window = judge(purchase, now, ruleset, now if asked is None else asked)
-    if given is None and when.other is None and not when.unverified:  # the common case
-        return _decision(purchase, now, ruleset, plan, answer, answer.verdict, deadline, in_window, None)
+    lacking = given is not None and not (given & plan.permitted)
+    if not lacking and when.other is None:  # the common case, R11.4 alone, roles that may cancel
+        verdict = answer.verdict if given is None else answer.permitted
+        if not when.unverified:
+            return _decision(purchase, now, ruleset, plan, answer, verdict, deadline, in_window, None, None)
+        if given is None:
+            verdict = answer.unverified
+        else:
+            verdict, _ = _dated(verdict, answer.verdict.outcome, deadline, purchase, now, when)
+        return _decision(
+            purchase,
+            now,
+            ruleset,
+            plan,
+            answer,
+            verdict,
+            deadline,
+            in_window,
+            None,
+            (when, False, None, None),
+        )
     verdict = answer.verdict
     extra: dict[str, Any] = {}
     outcome = verdict.outcome
     if given is not None:
-        permitted = ruleset.roles.permissions.get(Action.CANCEL, frozenset())
-        lacking = not (given & permitted)
+        permitted = plan.permitted
         if lacking and outcome is not Outcome.NOT_COVERED:
             extra.update(_role_facts(given, permitted))
             if outcome not in (Outcome.NOT_CANCELLABLE, Outcome.WINDOW_CLOSED):
                 extra["outcome_if_permitted"] = outcome
         verdict = _with_roles(verdict, lacking)
+    dated: tuple[Any, ...] | None = None
     if when.other is not None or when.unverified:  # how sure the answer is about its date (R11.3, R11.4)
-        verdict = _dated(verdict, outcome, deadline, purchase, now, when, extra)
-    return _decision(purchase, now, ruleset, plan, answer, verdict, deadline, in_window, extra)
+        verdict, dated = _dated(verdict, outcome, deadline, purchase, now, when)
+    return _decision(purchase, now, ruleset, plan, answer, verdict, deadline, in_window, extra, dated)
 
 
 # --- what is kept per rule set and product (issue 18) -------------------------------------------
@@ -551,11 +576,16 @@ def decide(
 
 class _Answer(NamedTuple):
     """A product's verdict under a rule set inside or outside the window, before roles, with the facts
-    (in the decision's order) and the messages it brings."""
+    (in the decision's order) and the messages it brings, and the product's route."""
 
     verdict: Verdict
     facts: tuple[tuple[str, Any], ...]
     texts: FrozenMap[str, FrozenMap[str, str]]
+    routing: Routing
+    #: ``verdict`` with the R11.4 reason, for a date after the rules were last checked
+    unverified: Verdict
+    #: ``verdict`` for roles given that may cancel (R1.2)
+    permitted: Verdict
 
 
 class _Product(NamedTuple):
@@ -595,7 +625,10 @@ def _answer(routing: Routing, has_window: bool, in_window: bool, ruleset: RuleSe
         if exclusion.messages is not None:
             texts = FrozenMap({code: exclusion.messages})
         verdict = Verdict(outcome, reasons, verdict.rule_numbers)
-    return _Answer(verdict, tuple(facts), texts)
+    unverified = Verdict(
+        outcome, (*verdict.reasons, "rules.unverified_after"), (*verdict.rule_numbers, "R11.4")
+    )
+    return _Answer(verdict, tuple(facts), texts, routing, unverified, _with_roles(verdict, False))
 
 
 def _product(routing: Routing, has_window: bool, ruleset: RuleSet) -> _Product:
@@ -607,7 +640,10 @@ class _KindPlan:
     """How a kind is judged under a rule set, whatever the instant (and the name, where it does not
     matter): its window and, per product name, its :class:`_Product`."""
 
-    __slots__ = ("by_kind", "from_term", "kind_en", "kind_fr", "names", "product", "rules", "window", "window_days")
+    __slots__ = (
+        "by_kind", "from_term", "kind_en", "kind_fr", "names", "permitted", "product", "rules", "window",
+        "window_days",
+    )  # fmt: skip
 
     def __init__(self, kind: ProductKind, rules: RuleSet) -> None:
         self.rules = rules
@@ -616,6 +652,7 @@ class _KindPlan:
         self.window = None if self.window_days is None else timedelta(days=self.window_days)
         self.from_term = rules.cancellation.window_start(kind) is WindowStart.TERM_START
         self.kind_en, self.kind_fr = _KIND_NAMES[kind]
+        self.permitted: frozenset[Role] = rules.roles.permissions.get(Action.CANCEL, frozenset())
         self.names: dict[str, _Product] = {}
         has_window = self.window is not None
         self.product = None if name_matters else _product(self.by_kind, has_window, rules)
@@ -695,6 +732,7 @@ def _decision(
     deadline: datetime | None,
     in_window: bool,
     extra: dict[str, Any] | None,
+    dated: tuple[Any, ...] | None,
 ) -> CancellationDecision:
     outcome = verdict.outcome
     if deadline is None:
@@ -703,8 +741,9 @@ def _decision(
         time_left = deadline - now if in_window else _ZERO
         days_left = time_left // _DAY
     facts: FrozenMap[str, Any] = FrozenMap.lazy(
-        _facts_of, purchase, now, ruleset.version, plan, answer.facts, extra, deadline, (days_left, time_left, in_window)
-    )
+        _facts_of, purchase, now, ruleset.version, plan, answer.facts, extra, dated, deadline,
+        (days_left, time_left, in_window),
+    )  # fmt: skip
     decision = build(
         CancellationDecision, outcome, outcome is Outcome.SELF_SERVICE, verdict.reasons, verdict.rule_numbers,
         ruleset.version, facts, answer.texts,
@@ -722,6 +761,7 @@ def _facts_of(
     plan: _KindPlan,
     fixed: tuple[tuple[str, Any], ...],
     extra: dict[str, Any] | None,
+    dated: tuple[Any, ...] | None,
     deadline: datetime | None,
     left: tuple[int | None, timedelta | None, bool],
 ) -> dict[str, Any]:
@@ -741,6 +781,8 @@ def _facts_of(
     facts.update(fixed)
     if extra:
         facts.update(extra)
+    if dated is not None:
+        facts.update(_dated_facts(*dated))
     facts["at"] = now
     if deadline is not None:
         facts["days_left"], facts["time_left"], facts["in_window"] = left
@@ -771,29 +813,39 @@ def _dated(
     purchase: Purchase,
     now: datetime,
     when: Dating,
-    facts: dict[str, Any],
-) -> Verdict:
+) -> tuple[Verdict, tuple[Any, ...] | None]:
     """``verdict`` with the reasons that say how sure it is about its date (R11.3, R11.4): the other
     version's answer when the purchase's date lies in an uncertainty span and that answer differs from
-    the ``judged`` outcome (before roles) and ``deadline``."""
+    the ``judged`` outcome (before roles) and ``deadline``; and what :func:`_dated_facts` needs for
+    their facts (None without such reasons)."""
     differs = False
-    answers: dict[str, str] = {}
+    other_outcome = other_deadline = None
     if when.other is not None:
         _, other, other_deadline, _ = judge(purchase, now, when.other)
         other_outcome = other.verdict.outcome
         differs = (other_outcome, other_deadline) != (judged, deadline)
+    extra = when.reasons(differs)
+    if not extra:
+        return verdict, None
+    cited = tuple(number for code, number in _DATING_RULES if code in extra)
+    dated = Verdict(verdict.outcome, (*verdict.reasons, *extra), (*verdict.rule_numbers, *cited))
+    return dated, (when, differs, other_outcome, other_deadline)
+
+
+def _dated_facts(
+    when: Dating, differs: bool, other_outcome: Outcome | None, other_deadline: datetime | None
+) -> dict[str, Any]:
+    """The facts of the R11.3 and R11.4 reasons: the span, the other version's answer in words, the
+    verified-until date."""
+    answers: dict[str, str] = {}
+    if other_outcome is not None:
         for i, lang in enumerate(("en", "fr")):
             text = OUTCOME_NAMES[other_outcome][i]
             if other_deadline is not None:
                 until = ("window until", "fenêtre jusqu'au")[i]
                 text = f"{text}, {until} {format_value(other_deadline, lang)}"
             answers[f"answer_{lang}"] = text
-    extra = when.reasons(differs)
-    if not extra:
-        return verdict
-    facts.update(when.facts(differs, **answers))
-    cited = tuple(number for code, number in _DATING_RULES if code in extra)
-    return Verdict(verdict.outcome, (*verdict.reasons, *extra), (*verdict.rule_numbers, *cited))
+    return when.facts(differs, **answers)
 
 
 def before_term_error(at: datetime, began: str, value: Any = None) -> InvalidDateError:

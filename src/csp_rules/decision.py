@@ -88,7 +88,8 @@ def format_value(value: Any, locale: str = "en") -> str:
     """
     by_type = _BY_TYPE.get(type(value))
     if by_type is not None:
-        return by_type(value, locale)
+        text: str = by_type(value, locale)
+        return text
     if isinstance(value, bool):
         return _l10n.format_bool(value, locale)
     if isinstance(value, datetime):

@@ -118,6 +118,8 @@ E = TypeVar("E", bound=enum.Enum)
 class Route(enum.Enum):
     """How a purchase of a kind is cancelled."""
 
+    __hash__ = object.__hash__  # members are singletons: hashed by identity, in C (keys of rule tables)
+
     #: self-service within a window of ``window_days`` (R7.1)
     WINDOW = "window"
     #: only through a support request (R9, R10.3, R7.3 for Windows 7 ESU)
@@ -130,6 +132,8 @@ class Route(enum.Enum):
 
 class CreditRule(enum.Enum):
     """What a cancellation credits (R8.4)."""
+
+    __hash__ = object.__hash__  # members are singletons: hashed by identity, in C (keys of rule tables)
 
     FULL = "full"
     PRORATED = "prorated"
@@ -149,6 +153,8 @@ class WindowStart(enum.Enum):
 class CreditRounding(enum.Enum):
     """Where a prorated credit is rounded (R8.4 conventions)."""
 
+    __hash__ = object.__hash__  # members are singletons: hashed by identity, in C (keys of rule tables)
+
     #: the line's credit, price × unused / term, rounded once half up to the minor unit
     LINE_HALF_UP = "line_half_up"
     #: per unit, toward zero, times the quantity (Partner Center's own worked example)
@@ -157,6 +163,8 @@ class CreditRounding(enum.Enum):
 
 class TaxBasis(enum.Enum):
     """What a tax rate applies to (R4 convention)."""
+
+    __hash__ = object.__hash__  # members are singletons: hashed by identity, in C (keys of rule tables)
 
     #: the rate is on the net (Australian GST): tax = gross × r / (1 + r)
     NET = "net"
