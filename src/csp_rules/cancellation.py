@@ -35,6 +35,13 @@ then does is :mod:`csp_rules.effects` (R8.1–R8.3) and its credit :mod:`csp_rul
 has a window, whether the instant is inside it, whether the rule set charges a fee): the scalar
 path and :mod:`csp_rules.batch` index the same table.
 
+**Kept per rule set** (issue 18). What a decision needs but the instant (the route, the two
+:data:`OUTCOME` entries inside and outside the window, the facts they add) is found once per rule set
+and kind, and per product name where the name matters (R7.3), then kept: a call dates the question,
+tests the window and builds the decision, whose facts are built when first read. The module is long
+(over 600 lines) because R7 is one family: the table, its scalar path with what it keeps, R11's
+reasons, and R7.5's prerequisites and planning.
+
 **Order of the outcomes.** An outcome that holds for everyone comes before one about the caller:
 
 1. ``NOT_COVERED``: the rules do not cover the kind at all (R7.4), so R1.2 does not speak either;
@@ -588,10 +595,8 @@ class _Answer(NamedTuple):
     permitted: Verdict
 
 
-class _Product(NamedTuple):
-    routing: Routing
-    closed: _Answer  # outside the window, or without one
-    opened: _Answer  # inside the window
+#: a product's answers under a rule set: (outside the window or without one, inside the window)
+_Product = tuple[_Answer, _Answer]
 
 
 def _answer(routing: Routing, has_window: bool, in_window: bool, ruleset: RuleSet) -> _Answer:
@@ -633,12 +638,12 @@ def _answer(routing: Routing, has_window: bool, in_window: bool, ruleset: RuleSe
 
 def _product(routing: Routing, has_window: bool, ruleset: RuleSet) -> _Product:
     closed = _answer(routing, has_window, False, ruleset)
-    return _Product(routing, closed, _answer(routing, True, True, ruleset) if has_window else closed)
+    return closed, _answer(routing, True, True, ruleset) if has_window else closed
 
 
 class _KindPlan:
     """How a kind is judged under a rule set, whatever the instant (and the name, where it does not
-    matter): its window and, per product name, its :class:`_Product`."""
+    matter): its window and, per product name, its answers."""
 
     __slots__ = (
         "by_kind", "from_term", "kind_en", "kind_fr", "names", "permitted", "product", "rules", "window",
@@ -706,15 +711,15 @@ def judge(
     product = plan.of(purchase)
     window = plan.window
     if window is None:
-        return plan, product.closed, None, False
+        return plan, product[0], None, False
     start = began if began is not None and plan.from_term else purchase.purchased_at
     try:
         deadline = start + window
     except OverflowError:
         deadline = _time.add_days(start, window.days, "deadline")  # raises InvalidDateError
     if now < deadline:
-        return plan, product.opened, deadline, True
-    return plan, product.closed, deadline, False
+        return plan, product[1], deadline, True
+    return plan, product[0], deadline, False
 
 
 _SET_DEADLINE = slot_setter(CancellationDecision, "deadline")
