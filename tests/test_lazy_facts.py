@@ -90,9 +90,9 @@ def test_facts_read_by_many_threads_at_once_are_one_mapping() -> None:
         seen: list[dict[str, Any]] = []
         barrier = threading.Barrier(8)
 
-        def read(d: Decision = decision) -> None:
-            barrier.wait()
-            seen.append(dict(d.facts))
+        def read(d: Decision = decision, out: list[dict[str, Any]] = seen, start: Any = barrier) -> None:
+            start.wait()
+            out.append(dict(d.facts))
 
         threads = [threading.Thread(target=read) for _ in range(8)]
         for t in threads:
