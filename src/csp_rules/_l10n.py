@@ -156,7 +156,7 @@ def plural_form(n: int, locale: str) -> str:
     table = _PLURALS.get(locale) if type(locale) is str else None
     if table is None:
         table = _plural_table(locale)
-    if 0 <= n < _PLURAL_TABLE and type(n) is int:
+    if type(n) is int and 0 <= n < _PLURAL_TABLE:
         return table[n]
     return str(babel_locale(locale).plural_form(n))
 
@@ -398,6 +398,10 @@ def _compile_datetime(loc: Any) -> Callable[[Any], str]:
     utc = timezone.utc
 
     def format_datetime(value: datetime) -> str:
+        if not isinstance(value, datetime):  # what babel makes of a date, a time or a timestamp
+            from babel import dates
+
+            return f"{dates.format_datetime(value, format='medium', tzinfo=utc, locale=loc)} UTC"
         if value.tzinfo is not utc:
             value = value.replace(tzinfo=utc) if value.tzinfo is None else value.astimezone(utc)
         return joined.replace("{0}", clock(value)).replace("{1}", day(value)) + " UTC"
