@@ -69,7 +69,8 @@ def test_fast_decisions_are_the_constructors_decisions(index: int) -> None:
 def test_fresh_decisions_pickle_and_evolve_as_built_ones(index: int) -> None:
     fresh = _fresh()[index]
     back = pickle.loads(pickle.dumps(fresh))  # pickled before its facts were ever read
-    assert type(back) is type(fresh) and type(back.facts) is FrozenMap
+    assert type(back) is type(fresh) and type(back.facts) is type(fresh.facts)
+    assert isinstance(back.facts, FrozenMap) and repr(back.facts).startswith("FrozenMap({")
     assert back == fresh and hash(back) == hash(fresh)
     assert attrs.evolve(_fresh()[index]) == fresh
 
@@ -116,6 +117,7 @@ def test_a_lazy_map_is_the_map_it_builds() -> None:
     assert pickle.loads(pickle.dumps(FrozenMap.lazy(build, 5))) == FrozenMap({"a": 5, "b": 6})
     with pytest.raises(AttributeError):
         lazy.nothing  # noqa: B018
+    assert not hasattr(FrozenMap, "__getattr__")  # plain maps keep plain attribute access
 
 
 LOCALES = ["en", "fr", "fr_CA", "en_GB", "en_IN", "fr_CH", "en-AU", "fr_BE", "en_ZA"]
