@@ -153,3 +153,13 @@ def test_a_pattern_with_a_field_not_compiled_is_left_to_babel() -> None:
     assert fn.__name__ == "by_babel"
     compiled = _l10n._compile_pattern("d MMMM y", loc, datetime.date, of_time=False)
     assert compiled.__name__ == "compiled"
+
+
+def test_an_instant_past_the_calendar_in_utc_is_a_clear_error() -> None:
+    from csp_rules.decision import format_value
+    from csp_rules.errors import InvalidDateError
+
+    late = datetime(9999, 12, 31, 23, 59, tzinfo=timezone(timedelta(hours=-1)))
+    with pytest.raises(InvalidDateError, match="out of the representable range in UTC") as raised:
+        format_value(late, "en")
+    assert raised.value.value == late

@@ -27,7 +27,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any, Final, Literal, TypeVar, cast
 
-from .errors import UnsupportedLocaleError
+from .errors import InvalidDateError, UnsupportedLocaleError
 
 __all__ = [
     "BABEL_LOCK",
@@ -403,7 +403,12 @@ def _compile_datetime(loc: Any) -> Callable[[Any], str]:
 
             return f"{dates.format_datetime(value, format='medium', tzinfo=utc, locale=loc)} UTC"
         if value.tzinfo is not utc:
-            value = value.replace(tzinfo=utc) if value.tzinfo is None else value.astimezone(utc)
+            try:
+                value = value.replace(tzinfo=utc) if value.tzinfo is None else value.astimezone(utc)
+            except OverflowError:
+                raise InvalidDateError(
+                    f"value: {value!r} is out of the representable range in UTC", field="value", value=value
+                ) from None
         return joined.replace("{0}", clock(value)).replace("{1}", day(value)) + " UTC"
 
     return format_datetime
