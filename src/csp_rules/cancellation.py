@@ -101,7 +101,7 @@ import attrs
 from . import _exclusions, _time
 from ._frozen import FrozenMap
 from ._role_names import names_of, parse_roles
-from .decision import Decision, build, format_value, slot_setter
+from .decision import Decision, build, format_value, outcome_label, slot_setter
 from .errors import FieldProblem, InvalidDateError, InvalidFieldError, ValidationError
 from .facts import Action, Customer, ProductKind, Purchase, Role
 from .rulesets import (
@@ -798,19 +798,6 @@ _NO_TEXTS: Final[FrozenMap[str, FrozenMap[str, str]]] = FrozenMap()
 
 _DATING_RULES: Final = (("rules.change_date_uncertain", "R11.3"), ("rules.unverified_after", "R11.4"))
 
-#: how explanations name each outcome, (English, French)
-OUTCOME_NAMES: Final[FrozenMap[Outcome, tuple[str, str]]] = FrozenMap(
-    {
-        Outcome.SELF_SERVICE: ("can be cancelled now (self-service)", "annulable maintenant (libre-service)"),
-        Outcome.WINDOW_CLOSED: ("cancellation window closed", "fenêtre d'annulation dépassée"),
-        Outcome.SUPPORT_REQUEST: ("only through a support request", "uniquement par une demande de support"),
-        Outcome.NOT_CANCELLABLE: ("cannot be cancelled", "non annulable"),
-        Outcome.NOT_COVERED: ("not covered by these rules", "non couvert par ces règles"),
-        Outcome.NOT_PERMITTED: ("not permitted for the roles given", "non autorisé pour les rôles indiqués"),
-    }
-)
-
-
 def _dated(
     verdict: Verdict,
     judged: Outcome,
@@ -845,7 +832,7 @@ def _dated_facts(
     answers: dict[str, str] = {}
     if other_outcome is not None:
         for i, lang in enumerate(("en", "fr")):
-            text = OUTCOME_NAMES[other_outcome][i]
+            text = outcome_label(other_outcome, lang)
             if other_deadline is not None:
                 until = ("window until", "fenêtre jusqu'au")[i]
                 text = f"{text}, {until} {format_value(other_deadline, lang)}"
