@@ -268,7 +268,7 @@ def test_the_summary_is_spelled_in_ascii_on_an_ascii_terminal(tmp_path: Path) ->
     assert "EUR" in summary  # the euro sign spelled out
     # the rows are data, UTF-8 whatever the terminal: the same bytes as on a UTF-8 terminal
     utf8 = tmp_path / "utf8.csv"
-    assert _run(["evaluate", EXAMPLE, "--at", AT, "-o", str(utf8), "--quiet"]).returncode == 0
+    assert _run(["evaluate", EXAMPLE, "--at", AT, "-o", str(utf8), "--quiet", "--lang", "fr"]).returncode == 0
     assert rows.read_bytes() == utf8.read_bytes()
 
 
