@@ -203,8 +203,14 @@ def peak_memory(table: pa.Table) -> tuple[int, int, int]:
 
 
 def csv_file(rows: int) -> Path:
+    """A CSV file of ``rows`` rows made by this checkout's tool (named by the tool's digest: checkouts of
+    other versions, sharing the folder, each keep their own file)."""
+    import hashlib
+
     WORK.mkdir(exist_ok=True)
-    path = WORK / f"one_time_purchases_{rows}.csv"
+    tool = HERE.parent / "tools" / "make_example_csv.py"
+    digest = hashlib.sha256(tool.read_bytes()).hexdigest()[:10]
+    path = WORK / f"one_time_purchases_{rows}_{digest}.csv"
     if not path.exists():
         subprocess.run(
             [

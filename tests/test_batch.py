@@ -413,3 +413,17 @@ def test_importing_batch_imports_no_dataframe_library() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_a_table_says_when_it_was_evaluated() -> None:
+    """``evaluated_at`` on every row, and in the schema's metadata (so in a Parquet file written from it)."""
+    import pyarrow.parquet as pq
+
+    table = _arrow(_sample_rows()).replace_schema_metadata({b"mine": b"kept"})
+    out = batch.evaluate(table, at=AT_SAMPLE)
+    assert set(out.column("evaluated_at").to_pylist()) == {AT_SAMPLE}
+    assert out.schema.metadata == {b"mine": b"kept", batch.EVALUATED_AT: AT_SAMPLE.isoformat().encode()}
+    sink = pa.BufferOutputStream()
+    pq.write_table(out, sink)
+    back = pq.read_table(pa.BufferReader(sink.getvalue()))
+    assert back.schema.metadata[batch.EVALUATED_AT] == b"2020-03-01T12:00:00+00:00"

@@ -269,8 +269,8 @@ def test_parquet_says_when_the_rows_were_evaluated(tmp_path: Path) -> None:
 def test_explanations_follow_the_language(tmp_path: Path) -> None:
     english = _evaluate(tmp_path, FILES / "lines_comma.csv")
     french = _evaluate(tmp_path, FILES / "lines_comma.csv", "--lang", "fr")
-    assert english[0]["explanation"].startswith("Can be cancelled now")
-    assert french[0]["explanation"].startswith("Annulable maintenant")
+    assert english[0]["explanation"].startswith("Self-service cancellation")
+    assert french[0]["explanation"].startswith("Annulation en libre-service")
     assert [r["reasons"] for r in english] == [r["reasons"] for r in french]
 
 

@@ -34,7 +34,8 @@ column                      value (the scalar function it equals)
 ``explanation``             one sentence saying what was decided and why, in ``lang``
 ``error_code``              the :attr:`~csp_rules.errors.CspRulesError.code` of the row's error
 ``error_message``           that error's message, on one line
-``evaluated_at``            the instant ``at`` the row was judged at (the same on every row)
+``evaluated_at``            the instant ``at`` the row was judged at (the same on every row; a
+                            ``pyarrow.Table`` also has it in its schema metadata, :data:`EVALUATED_AT`)
 ==========================  ==========================================================================
 
 Every purchase row is judged as the scalar functions judge it, at the instant ``at`` (the "now"
@@ -114,9 +115,9 @@ judged and is no error: its ``reasons`` and ``explanation`` say what it is.
 >>> out.column("price_includes_tax").to_pylist(), out.column("error_code").to_pylist()
 ([False, True, None], [None, None, 'error.unknown_market'])
 >>> print(out.column("explanation")[0])
-Can be cancelled now in Partner Center or through the API, with no early termination fee (R7.1): 58 full day(s) left, until Apr 30, 2020, 12:00:00\u202fAM UTC.
+Self-service cancellation, no fee (R7.1): 58 full day(s) left, until Apr 30, 2020, 12:00:00\u202fAM UTC.
 >>> print(evaluate(t, at=datetime(2020, 3, 2, 15, tzinfo=timezone.utc), lang="fr").column("explanation")[1])
-Annulable maintenant dans l'espace partenaires ou par l'API, sans frais de résiliation anticipée (R7.1) : il reste 58 jour(s) entier(s), jusqu'au 30 avr. 2020, 00:00:00 UTC.
+Annulation en libre-service, sans frais (R7.1) : il reste 58 jour(s) entier(s), jusqu'au 30 avr. 2020, 00:00:00 UTC.
 """
 
 from __future__ import annotations
@@ -153,6 +154,7 @@ from ._records import read_json
 __all__ = [
     "CHARGE_TYPES",
     "DATE_ORDERS",
+    "EVALUATED_AT",
     "KIND_SOURCES",
     "OUTCOMES",
     "REASON_CODES",
@@ -172,6 +174,10 @@ REASON_CODES: Final[frozenset[str]] = frozenset(
 )
 
 TableT = TypeVar("TableT")
+
+#: the key of the instant ``at`` in the schema metadata of a table :func:`evaluate` returns (and of
+#: the Parquet files written from it, ``csp-rules evaluate -o results.parquet`` too)
+EVALUATED_AT: Final = b"csp_rules.evaluated_at"
 
 
 def output_schema(schema: pa.Schema) -> pa.Schema:
@@ -323,7 +329,9 @@ def _evaluate_table(table: pa.Table, at: datetime, rules: Rules | None, options:
     base = table.drop_columns([c for c in RESULT_COLUMNS if c in table.column_names])
     for field, column in zip(RESULT_SCHEMA, computed, strict=True):
         base = base.append_column(field, column)
-    return base
+    # the instant the rows were judged at, in the schema's metadata too (written into Parquet files)
+    metadata = {**(table.schema.metadata or {}), EVALUATED_AT: at.isoformat().encode()}
+    return base.replace_schema_metadata(metadata)
 
 
 def _evaluate_batch(

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import stat
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
@@ -134,9 +135,12 @@ def read_json(source: str | Path) -> pa.Table:
 
     try:
         path = Path(source)
-        if path.is_dir():
+        info = path.stat()
+        if stat.S_ISDIR(info.st_mode):
             raise refuse("is a directory; give a JSON file")
-        size = path.stat().st_size
+        if not stat.S_ISREG(info.st_mode):  # a pipe would be waited on forever
+            raise refuse("not a regular file (a pipe or a device): save the JSON to a file first")
+        size = info.st_size
         if size > MAX_JSON_BYTES:
             raise refuse(f"a JSON file of more than {MAX_JSON_BYTES >> 20} MiB; give JSON lines (.jsonl)")
         raw = path.read_bytes()

@@ -278,9 +278,7 @@ def _run(args: argparse.Namespace, at: datetime, rules: Any, given: _Input) -> i
     progress = _Progress(source, enabled=not args.quiet and sys.stderr.isatty())
     schema = batch.output_schema(source.schema)
     # the instant the rows are judged at, in the Parquet file's metadata too (it is also a column)
-    schema = schema.with_metadata(
-        {**(schema.metadata or {}), b"csp_rules.evaluated_at": at.isoformat().encode()}
-    )
+    schema = schema.with_metadata({**(schema.metadata or {}), batch.EVALUATED_AT: at.isoformat().encode()})
     writer = _Writer(target, to_stdout, schema)
     options = {"lang": args.lang, "date_order": args.date_order, "decimal_comma": args.decimal_comma}
     with _Stoppable(), writer:
@@ -961,13 +959,10 @@ def _for_csv(result: Any) -> Any:
     from ..facts import currency_digits
 
     names = result.schema.names
-
-    def iso(column: str) -> Any:
-        instants = plain(result.column(column))
-        return pc.replace_substring(pc.strftime(instants, format="%Y-%m-%dT%H:%M:%SZ"), ".000000Z", "Z")
-
-    result = result.set_column(names.index("evaluated_at"), "evaluated_at", iso("evaluated_at"))
-    text = iso("cancel_deadline")
+    result = result.set_column(
+        names.index("evaluated_at"), "evaluated_at", _iso(result.column("evaluated_at"))
+    )
+    text = _iso(result.column("cancel_deadline"))
     amount = plain(result.column("credit_amount"))
     shown = pc.cast(amount, pa.string())
     if amount.null_count < len(amount):
@@ -980,6 +975,34 @@ def _for_csv(result: Any) -> Any:
             shown = pc.if_else(booleans(row_digits == d), exact, shown)
     result = result.set_column(names.index("cancel_deadline"), "cancel_deadline", text)
     return result.set_column(names.index("credit_amount"), "credit_amount", shown)
+
+
+def _iso(column: Any) -> Any:
+    """UTC instants (microseconds) as ISO 8601 text, ``2020-03-01T00:00:00Z`` (the microseconds shown only
+    when there are some), nulls kept; numpy's own formatting, column-wise (Arrow's strftime is slower)."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from ..batch._read import plain
+
+    instants = plain(column)
+    n = len(instants)
+    if instants.null_count == n:
+        return pa.nulls(n, pa.string())
+    us = np.asarray(pc.fill_null(instants.cast(pa.int64()), 0), dtype=np.int64)
+    if instants.null_count == 0 and (us == us[0]).all():  # one instant on every row (evaluated_at)
+        one = str(_iso_values(us[:1])[0])
+        return pc.if_else(pa.array(np.ones(n, dtype=np.bool_)), pa.scalar(one), pa.scalar(None, pa.string()))
+    return pa.array(_iso_values(us), pa.string(), mask=~np.asarray(instants.is_valid()))
+
+
+def _iso_values(us: Any) -> Any:
+    import numpy as np
+
+    text = np.datetime_as_string(us.astype("datetime64[us]"), unit="us")  # 2020-03-01T00:00:00.000000
+    whole = us % 1_000_000 == 0
+    return np.where(whole, np.char.add(text.astype("<U19"), "Z"), np.char.add(text, "Z"))
 
 
 #: a decimal context wide enough for any sum of result amounts (no rounding, no overflow)
@@ -1025,12 +1048,14 @@ class _Summary:
         for item in pc.value_counts(table.column("row_type")).to_pylist():
             if item["values"] is not None:
                 self.row_types[item["values"]] += item["counts"]
-        judged = table.filter(pc.is_in(table.column("row_type"), pa.array(["purchase", "renewal"])))
-        for row in judged.group_by(["kind_source", "kind"]).aggregate([("row_type", "count")]).to_pylist():
-            self.kinds[(row["kind_source"], row["kind"])] += row["row_type_count"]
-        support = table.filter(pc.equal(table.column("cancellation_outcome"), "support_request"))
-        if support.num_rows:
-            main = pc.list_element(pc.split_pattern(support.column("reasons"), " ", max_splits=1), 0)
+        judged = pc.is_in(table.column("row_type"), pa.array(["purchase", "renewal"]))
+        kinds = pa.table({"s": table.column("kind_source"), "k": table.column("kind")}).filter(judged)
+        for row in kinds.group_by(["s", "k"]).aggregate([([], "count_all")]).to_pylist():
+            self.kinds[(row["s"], row["k"])] += row["count_all"]
+        support = pc.equal(table.column("cancellation_outcome"), "support_request")
+        if pc.any(support).as_py():
+            reasons = table.column("reasons").filter(support)
+            main = pc.list_element(pc.split_pattern(reasons, " ", max_splits=1), 0)
             for item in pc.value_counts(main).to_pylist():
                 self.support[item["values"]] += item["counts"]
         reasons = table.column("reasons")
