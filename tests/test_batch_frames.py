@@ -75,7 +75,10 @@ def test_the_accessor_takes_every_argument_of_evaluate() -> None:
     direct = batch.evaluate(df, at=AT, lang="fr")
     pd.testing.assert_frame_equal(out, direct)
     assert (
-        out["explanation"].dropna().iloc[0].startswith(("Annulation", "Trop tard", "Uniquement", "Ni annulable", "Non couvert"))
+        out["explanation"]
+        .dropna()
+        .iloc[0]
+        .startswith(("Annulation", "Trop tard", "Uniquement", "Ni annulable", "Non couvert"))
     )
 
 

@@ -8,6 +8,13 @@ the outcome is :data:`csp_rules.cancellation.OUTCOME` at each row's key; the cre
 :func:`csp_rules.billing.prorate` computed on int64 arrays; errors are built by the constructors
 the scalar path raises. Only the reading of columns and the per-row arithmetic are columnar
 (Arrow kernels and numpy); a rule is consulted once per distinct value or key.
+
+Each slice first tells what its lines are (``ChargeType``: only purchases and renewals are judged;
+the problems found on a line that is not are dropped at the end) and what kind each row is, from
+evidence only (:mod:`._columns`); a renewal's ``ChargeStartDate`` is its ``term_started_at``
+(R11.2). The reasons and rule numbers are built once per distinct :data:`OUTCOME` key, the
+sentences once per distinct template (:mod:`._explain`), whose constants come from the scalar
+decision of one row of that template.
 """
 
 from __future__ import annotations
@@ -773,7 +780,7 @@ class _Slice:
         if needs_name.any():
             kinds, names, skus = len(_KINDS), len(ctx.name_texts) + 1, len(ctx.sku_texts) + 1
             keys = ((rs_idx * kinds + f.kind) * names + np.maximum(f.name, 0)) * skus + (f.sku + 1)
-            distinct, pick = _distinct(keys[needs_name], len(ctx.rulesets) * kinds * names * skus)
+            distinct, pick = _read.distinct_keys(keys[needs_name], len(ctx.rulesets) * kinds * names * skus)
             answers = [ctx.routing(*_split_key(key, kinds, names, skus)) for key in distinct]
             route[needs_name] = np.array([a[0] for a in answers], dtype=np.int64).take(pick)
             basis[needs_name] = np.array([a[1] for a in answers], dtype=np.int64).take(pick)
@@ -1258,21 +1265,6 @@ def _subset(f: _Facts, rows: I64) -> _Facts:
     )  # fmt: skip
 
 
-def _distinct(keys: I64, size: int) -> tuple[list[int], I64]:
-    """The distinct values of ``keys`` (all in ``range(size)``) and each key's index among them, in O(n):
-    a table of ``size`` entries when small, else a hash (never a sort)."""
-    if size <= 1 << 22:
-        seen = np.zeros(size, dtype=np.bool_)
-        seen[keys] = True
-        distinct = np.flatnonzero(seen)
-        position = np.zeros(size, dtype=np.int64)
-        position[distinct] = np.arange(len(distinct))
-        found: list[int] = distinct.tolist()
-        return found, position[keys]
-    encoded = pc.dictionary_encode(_read.ints(keys))
-    return encoded.dictionary.to_pylist(), np.asarray(encoded.indices, dtype=np.int64)
-
-
 def _blank(arr: pa.Array) -> B:
     """Per row: whether a cell is empty (null, or text of white space only)."""
     if pa.types.is_null(arr.type):
@@ -1301,6 +1293,18 @@ def _scatter(n: int, rows: npt.NDArray[np.int64]) -> B:
 
 
 def _take(dictionary: pa.Array, index: npt.NDArray[Any], null: B) -> pa.Array:
+    """``dictionary[index]`` per row, null where ``null``; one value on every row is built directly."""
+    n = len(index)
+    if n and not null.any() and pa.types.is_string(dictionary.type):
+        first = index[0]
+        if (index == first).all():  # the same text on every row (row_type, kind_source...): no take
+            data = dictionary[int(first)].as_py().encode("utf-8")
+            offsets = np.arange(0, (n + 1) * len(data), len(data) or 1, dtype=np.int32)[: n + 1]
+            if not data:
+                offsets = np.zeros(n + 1, dtype=np.int32)
+            return pa.Array.from_buffers(
+                pa.string(), n, [None, pa.py_buffer(offsets), pa.py_buffer(data * n)]
+            )
     indices = _read.ints(np.where(null, 0, index), pa.int32(), null)
     return dictionary.take(indices)
 

@@ -248,6 +248,21 @@ def distinct_map(arr: pa.Array, fn: Callable[[Any], T]) -> tuple[list[T], I32]:
     return results, idx
 
 
+def distinct_keys(keys: I64, size: int) -> tuple[list[int], I64]:
+    """The distinct values of ``keys`` (all in ``range(size)``) and each key's index among them, in O(n):
+    a table of ``size`` entries when small, else a hash (never a sort)."""
+    if size <= 1 << 22:
+        seen = np.zeros(size, dtype=np.bool_)
+        seen[keys] = True
+        distinct = np.flatnonzero(seen)
+        position = np.zeros(size, dtype=np.int64)
+        position[distinct] = np.arange(len(distinct))
+        found: list[int] = distinct.tolist()
+        return found, position[keys]
+    encoded = pc.dictionary_encode(ints(keys))
+    return encoded.dictionary.to_pylist(), np.asarray(encoded.indices, dtype=np.int64)
+
+
 def is_string(t: pa.DataType) -> bool:
     """Whether a type holds text (string, large string, or string view on pyarrow >= 16)."""
     is_view = getattr(pa.types, "is_string_view", None)

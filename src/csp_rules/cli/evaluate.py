@@ -1,15 +1,19 @@
 """``csp-rules evaluate FILE``: evaluate a whole reconciliation file (R3, R4.1, R7, R8.4) and summarise it.
 
-The file (CSV, Partner Center's one-time purchase reconciliation layout or the canonical
-column names of :mod:`csp_rules.batch`) is read in blocks with :func:`pyarrow.csv.open_csv`, so
-memory stays flat however long the file is. Every row is written, with its results, to ``-o``
-(``.csv`` or ``.parquet``; ``-`` for standard output), or to standard output when it is piped.
-A progress bar is drawn on standard error when it is a terminal, and a summary ends the run:
-rows, outcomes, credits per currency (if every row were cancelled at ``--at``), rows in error.
+The file (CSV, Partner Center's one-time purchase reconciliation layout of 2019 or 2020 or the
+canonical column names of :mod:`csp_rules.batch`; or JSON line items of the API, read with
+:func:`csp_rules.batch.read_json`; ``-`` for standard input) is read in blocks with
+:func:`pyarrow.csv.open_csv`, so memory stays flat however long a CSV file is. Every row is
+written, with its results, to ``-o`` (``.csv`` or ``.parquet``; ``-`` for standard output), or to
+standard output when it is piped. A progress bar is drawn on standard error when it is a terminal,
+and a summary ends the run (``--json``: the same facts as JSON): rows, versions, line types
+(``ChargeType``), kinds by the evidence that told them, outcomes (support requests by reason),
+credits per currency (if every row were cancelled at ``--at``), rows in error.
 
-The file is read as people write CSV (quoted line breaks anywhere, cells longer than a block,
-blank lines before the header, a header alone); what is refused is said with the line an
-editor shows. ``-o`` is written to a temporary file beside it, renamed over it only after the
+The file is read as people write CSV (the delimiter ``,`` ``;`` or tab taken from the header
+line, a byte order mark, quoted line breaks anywhere, cells longer than a block, blank lines
+before the header, a header alone; only an empty cell is null); what is refused is said with the
+line an editor shows. ``-o`` is written to a temporary file beside it, renamed over it only after the
 last row and the summary: on any failure the old file is untouched (see ``docs/cli.rst``).
 
 Exit status: 0 when the file was processed (rows in error included, they are reported), 2 when
