@@ -285,3 +285,28 @@ def test_the_examples_in_every_layout_give_the_same_results(tmp_path: Path) -> N
         assert main(["evaluate", str(examples / name), "--at", at, "-o", str(out), "--quiet"]) == 0
         results.append([{c: r[c] for c in COMPARED if c != "kind_source"} for r in _rows(out)])
     assert results[0] == results[1] == results[2]
+
+
+def test_quoted_line_breaks_in_every_row_of_a_semicolon_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Excel's export: ';', CRLF, and a line break in quotes in every row, over many read blocks."""
+    from csp_rules.cli import evaluate as evaluate_command
+
+    monkeypatch.setattr(evaluate_command, "BLOCK_BYTES", 64 << 10)
+    monkeypatch.setattr(evaluate_command, "CHUNK_ROWS", 3000)
+    path = tmp_path / "excel.csv"
+    with path.open("w", encoding="utf-8-sig", newline="") as fh:
+        writer = csv.writer(fh, delimiter=";", lineterminator="\r\n")
+        writer.writerow(
+            ["CustomerCountry", "OrderId", "OrderDate", "ProductName", "TermAndBillingCycle", "Note"]
+        )
+        for i in range(20_000):
+            writer.writerow(["NA" if i % 5 == 0 else "FR", f"O-{i}", "3/1/2020 10:00:00 AM", "Visio Professional 2019",
+                             "One-Time", f"line one; {i}\r\nline two \"quoted\""])  # fmt: skip
+    rows = _evaluate(tmp_path, path)
+    assert len(rows) == 20_000
+    assert [r["OrderId"] for r in rows[:3]] == ["O-0", "O-1", "O-2"]
+    assert rows[-1]["Note"] == 'line one; 19999\r\nline two "quoted"'
+    assert {r["error_code"] for r in rows} == {""}
+    assert {r["market_code"] for r in rows} == {"NA", "FR"}
