@@ -408,12 +408,11 @@ def _number(value: object) -> object:
 def write(layout: str, out: str, count: int, seed: int, first: date, last: date) -> None:
     made = rows(count, seed, first, last)
     if layout == "api":
-        items = [_api(r) for r in made]
-        page = {"totalCount": len(items), "items": items, "attributes": {"objectType": "Collection"}}
-        text = re.sub(
-            r'"@@([-0-9.E+]+)@@"', r"\1", json.dumps(page, indent=1, ensure_ascii=False, default=_number)
-        )
-        Path(out).write_text(text + "\n", encoding="utf-8")
+        items = [json.dumps(_api(r), ensure_ascii=False, default=_number) for r in made]
+        # a page of the API, one line item a line
+        head = '{"totalCount": ' + str(len(items)) + ', "items": [\n'
+        text = head + ",\n".join(items) + '\n], "attributes": {"objectType": "Collection"}}\n'
+        Path(out).write_text(re.sub(r'"@@([-0-9.E+]+)@@"', r"\1", text), encoding="utf-8")
         return
     with open(out, "w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh, lineterminator="\n")
