@@ -55,6 +55,7 @@ __all__ = [
     "RuleSetError",
     "RuleSetFileError",
     "UnknownCurrencyError",
+    "UnknownKindError",
     "UnknownMarketError",
     "UnknownRoleError",
     "UnsupportedLocaleError",
@@ -383,6 +384,14 @@ class NoRulesInForceError(RuleSetError):
 
 
 # --- tables ---------------------------------------------------------------------------------
+
+
+class UnknownKindError(InvalidInputError):
+    """A row whose product kind no evidence tells (batch: no ``kind`` column, no reservation ID or
+    wording, no software-plan name, and a ``TermAndBillingCycle`` that names no term): never guessed."""
+
+    code = "error.unknown_kind"
+    default_message = "{field}: the product kind cannot be told from this row ({value})"
 
 
 class MissingColumnsError(InvalidInputError):
