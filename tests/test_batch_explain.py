@@ -4,7 +4,6 @@ formatting of dates, which must equal babel's formatting of the same values exac
 
 from __future__ import annotations
 
-import string
 from datetime import datetime, timedelta, timezone
 
 import pyarrow as pa
@@ -24,7 +23,9 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def _fields(template: str) -> set[str]:
-    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+    from csp_rules.decision import _fields as fields
+
+    return set(fields(template))
 
 
 def test_every_main_reason_of_the_outcome_table_has_a_sentence() -> None:
@@ -128,3 +129,35 @@ def _ints(values: list[int]) -> object:
     import numpy as np
 
     return np.array(values, dtype=np.int64)
+
+
+def test_row_errors_are_in_the_language_asked() -> None:
+    """issue 19: with lang="fr" the per-row error_message is French (the error catalog), the code the same."""
+    import pyarrow as pa
+
+    from csp_rules import batch
+    from csp_rules.decision import error_message
+    from csp_rules.errors import UnknownMarketError
+
+    t = pa.table(
+        {
+            "market": ["Frnace", "FR"],
+            "order_id": ["1", "2"],
+            "product_name": ["Office 365 E3"] * 2,
+            "kind": ["software_subscription", "software_subscription"],
+            "purchased_at": ["2020-03-01T00:00:00Z", "2020-02-30"],
+        }
+    )
+    at = datetime(2020, 4, 1, tzinfo=timezone.utc)
+    en = batch.evaluate(t, at=at).to_pylist()
+    fr = batch.evaluate(t, at=at, lang="fr").to_pylist()
+    assert (
+        [r["error_code"] for r in en]
+        == [r["error_code"] for r in fr]
+        == ["error.unknown_market", "error.invalid_date"]
+    )
+    assert en[0]["error_message"].startswith("market: unknown market 'Frnace'")
+    assert fr[0]["error_message"].startswith("market : marché inconnu 'Frnace'")
+    assert fr[1]["error_message"].startswith("purchased_at : date ou heure non valable")
+    suggestions = UnknownMarketError(field="market", value="x", suggestions=["France (FR)"])
+    assert "vouliez-vous dire" in error_message(suggestions, "fr")

@@ -27,7 +27,7 @@ at: a timezone-aware datetime is required, got '2020-01-01 00:00'
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 __all__ = [
@@ -212,8 +212,11 @@ class _SuggestingError(InvalidInputError):
         value: Any = _UNSET,
         field: str | None = None,
         suggestions: Sequence[str] = (),
+        localized: Mapping[str, Sequence[str]] | None = None,
     ) -> None:
         self.suggestions = tuple(suggestions)
+        #: the suggestions in other languages (``{"fr": ("Albanie (AL)",)}``), for their messages
+        self.localized_suggestions = {k: tuple(v) for k, v in (localized or {}).items()}
         if message is None:
             message = f"{field or self.noun}: unknown {self.noun} {shorten(value)}"
             if self.suggestions:

@@ -115,9 +115,9 @@ judged and is no error: its ``reasons`` and ``explanation`` say what it is.
 >>> out.column("price_includes_tax").to_pylist(), out.column("error_code").to_pylist()
 ([False, True, None], [None, None, 'error.unknown_market'])
 >>> print(out.column("explanation")[0])
-Self-service cancellation, no fee (R7.1): 58 full day(s) left, until Apr 30, 2020, 12:00:00\u202fAM UTC.
+Self-service cancellation, no fee (R7.1): 58 full days left, until Apr 30, 2020, 12:00:00\u202fAM UTC.
 >>> print(evaluate(t, at=datetime(2020, 3, 2, 15, tzinfo=timezone.utc), lang="fr").column("explanation")[1])
-Annulation en libre-service, sans frais (R7.1) : il reste 58 jour(s) entier(s), jusqu'au 30 avr. 2020, 00:00:00 UTC.
+Annulation en libre-service, sans frais (R7.1) : il reste 58 jours entiers, jusqu'au 30 avr. 2020, 00:00:00 UTC.
 """
 
 from __future__ import annotations
@@ -150,6 +150,7 @@ from ._engine import (
 )
 from ._read import DATE_ORDERS
 from ._records import read_json
+from ._summary import Summary, summarize
 
 __all__ = [
     "CHARGE_TYPES",
@@ -163,9 +164,11 @@ __all__ = [
     "RESULT_SCHEMA",
     "ROW_TYPES",
     "SLICE_ROWS",
+    "Summary",
     "evaluate",
     "output_schema",
     "read_json",
+    "summarize",
 ]
 
 #: the reason codes of the lines that are not judged (messages in ``data/messages/batch.json``)

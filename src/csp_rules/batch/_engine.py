@@ -28,7 +28,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .. import _time, billing, cancellation
+from .. import _l10n, _time, billing, cancellation
 from ..cancellation import EXCLUSION_REASON, OUTCOME, Basis, Outcome, Routing
 from ..errors import (
     CspRulesError,
@@ -593,7 +593,7 @@ class _Slice:
         self.ctx = ctx
         self.cols = columns
         self.n = n
-        self.issues = Issues(n)
+        self.issues = Issues(n, _l10n.language(ctx.options.lang))
 
     def _missing(self, mask: B, field: str) -> None:
         self.issues.mark(mask, MissingFieldError(field=field))

@@ -43,6 +43,10 @@ DAYS: Final = "\x00days\x00"
 DAY: Final = "\x00day\x00"
 #: the time of day of the deadline (split point between a head and its tail)
 TIME: Final = "\x00time\x00"
+#: a plural selection on the days left, chosen per row: ``PLURAL`` + its branches, each branch's text
+#: ``\x01``-separated as ``category\x02text``, then ``PLURAL_END``
+PLURAL: Final = "\x00plural\x00"
+PLURAL_END: Final = "\x00/plural\x00"
 _SECONDS: Final = 86_400
 
 
@@ -106,7 +110,9 @@ class Sentences:
         data = sentences()
         deadline = self.pre + DAY + self.mid + TIME + self.post
         fill = _Fill(facts, self.locale, deadline)
-        text = "".join(data[part][code][self.lang].format_map(fill) for part, code in codes)
+        text = "".join(
+            self._plurals(data[part][code][self.lang], facts).format_map(fill) for part, code in codes
+        )
         text += data["end"][self.lang]
         if TIME not in text:
             return Template(text, None)
@@ -116,6 +122,41 @@ class Sentences:
         ):  # pragma: no cover - the templates put {deadline} last
             raise AssertionError("a sentence template has text of a row after its deadline")
         return Template(head, tail)
+
+    def _plurals(self, template: str, facts: dict[str, Any]) -> str:
+        """``template`` with its plural selections (``{n, plural, one {…} other {…}}``) chosen: on a
+        constant fact now, on the days left (a per-row value) as a marker :meth:`_head` resolves."""
+        from ..decision import _parts, _plurals
+
+        parts = _parts(template)
+        if len(parts) == 1:
+            return template
+        out: list[str] = []
+        for part in parts:
+            if isinstance(part, str):
+                out.append(part)
+            elif part[0] == "days_left":
+                branches = "\x01".join(
+                    f"{key}\x02{text.replace('#', '{days_left}')}" for key, text in part[1]
+                )
+                out.append(
+                    PLURAL
+                    + branches.replace("{", "{{").replace("}", "}}").replace("{{days_left}}", "{days_left}")
+                    + PLURAL_END
+                )
+            else:
+                out.append(
+                    _plurals(
+                        "{"
+                        + part[0]
+                        + ", plural, "
+                        + " ".join(f"{key} {{{text}}}" for key, text in part[1])
+                        + "}",
+                        facts,
+                        self.locale,
+                    )
+                )
+        return "".join(out)
 
     def day(self, days: int) -> str:
         """A date (days since 1970) as babel's medium format writes it: ``'Apr 30, 2020'``."""
@@ -130,7 +171,7 @@ class Sentences:
             return pa.nulls(n, pa.string())
         safe = np.where(null, 0, tid)
         # one key per distinct head: (template, days left if it says them, the deadline's date if it says it)
-        says_days = np.array([DAYS in t.head for t in templates], dtype=np.bool_)[safe]
+        says_days = np.array([DAYS in t.head or PLURAL in t.head for t in templates], dtype=np.bool_)[safe]
         says_day = np.array([DAY in t.head for t in templates], dtype=np.bool_)[safe]
         day = np.floor_divide(deadline_us, DAY_US) + _DAY_OFFSET
         key = (safe << 44) | (np.where(says_days, days_left, 0) << 22) | np.where(says_day, day, 0)
@@ -159,6 +200,13 @@ class Sentences:
         return pc.binary_join_element_wise(head_col, times.take(_read.ints(index)), "")
 
     def _head(self, head: str, days_left: int, day: int) -> str:
+        while PLURAL in head:
+            before, rest = head.split(PLURAL, 1)
+            branches, after = rest.split(PLURAL_END, 1)
+            chosen = dict(b.split("\x02", 1) for b in branches.split("\x01"))
+            category = _l10n.plural_form(days_left, self.locale)
+            text = chosen.get(f"={days_left}", chosen.get(category, chosen["other"]))
+            head = before + text + after
         if DAYS in head:
             head = head.replace(DAYS, _l10n.format_number(days_left, self.locale))
         if DAY in head:

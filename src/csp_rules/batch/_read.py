@@ -81,29 +81,45 @@ class Problem:
     the arrays being read, in a reference cycle only the garbage collector would break.
     """
 
-    __slots__ = ("code", "message")
+    __slots__ = ("_cls", "_state", "code", "message")
 
     def __init__(self, error: CspRulesError) -> None:
         self.code = error.code
         self.message = " ".join(str(error).split())
+        self._cls = type(error)
+        self._state = dict(error.__dict__)  # field, value, suggestions...: no traceback
 
     def __str__(self) -> str:
         return self.message
+
+    def error(self) -> CspRulesError:
+        """The error again (for its message in another language)."""
+        from ..errors import _rebuild
+
+        return _rebuild(self._cls, self.message, self._state)
 
 
 class Issues:
     """Per-row problems: ``idx[i]`` is -1 or the index of a ``(code, message)`` entry; first one wins."""
 
-    __slots__ = ("_interned", "entries", "idx")
+    __slots__ = ("_interned", "entries", "idx", "lang")
 
-    def __init__(self, n: int) -> None:
+    def __init__(self, n: int, lang: str = "en") -> None:
         self.idx: I32 = np.full(n, -1, dtype=np.int32)
         self.entries: list[tuple[str, str]] = []
         self._interned: dict[tuple[str, str], int] = {}
+        #: the language of the messages (:func:`csp_rules.decision.error_message`)
+        self.lang = lang
 
     def entry(self, error: CspRulesError | Problem) -> int:
-        """The index of the entry for an error (its code and its message on one line)."""
-        key = (error.code, " ".join(str(error).split()))
+        """The index of the entry for an error (its code and its message on one line, in ``lang``)."""
+        if self.lang == "en":
+            text = str(error)
+        else:
+            from ..decision import error_message
+
+            text = error_message(error.error() if isinstance(error, Problem) else error, self.lang)
+        key = (error.code, " ".join(text.split()))
         found = self._interned.get(key)
         if found is None:
             found = len(self.entries)

@@ -35,10 +35,9 @@ import stat
 import sys
 import threading
 import time
-from collections import Counter
 from collections.abc import Iterable, Iterator
 from datetime import datetime, timezone
-from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
+from decimal import Context, Decimal
 from pathlib import Path
 from typing import IO, Any
 
@@ -1014,79 +1013,28 @@ _EXACT = Context(prec=200, Emax=10**6, Emin=-(10**6))
 
 
 class _Summary:
-    """Counts kept while the file streams by: rows, outcomes, rule sets, credits, errors."""
+    """The :class:`csp_rules.batch.Summary` of the rows as the file streams by, and how the CLI shows it:
+    a title (the file, the instant, the speed), the summary's text with examples at their file lines,
+    where the rows went."""
 
     def __init__(self, rules: Any = None) -> None:
+        from ..batch import Summary
+
         self.rules = rules  # the chain (or rule set) the rows are judged by
-        self.rows = 0
-        self.outcomes: Counter[str] = Counter()
-        self.versions: Counter[str] = Counter()
-        self.errors: Counter[str] = Counter()
-        self.examples: dict[str, tuple[int, str]] = {}
-        self.credits: dict[str, Decimal] = {}
-        self.credit_rows: Counter[str] = Counter()
-        self.unverified = 0  # rows with the reason rules.unverified_after (R11.4)
-        self.uncertain = 0  # rows with the reason rules.change_date_uncertain (R11.3)
-        self.row_types: Counter[str] = Counter()
-        self.kinds: Counter[tuple[str | None, str | None]] = Counter()  # (kind source, kind)
-        self.support: Counter[str] = Counter()  # main reason of the support_request rows
+        self.summary = Summary()
+
+    @property
+    def rows(self) -> int:
+        return self.summary.rows
+
+    @property
+    def credits(self) -> dict[str, Decimal]:
+        return dict(self.summary.credits)
 
     def add(self, result: Any) -> None:
-        import pyarrow as pa
-        import pyarrow.compute as pc
+        from ..batch import summarize
 
-        table = result
-        for name, counter in (
-            ("cancellation_outcome", self.outcomes),
-            ("rules_version", self.versions),
-            ("error_code", self.errors),
-        ):
-            for item in pc.value_counts(table.column(name)).to_pylist():
-                if item["values"] is not None:
-                    counter[item["values"]] += item["counts"]
-        for code in list(self.errors):
-            if code not in self.examples:  # the first row of each error code, as an example
-                first = pc.index(table.column("error_code"), code).as_py()
-                message = table.column("error_message")[first].as_py()
-                self.examples[code] = (self.rows + first + 1, message)
-        for item in pc.value_counts(table.column("row_type")).to_pylist():
-            if item["values"] is not None:
-                self.row_types[item["values"]] += item["counts"]
-        judged = pc.is_in(table.column("row_type"), pa.array(["purchase", "renewal"]))
-        kinds = pa.table({"s": table.column("kind_source"), "k": table.column("kind")}).filter(judged)
-        for row in kinds.group_by(["s", "k"]).aggregate([([], "count_all")]).to_pylist():
-            self.kinds[(row["s"], row["k"])] += row["count_all"]
-        support = pc.equal(table.column("cancellation_outcome"), "support_request")
-        if pc.any(support).as_py():
-            reasons = table.column("reasons").filter(support)
-            main = pc.list_element(pc.split_pattern(reasons, " ", max_splits=1), 0)
-            for item in pc.value_counts(main).to_pylist():
-                self.support[item["values"]] += item["counts"]
-        reasons = table.column("reasons")
-        for code, attr in (
-            ("rules.unverified_after", "unverified"),
-            ("rules.change_date_uncertain", "uncertain"),
-        ):
-            found = pc.sum(pc.match_substring(reasons, code)).as_py()
-            setattr(self, attr, getattr(self, attr) + int(found or 0))
-        credits = table.select(["credit_currency", "credit_amount"]).filter(
-            pc.is_valid(table.column("credit_amount"))
-        )
-        if credits.num_rows:
-            # summed as decimal256 (76 digits): a decimal128 sum wraps silently past 38 digits
-            amount = credits.column("credit_amount")
-            if pa.types.is_decimal128(amount.type):
-                wide = pa.decimal256(76, amount.type.scale)
-                credits = credits.set_column(1, "credit_amount", pc.cast(amount, wide))
-            grouped = credits.group_by("credit_currency").aggregate(
-                [("credit_amount", "sum"), ("credit_amount", "count")]
-            )
-            with localcontext(_EXACT):  # the running totals, exact however many tables
-                for row in grouped.to_pylist():
-                    currency = row["credit_currency"]
-                    self.credits[currency] = self.credits.get(currency, Decimal(0)) + row["credit_amount_sum"]
-                    self.credit_rows[currency] += row["credit_amount_count"]
-        self.rows += table.num_rows
+        self.summary = self.summary + summarize(result, rules=self.rules)
 
     def print(
         self,
@@ -1099,23 +1047,18 @@ class _Summary:
         seconds: float,
         written: str | None,
     ) -> None:
-        from babel.numbers import format_currency, format_decimal
+        from babel.numbers import format_decimal
 
-        from .._l10n import babel_locale
-        from ..batch import OUTCOMES
+        from .._l10n import babel_locale, format_number
         from ..decision import format_value
-        from ..facts import currency_digits
 
         t = _TEXT[lang]
         loc = babel_locale(lang)
-
-        def num(n: float) -> str:
-            return str(format_decimal(n, locale=loc))
-
-        rate = num(round(self.rows / seconds)) if seconds > 0 else "—"
+        s = self.summary
+        rate = format_number(round(s.rows / seconds), lang) if seconds > 0 else "—"
         print(
             t["title"].format(
-                rows=num(self.rows),
+                rows=format_number(s.rows, lang),
                 file=source.name,
                 at=format_value(at, lang),
                 now=t["now"] if now else "",
@@ -1124,68 +1067,9 @@ class _Summary:
             ),
             file=out,
         )
-        if self.versions:
-            versions = ", ".join(f"{v} {num(c)}" for v, c in sorted(self.versions.items()))
-            print(f"  {t['rules']}{t['colon']}{versions}", file=out)
-        if self.unverified:
-            from ..rulesets import RuleSet, shipped_chain
-
-            chain = self.rules or shipped_chain()
-            used = (chain,) if isinstance(chain, RuleSet) else chain.versions
-            days = sorted({v.verified_until for v in used if v.version in self.versions and v.verified_until})
-            day = t["or"].join(format_value(d, lang) for d in days)
-            print(f"  {t['unverified'].format(n=num(self.unverified), day=day)}", file=out)
-        if self.uncertain:
-            print(f"  {t['uncertain'].format(n=num(self.uncertain))}", file=out)
-        if set(self.row_types) - {"purchase"}:
-            print(t["lines"], file=out)
-            for line in ("purchase", "renewal", "credit", "other"):
-                if self.row_types[line]:
-                    print(f"  {line:<22}  {num(self.row_types[line]):>9}  {t['line'][line]}", file=out)
-        if self.kinds:
-            print(t["kinds"], file=out)
-            for (source_name, kind), count in sorted(
-                self.kinds.items(), key=lambda item: (-item[1], str(item[0]))
-            ):
-                label = kind or t["no_kind"]
-                print(
-                    f"  {label:<22}  {num(count):>9}  {t['source'].get(source_name, source_name)}", file=out
-                )
-        print(f"{t['outcomes']}", file=out)
-        width = max(len(o) for o in OUTCOMES)
-        for outcome in OUTCOMES:
-            if self.outcomes[outcome]:
-                print(
-                    f"  {outcome:<{width}}  {num(self.outcomes[outcome]):>9}  {t['outcome'][outcome]}",
-                    file=out,
-                )
-            if outcome == "support_request":
-                for code, count in self.support.most_common():
-                    print(f"    {num(count):>9}  {code}", file=out)
-        print(t["credits"].format(at=format_value(at, lang)), file=out)
-        if not self.credits:
-            print(f"  {t['no_credits']}", file=out)
-        for currency in sorted(self.credits):
-            with localcontext(_EXACT):  # a total may pass any one amount's range: rounded once, exactly
-                rounded = self.credits[currency].quantize(
-                    Decimal(1).scaleb(-currency_digits(currency)), rounding=ROUND_HALF_UP
-                )
-                shown = format_currency(rounded, currency, locale=loc)
-            print(
-                f"  {currency}  {shown:>20}  ({t['credit_rows'].format(n=num(self.credit_rows[currency]))})",
-                file=out,
-            )
-        total = sum(self.errors.values())
-        print(t["errors"].format(n=num(total)) if total else t["no_errors"], file=out)
-        code_width = max((len(c) for c in self.errors), default=0)
-        lines = source.lines(row for row, _ in self.examples.values())
-        for code, count in self.errors.most_common():
-            row, message = self.examples[code]
-            if row in lines:
-                example = t["example"].format(line=num(lines[row]), message=message)
-            else:  # the file changed under us: say which row, not a wrong line
-                example = t["example_row"].format(row=num(row), message=message)
-            print(f"  {code:<{code_width}}  {num(count):>7}  {example[:160]}", file=out)
+        lines = source.lines(row for row, _ in s.examples.values())
+        for line in s.text(lang, line_of=lines.get):
+            print(line, file=out)
         if written and written != "-":
             print(t["written"].format(out=written), file=out)
         elif not written:
@@ -1195,46 +1079,17 @@ class _Summary:
         self, out: IO[str], source: Any, at: datetime, *, now: bool, seconds: float, written: str | None
     ) -> None:
         """The summary's facts as one JSON object: amounts as exact decimal text, instants in ISO 8601."""
-        from ..facts import currency_digits
-
-        credits = {}
-        for currency in sorted(self.credits):
-            with localcontext(_EXACT):
-                rounded = self.credits[currency].quantize(
-                    Decimal(1).scaleb(-currency_digits(currency)), rounding=ROUND_HALF_UP
-                )
-            credits[currency] = {"amount": str(rounded), "rows": self.credit_rows[currency]}
-        lines = source.lines(row for row, _ in self.examples.values())
-        errors = {}
-        for code, count in self.errors.most_common():
-            row, message = self.examples[code]
-            errors[code] = {
-                "rows": count,
-                "example": {"row": row, "line": lines.get(row), "message": message},
-            }
-        kinds: dict[str, dict[str, int]] = {}
-        for (source_name, kind), count in sorted(self.kinds.items(), key=lambda item: str(item[0])):
-            kinds.setdefault(source_name or "none", {})[kind or "none"] = count
-        data = {
-            "file": source.name,
-            "rows": self.rows,
-            "evaluated_at": at.isoformat().replace("+00:00", "Z"),
-            "at_is_now": now,
-            "seconds": round(seconds, 3),
-            "rules_versions": dict(sorted(self.versions.items())),
-            "row_types": {
-                k: self.row_types[k] for k in ("purchase", "renewal", "credit", "other") if self.row_types[k]
-            },
-            "kinds_by_source": kinds,
-            "outcomes": {o: self.outcomes[o] for o in _outcomes() if self.outcomes[o]},
-            "support_request_by_reason": dict(self.support.most_common()),
-            "credits_if_cancelled_at": credits,
-            "errors": errors,
-            "rows_in_error": sum(self.errors.values()),
-            "unverified_rows": self.unverified,
-            "uncertain_rows": self.uncertain,
-            "written": None if written in (None, "-") else written,
-        }
+        data = self.summary.to_dict()
+        lines = source.lines(row for row, _ in self.summary.examples.values())
+        for error in data["errors"].values():
+            error["example"]["line"] = lines.get(error["example"]["row"])
+        data.update(
+            file=source.name,
+            evaluated_at=at.isoformat().replace("+00:00", "Z"),
+            at_is_now=now,
+            seconds=round(seconds, 3),
+            written=None if written in (None, "-") else written,
+        )
         print(json.dumps(data, ensure_ascii=False, indent=2), file=out)
 
 
