@@ -8,8 +8,11 @@ agree exactly or the test fails.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 from typing import Any
+
+from babel import Locale
 
 from csp_rules.batch._explain import sentences
 from csp_rules.cancellation import Outcome
@@ -33,6 +36,22 @@ class _Facts(dict[str, str]):
         return format_value(self.facts[key], self.lang)
 
 
+_PLURAL = re.compile(r"\{(\w+), plural, ((?:\w+ \{[^{}]*\} ?)+)\}")
+_BRANCH = re.compile(r"(\w+) \{([^{}]*)\}")
+
+
+def _plural(template: str, facts: Any, lang: str) -> str:
+    """ICU ``{n, plural, one {# day} other {# days}}`` chosen by CLDR's plural rule of ``lang`` (babel)."""
+
+    def choose(m: re.Match[str]) -> str:
+        count = facts[m.group(1)]
+        branches = dict(_BRANCH.findall(m.group(2)))
+        text = branches.get(Locale.parse(lang).plural_form(count), branches["other"])
+        return text.replace("#", format_value(count, lang))
+
+    return _PLURAL.sub(choose, template)
+
+
 def sentence(decision: Decision, lang: str = "en") -> str:
     """The one sentence of a batch row judged as ``decision`` (a scalar :class:`CancellationDecision`)."""
     data = sentences()
@@ -47,7 +66,9 @@ def sentence(decision: Decision, lang: str = "en") -> str:
     if "rules.unverified_after" in decision.reasons:
         parts.append(("dating", "rules.unverified_after"))
     fill = _Facts(facts, lang)
-    text = "".join(data[part][c][lang.split("_")[0]].format_map(fill) for part, c in parts)
+    text = "".join(
+        _plural(data[part][c][lang.split("_")[0]], facts, lang).format_map(fill) for part, c in parts
+    )
     return text + data["end"][lang.split("_")[0]]
 
 

@@ -589,14 +589,20 @@ def _calls() -> Iterator[Call]:
     yield "batch", _batch
     yield "batch missing columns", _batch_missing
     yield "batch.output_schema", _output_schema
+    yield "batch.summarize", _summary
+    yield "batch.summarize, summed", lambda: _summary() + _summary()
 
 
 def _batch() -> Any:
-    import pyarrow as pa
-
     from csp_rules import batch
 
-    table = pa.table(
+    return batch.evaluate(_batch_table(), at=datetime(2020, 3, 20, tzinfo=UTC)).to_pylist()
+
+
+def _batch_table() -> Any:
+    import pyarrow as pa
+
+    return pa.table(
         {
             "market": ["FR", "Congo", "Atlantis", None, "au", "BR"],
             "order_id": ["1", "2", "3", "4", "5", ""],
@@ -623,7 +629,12 @@ def _batch() -> Any:
             "term_end": [None, "2021-02-01", None, None, None, None],
         }
     )
-    return batch.evaluate(table, at=datetime(2020, 3, 20, tzinfo=UTC)).to_pylist()
+
+
+def _summary() -> Any:
+    from csp_rules import batch
+
+    return batch.summarize(batch.evaluate(_batch_table(), at=datetime(2020, 3, 20, tzinfo=UTC)))
 
 
 def _output_schema() -> Any:

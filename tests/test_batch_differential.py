@@ -418,7 +418,7 @@ LAYOUTS = {
 # what TermAndBillingCycle says for each kind (None: the row's kind cannot be told)
 TERMS = {
     "software_subscription": ["1 Year, Monthly", "3 Years, Annual", "1 Month, Monthly", "Subscription"],
-    "perpetual_software": ["One-Time", "", None, "Perpetual"],
+    "perpetual_software": ["One-Time", "", None, "Perpetual", "None"],
     "azure_reservation": ["1 Year", "3 Years"],
     "azure_software_plan": ["1 Year, Monthly"],
 }
@@ -462,7 +462,7 @@ def _told(kind: str, term: str | None, has_dates: bool, year: int) -> tuple[str,
         return kind, "reservation_order_id" if year == 2020 else "reservation_name"
     if kind == "azure_software_plan":
         return kind, "software_plan_name"
-    if term in ("One-Time", "Perpetual"):
+    if term in ("One-Time", "Perpetual", "None"):
         return kind, "one_time_term"
     if not term:
         return ("perpetual_software", "blank_term_no_end") if not has_dates else ("", "")

@@ -41,7 +41,11 @@ def instant_texts(draw: st.DrawFn) -> str:
         if form >= 4:
             digits = draw(st.integers(1, 9))
             text += "." + f"{moment.microsecond:06d}{draw(st.integers(0, 999)):03d}"[:digits]
-        zone = draw(st.sampled_from(["", "", "Z", "+01:00", "-05:30", "+0200", "-03", "+14:00"]))
+        zone = draw(
+            st.sampled_from(
+                ["", "", "Z", "+01:00", "-05:30", "+0200", "-03", "+14:00", "+23:59", "+24:00", "-2400"]
+            )
+        )
         text += zone
     spoil = draw(st.integers(0, 12))
     if spoil == 0:

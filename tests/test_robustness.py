@@ -268,6 +268,8 @@ def conforms(value: Any, hint: Any) -> bool:
         return any(conforms(value, a) for a in args)
     if hint is type(None):
         return value is None
+    if origin is collections.abc.Callable:
+        return callable(value)
     if origin is not None:
         if origin is tuple:
             if not isinstance(value, tuple):
@@ -647,6 +649,8 @@ def typed(hint: Any, name: str) -> st.SearchStrategy[Any]:
         return st.one_of(*(typed(a, name) for a in args))
     if hint is type(None):
         return st.none()
+    if origin is collections.abc.Callable:  # e.g. Summary.text's line_of: any answer, or a failing one
+        return st.sampled_from([lambda *a: None, lambda *a: 7, lambda *a: "x", lambda *a: 1 / 0])
     if origin is not None:
         if origin in (collections.abc.Mapping, dict):
             return _mappings()

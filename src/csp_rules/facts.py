@@ -2,7 +2,10 @@
 
 This is the one module of shared types (money, products, purchases, customers, roles and
 actions). Rule modules import from here and from :mod:`csp_rules.rulesets` and
-:mod:`csp_rules.decision`; they never import each other in a circle.
+:mod:`csp_rules.decision`; they never import each other in a circle. The module is long (over
+600 lines) because the shared types must live in one small-to-import place (the design's rule: one
+module of shared types): each value carries its own validation and error messages, which would
+otherwise be copied into every rule family that accepts it.
 
 Money is a :class:`~decimal.Decimal` with an ISO 4217 currency; floats are refused:
 

@@ -25,6 +25,10 @@ the first of **revoked, expired, exhausted** (the other reasons follow in ``reas
 is the one in force on the link's issue date (R11.4: a link issued after the newest version's
 ``verified_until`` adds the reason ``rules.unverified_after``).
 
+The module is long (over 600 lines) because R5 is one family: the selection with its language and
+file-type readers, the link value, its status under a stated and an unstated rule (R11.1), renewal
+and the decisions with their lazily built facts. Split, each part would import the others.
+
 >>> from datetime import datetime, timedelta, timezone
 >>> t0 = datetime(2020, 3, 2, 9, 30, tzinfo=timezone.utc)
 >>> link = issue_link(t0)
