@@ -1,4 +1,4 @@
-"""Mutation testing of the rule modules (issue 9): run mutmut, summarise, write the report.
+"""Mutation testing of the whole package (issues 9, 14): run mutmut, summarise, write the report.
 
 Usage (from the repository root)::
 
@@ -6,8 +6,8 @@ Usage (from the repository root)::
     python tools/mutation.py --max-children 1 # gentler on a shared machine
     python tools/mutation.py --report-only    # summarise the last run (mutants/*.meta)
 
-mutmut 3 is configured in ``pyproject.toml`` (``[tool.mutmut]``): it mutates the rule modules
-(``only_mutate``) in a copy of the source under ``mutants/`` and, for each mutant, runs the fast
+mutmut 3 is configured in ``pyproject.toml`` (``[tool.mutmut]``): it mutates the package
+(``only_mutate``: every module but the version string and ``__main__``) in a copy of the source under ``mutants/`` and, for each mutant, runs the fast
 tests that reach the mutated function. The results are read from mutmut's ``.meta`` files.
 
 **Score.** ``killed / (total - equivalent)``, where *killed* counts mutants a test failed on
@@ -54,8 +54,19 @@ def _mutmut() -> str:
 
 
 def modules() -> list[str]:
+    """The module paths ``[tool.mutmut]`` mutates: its ``only_mutate`` globs, less ``do_not_mutate``."""
     config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["mutmut"]
-    return list(config["only_mutate"])
+    skipped = {str(p) for pattern in config.get("do_not_mutate", []) for p in _expand(pattern)}
+    found = [str(p) for pattern in config["only_mutate"] for p in _expand(pattern)]
+    return [m for m in dict.fromkeys(found) if m not in skipped]
+
+
+def _expand(pattern: str) -> list[Path]:
+    """``src/csp_rules/*``: every module under it, recursively (mutmut's glob), as paths from the root."""
+    if pattern.endswith("*"):
+        base = ROOT / pattern.rstrip("*")
+        return sorted(p.relative_to(ROOT) for p in base.rglob("*.py"))
+    return [Path(pattern)]
 
 
 def run_mutmut(max_children: int, names: list[str]) -> int:
