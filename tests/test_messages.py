@@ -5,7 +5,9 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import re
+from collections.abc import Mapping
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -180,16 +182,10 @@ def test_the_error_catalog_names_only_real_codes() -> None:
     assert set(data) == {cls.code for cls in _error_classes()}
 
 
-def test_every_outcome_has_a_label_in_both_languages() -> None:
-    """The outcome enums of every decision family, walked: each value has an English and a French
-    label, distinct, and the labels file names nothing else."""
-    import json
-    from importlib import resources
-
+def _outcome_families() -> tuple[Any, ...]:
     from csp_rules import billing, cancellation, hybrid_benefit, links, markets, roles, tax
-    from csp_rules.decision import outcome_label
 
-    families = (
+    return (
         cancellation.Outcome,
         cancellation.Readiness,
         billing.CreditOutcome,
@@ -200,8 +196,19 @@ def test_every_outcome_has_a_label_in_both_languages() -> None:
         hybrid_benefit.HybridBenefitOutcome,
         tax.TaxTreatment,
     )
+
+
+def test_every_outcome_has_a_label_in_both_languages() -> None:
+    """The outcome enums of every decision family, walked: each value has an English and a French
+    label, distinct, and the labels file names nothing else."""
+    import json
+    from importlib import resources
+
+    from csp_rules import cancellation
+    from csp_rules.decision import outcome_label
+
     count = 0
-    for family in families:
+    for family in _outcome_families():
         for member in family:
             en, fr = outcome_label(member, "en"), outcome_label(member, "fr")
             assert en and fr and en != fr, (family, member)
@@ -228,3 +235,64 @@ def test_market_suggestions_are_in_the_language_asked() -> None:
     french = error_message(err, "fr")
     for code in codes:
         assert f"'{markets.resolve(code).name('fr')} ({code})'" in french
+
+
+def _strings(value: Any, path: str = "") -> list[tuple[str, str]]:
+    """Every (path, text) leaf of a nested mapping of texts."""
+    if isinstance(value, str):
+        return [(path, value)]
+    if isinstance(value, Mapping):
+        return [leaf for k, v in value.items() for leaf in _strings(v, f"{path}.{k}")]
+    return []
+
+
+def test_every_text_a_person_reads_walked_in_both_languages() -> None:
+    """issue 19: reason codes, error codes, outcome labels, batch sentences, summary lines and the CLI
+    help epilogues, each in English and French: present, not the English copied, the same fields."""
+    import argparse
+    import json
+    from importlib import resources
+
+    from csp_rules.batch import _summary
+    from csp_rules.batch._explain import sentences
+    from csp_rules.cli import build_parser
+    from csp_rules.decision import _fields, error_message, messages, outcome_label
+
+    counts: dict[str, int] = {"en": 0, "fr": 0}
+
+    def pair(label: str, en: str, fr: str) -> None:
+        assert en.strip() and fr.strip(), label
+        assert en != fr or len(en) <= 3, label  # "OK", codes... never a whole English sentence
+        same = {re.sub("_(en|fr)$", "", f) for f in _fields(en)}
+        assert same == {re.sub("_(en|fr)$", "", f) for f in _fields(fr)}, label
+        counts["en"] += 1
+        counts["fr"] += 1
+
+    for code, texts in messages().items():
+        pair(code, texts["en"], texts["fr"])
+    catalog = json.loads((resources.files("csp_rules") / "data" / "error_messages.json").read_text("utf-8"))
+    catalog.pop("_header")
+    for cls in _error_classes():
+        sample = _sample(cls)
+        pair(cls.code, str(sample), error_message(sample, "fr"))
+    for family in _outcome_families():
+        for member in family:
+            pair(str(member), outcome_label(member, "en"), outcome_label(member, "fr"))
+    for part, texts in sentences().items():
+        if part == "end":
+            continue
+        for code, langs in texts.items():
+            pair(f"{part}.{code}", langs["en"], langs["fr"])
+    english, french = dict(_strings(_summary._TEXT["en"])), dict(_strings(_summary._TEXT["fr"]))
+    assert set(english) == set(french)
+    for path in english:
+        pair(f"summary{path}", english[path], french[path])
+    parser = build_parser()
+    subs = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    for name, command in subs.choices.items():
+        epilog = command.epilog or ""
+        assert "examples / exemples :" in epilog and "statut de sortie" in epilog, name
+        counts["en"] += 1
+        counts["fr"] += 1
+    print(f"\nbilingual walk: {counts['en']} texts in English, {counts['fr']} in French")
+    assert counts["en"] > 150

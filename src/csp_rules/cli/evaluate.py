@@ -165,7 +165,7 @@ def register(sub: Any) -> None:
         "at --at (R8.4), the reasons and rules, and one sentence saying why. The file is read in blocks "
         "(constant memory); a progress bar shows on a terminal; a summary ends the run. Rows go to -o, "
         "or to standard output when it is piped.",
-        epilog="examples:\n"
+        epilog="examples / exemples :\n"
         "  csp-rules evaluate examples/one_time_purchases.csv\n"
         "  csp-rules evaluate examples/one_time_purchases.csv --at 2020-06-30T12:00:00Z -o results.csv\n"
         "  csp-rules evaluate purchases.csv --lang fr -o results.parquet\n"
@@ -174,12 +174,22 @@ def register(sub: Any) -> None:
         "  cat purchases.csv | csp-rules evaluate - -o results.csv\n\n"
         "Read as Partner Center and Excel write files: the delimiter (, ; or tab) is taken from the\n"
         "header line unless --delimiter says it; UTF-8 with or without a byte order mark; quoted line\n"
-        f"breaks anywhere; a row of up to {_mib(MAX_ROW_BYTES)}; only an empty cell is null (NA is Namibia).\n\n"
+        f"breaks anywhere; a row of up to {_mib(MAX_ROW_BYTES)}; only an empty cell is null (NA is Namibia).\n"
+        "Lu comme Partner Center et Excel écrivent : le séparateur (, ; ou tabulation) est celui de la\n"
+        "ligne d'en-tête sauf si --delimiter le donne ; UTF-8 avec ou sans marque d'ordre des octets ;\n"
+        f"retours à la ligne entre guillemets partout ; une ligne jusqu'à {_mib(MAX_ROW_BYTES)} ; seule une\n"
+        "cellule vide est nulle (NA est la Namibie).\n\n"
         "-o is replaced only when every row and the summary are written (a temporary file beside it\n"
-        "is renamed over it); on any failure it is left as it was. -o naming FILE is refused.\n\n"
+        "is renamed over it); on any failure it is left as it was. -o naming FILE is refused.\n"
+        "-o n'est remplacé qu'une fois toutes les lignes et le résumé écrits (un fichier temporaire à\n"
+        "côté est renommé) ; en cas d'échec il reste tel quel. -o désignant FILE est refusé.\n\n"
         "exit status: 0 when the file was processed (rows in error are reported, not fatal), 2 when it\n"
         "cannot be read, lacks required columns, cannot be written (a full disk...) or a flag is wrong\n"
-        "(one line on standard error), 3 on an internal error (--debug adds the traceback).",
+        "(one line on standard error), 3 on an internal error (--debug adds the traceback).\n"
+        "statut de sortie : 0 quand le fichier a été traité (les lignes en erreur sont signalées, pas\n"
+        "fatales), 2 quand il ne peut être lu, qu'il manque des colonnes requises, qu'il ne peut être\n"
+        "écrit (disque plein...) ou qu'une option est fausse (une ligne sur la sortie d'erreur), 3 pour\n"
+        "une erreur interne (--debug y ajoute la pile d'appels).",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(

@@ -61,7 +61,11 @@ def register(sub: Any) -> None:
         "  csp-rules rules --on 2019-05-01 --lang fr\n"
         "  csp-rules rules --history\n"
         "  csp-rules rules --diff S2021-06-02 S2022-07-11\n"
-        "  csp-rules rules --file acme.toml --history",
+        "  csp-rules rules --file acme.toml --history\n\n"
+        "exit status: 0 printed, 2 on a bad date, version or rule-set file (one line on standard error),\n"
+        "3 on an internal error (--debug adds the traceback).\n"
+        "statut de sortie : 0 affiché, 2 pour une date, une version ou un fichier de règles non valable\n"
+        "(une ligne sur la sortie d'erreur), 3 pour une erreur interne (--debug y ajoute la pile d'appels).",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     what = parser.add_mutually_exclusive_group()
