@@ -15,8 +15,17 @@ Targets (one run, this machine):
 The CSV files are generated into ``$TMPDIR/csp_rules_bench`` (never the repository) by
 ``tools/make_example_csv.py`` and reused by later runs.
 
-    python bench/batch.py            # everything
-    python bench/batch.py --quick    # 200,000 rows, no CLI part
+With ``--against DIR`` (a checkout of another version of csp_rules, e.g. ``git worktree add
+/tmp/base main``), the same table is also evaluated by that version: two worker processes, one
+per version, each with the table loaded and warmed up, are timed turn about (so both see the same
+machine load), and the ratio of their median throughputs is the figure, with the target that
+this version keeps at least 90 % of the other's on the canonical layout (issue 13: the explained
+rows, sentences included, must not cost more). The CLI part is compared the same way on the
+same CSV file.
+
+    python bench/batch.py                          # everything
+    python bench/batch.py --quick                  # 200,000 rows, no CLI part
+    python bench/batch.py --quick --against /tmp/base
 """
 
 from __future__ import annotations
@@ -194,8 +203,14 @@ def peak_memory(table: pa.Table) -> tuple[int, int, int]:
 
 
 def csv_file(rows: int) -> Path:
+    """A CSV file of ``rows`` rows made by this checkout's tool (named by the tool's digest: checkouts of
+    other versions, sharing the folder, each keep their own file)."""
+    import hashlib
+
     WORK.mkdir(exist_ok=True)
-    path = WORK / f"one_time_purchases_{rows}.csv"
+    tool = HERE.parent / "tools" / "make_example_csv.py"
+    digest = hashlib.sha256(tool.read_bytes()).hexdigest()[:10]
+    path = WORK / f"one_time_purchases_{rows}_{digest}.csv"
     if not path.exists():
         subprocess.run(
             [
@@ -211,7 +226,7 @@ def csv_file(rows: int) -> Path:
     return path
 
 
-def run_cli(path: Path) -> tuple[float, int]:
+def run_cli(path: Path, env: dict[str, str] | None = None) -> tuple[float, int]:
     """``(seconds, peak RSS bytes)`` of ``csp-rules evaluate`` on ``path`` writing a CSV, in a subprocess."""
     out = WORK / "evaluated.csv"
     command = [
@@ -227,7 +242,7 @@ def run_cli(path: Path) -> tuple[float, int]:
         "--quiet",
     ]
     start = time.perf_counter()
-    process = subprocess.Popen(command)
+    process = subprocess.Popen(command, env=env)
     _, status, usage = os.wait4(process.pid, 0)
     seconds = time.perf_counter() - start
     process.returncode = os.waitstatus_to_exitcode(status)
@@ -237,9 +252,86 @@ def run_cli(path: Path) -> tuple[float, int]:
     return seconds, usage.ru_maxrss * 1024
 
 
+WORKER = textwrap.dedent("""
+    import sys, time
+    sys.path.insert(0, sys.argv[1])
+    import pyarrow as pa
+    pa.set_cpu_count(1)
+    import batch as bench
+    from csp_rules import batch
+    table = bench.make_table(int(sys.argv[2]))
+    batch.evaluate(table.slice(0, 20_000), at=bench.AT)
+    batch.evaluate(table, at=bench.AT)
+    print("ready", flush=True)
+    for _ in sys.stdin:
+        start = time.perf_counter()
+        batch.evaluate(table, at=bench.AT)
+        print(time.perf_counter() - start, flush=True)
+""")
+
+
+def against(other: Path, n: int, turns: int) -> tuple[float, float, float, float]:
+    """Rows/s of this version and of the version at ``other``, as ``(best this, best other, median this,
+    median other)`` of ``turns`` runs each, timed turn about in two warm worker processes (this bench's
+    table, made by this file). The best run is the figure least moved by other work on the machine
+    (as ``timeit`` takes it); the medians are shown beside it."""
+    workers = {}
+    for name, tree in (("this", HERE.parent), ("other", other)):
+        env = dict(os.environ, PYTHONPATH=str(tree / "src"))
+        workers[name] = subprocess.Popen(
+            [sys.executable, "-c", WORKER, str(HERE), str(n)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+    times: dict[str, list[float]] = {name: [] for name in workers}
+    try:
+        for name, worker in workers.items():
+            assert worker.stdout is not None
+            if worker.stdout.readline().strip() != "ready":
+                raise SystemExit(f"the {name} version's worker failed")
+        for turn in range(turns):
+            order = ("this", "other") if turn % 2 == 0 else ("other", "this")
+            for name in order:
+                worker = workers[name]
+                assert worker.stdin is not None and worker.stdout is not None
+                worker.stdin.write("go\n")
+                worker.stdin.flush()
+                times[name].append(float(worker.stdout.readline()))
+    finally:
+        for worker in workers.values():
+            if worker.stdin is not None:
+                worker.stdin.close()
+            worker.wait()
+    return (
+        n / min(times["this"]),
+        n / min(times["other"]),
+        n / statistics.median(times["this"]),
+        n / statistics.median(times["other"]),
+    )
+
+
+def cli_against(other: Path, path: Path, turns: int) -> tuple[float, float]:
+    """``(seconds of this version's csp-rules evaluate, seconds of the other's)`` on ``path``, medians
+    of ``turns`` runs each, turn about."""
+    times: dict[str, list[float]] = {"this": [], "other": []}
+    for turn in range(turns):
+        for name in ("this", "other") if turn % 2 == 0 else ("other", "this"):
+            tree = HERE.parent if name == "this" else other
+            times[name].append(run_cli(path, env={**os.environ, "PYTHONPATH": str(tree / "src")})[0])
+    return statistics.median(times["this"]), statistics.median(times["other"])
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument(
+        "--against", metavar="DIR", type=Path, help="a checkout of another version to compare with"
+    )
+    parser.add_argument(
+        "--turns", type=int, default=7, help="runs of each version with --against (default 7)"
+    )
     args = parser.parse_args(argv)
     pa.set_cpu_count(1)
     n = 200_000 if args.quick else 1_000_000
@@ -267,6 +359,19 @@ def main(argv: list[str]) -> int:
         ok=rate >= 1_000_000,
     )
 
+    if args.against is not None:
+        mine, theirs, mine_median, theirs_median = against(args.against, n, args.turns)
+        report.figure("batch.evaluate, this version (best of turns)", mine, "rows/s")
+        report.figure(f"batch.evaluate, {args.against} (best of turns)", theirs, "rows/s")
+        report.figure(
+            "throughput of this version / the other (best runs)",
+            mine / theirs,
+            "x",
+            target=">= 0.9x",
+            ok=mine / theirs >= 0.9,
+        )
+        report.figure("throughput of this version / the other (medians)", mine_median / theirs_median, "x")
+
     size, extra, out = peak_memory(table)
     report.figure("input table (Arrow)", size / 2**20, "MiB")
     report.figure("output columns added (Arrow)", (out - size) / 2**20, "MiB")
@@ -290,6 +395,9 @@ def main(argv: list[str]) -> int:
             "peak RSS 1,000,000 rows / 250,000 rows", growth, "x", target="<= 1.25x (flat)", ok=growth <= 1.25
         )
         report.figure("CSV file size, 1,000,000 rows", big.stat().st_size / 2**20, "MiB")
+        if args.against is not None:
+            mine_s, theirs_s = cli_against(args.against, big, max(3, args.turns // 2))
+            report.figure("csp-rules evaluate, this version / the other (rows/s)", theirs_s / mine_s, "x")
     return report.done()
 
 

@@ -29,7 +29,7 @@ def raises_precisely(
         assert err.value == value, f"value {err.value!r}, expected {value!r}"
     text = str(err)
     assert text and not text.startswith(("None", "XX")), text
-    if field is not None and not isinstance(err, ValidationError):  # that one starts "n problem(s): "
+    if field is not None and not isinstance(err, ValidationError):  # that one starts "n problems: "
         assert text.startswith(field), f"{text!r} does not start with {field!r}"
     for fragment in says:
         assert fragment in text, f"{fragment!r} not in {text!r}"

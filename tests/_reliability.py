@@ -515,6 +515,24 @@ def _calls() -> Iterator[Call]:
         ),
     )
     yield "babel_locale", lambda: str(_l10n.babel_locale("fr-CA"))
+    from csp_rules.errors import AmbiguousMarketError, NaiveDatetimeError, UnknownMarketError
+
+    for lang in ("en", "fr"):
+        yield (
+            f"error_message {lang}",
+            lambda lang=lang: [
+                decision.error_message(err, lang)
+                for err in (
+                    NaiveDatetimeError(field="at", value="2020-01-01"),
+                    UnknownMarketError(field="market", value="Frnace", suggestions=["France (FR)"]),
+                    AmbiguousMarketError(field="market", value="Kongo", candidates=["CD", "CG"]),
+                )
+            ],
+        )
+        yield (
+            f"outcome_label {lang}",
+            lambda lang=lang: [decision.outcome_label(o, lang) for o in cancellation.Outcome],
+        )
     yield "messages", lambda: decision.messages()
     yield (
         "support.support_request_for",

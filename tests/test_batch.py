@@ -18,7 +18,7 @@ import pyarrow as pa
 import pytest
 
 from csp_rules import batch
-from csp_rules.batch._columns import derive_kind, plan_columns
+from csp_rules.batch._columns import plan_columns
 from csp_rules.errors import InvalidAmountError, InvalidInputError, MissingColumnsError, NaiveDatetimeError
 from csp_rules.rulesets import ruleset_from_dict, shipped_rulesets
 
@@ -81,11 +81,13 @@ GOLDEN = _read_tsv(CASES / "cases.tsv")
 @pytest.mark.parametrize("case", GOLDEN, ids=[c["case"] for c in GOLDEN])
 def test_golden_case(case: dict[str, str]) -> None:
     row = {c: (case[c] or None) for c in INPUTS}
-    out = batch.evaluate(_table([row]), at=_instant(case["at"]), rules=RULES[case["rules"]]).to_pylist()[0]
+    at = _instant(case["at"])
+    out = batch.evaluate(_table([row]), at=at, rules=RULES[case["rules"]]).to_pylist()[0]
+    assert out["evaluated_at"] == at
     for column in batch.RESULT_COLUMNS:
-        if column == "error_message":
+        if column in ("error_message", "evaluated_at"):
             continue
-        expected, got = case[column], out[column]
+        expected, got = case["expected_kind" if column == "kind" else column], out[column]
         if column == "credit_amount" and expected:
             assert got == Decimal(expected), column
         else:
@@ -106,72 +108,8 @@ def test_golden_cases_evaluated_together_give_the_same_answers() -> None:
         assert together == alone
 
 
-# --- reconciliation files -------------------------------------------------------------------
-
-
-RECONCILIATION = _read_tsv(CASES / "reconciliation_2020.tsv")
-
-
-@pytest.mark.parametrize("case", RECONCILIATION, ids=[c["case"] for c in RECONCILIATION])
-def test_reconciliation_case(case: dict[str, str]) -> None:
-    case = dict(case)
-    expected = {
-        c: case.pop(c)
-        for c in (
-            "expected_kind",
-            "market_code",
-            "cancellation_outcome",
-            "cancel_deadline",
-            "days_left",
-            "credit_amount",
-            "error_code",
-        )
-    }
-    name = case.pop("case")
-    at = _instant(case.pop("at"))
-    table = pa.table({c: pa.array([v or None], type=pa.string()) for c, v in case.items()})
-    out = batch.evaluate(table, at=at).to_pylist()[0]
-    for column in ("market_code", "cancellation_outcome", "cancel_deadline", "days_left", "error_code"):
-        assert _text(out[column]) == expected[column], (name, column, out["error_message"])
-    if expected["credit_amount"]:
-        assert out["credit_amount"] == Decimal(expected["credit_amount"])
-    else:
-        assert out["credit_amount"] is None
-    kind = derive_kind(
-        case.get("ReservationOrderId") or None, case["ProductName"], case.get("TermAndBillingCycle")
-    )
-    assert (kind or "") == expected["expected_kind"]
-
-
-def test_the_2019_layout_reads_like_the_2020_layout() -> None:
-    renames = {
-        "CustomerCountry": "Customer Country",
-        "OrderId": "Order ID",
-        "OrderDate": "Order date",
-        "ProductName": "Product name",
-        "Subtotal": "Sub Total",
-        "TermAndBillingCycle": "Term and Billingcycle",
-    }
-    rows = [dict(c) for c in RECONCILIATION]
-    at = _instant(rows[0]["at"])
-    same_at = [r for r in rows if r["at"] == rows[0]["at"] and not r["ReservationOrderId"]]
-    drop = {
-        "case",
-        "at",
-        "expected_kind",
-        "market_code",
-        "cancellation_outcome",
-        "cancel_deadline",
-        "days_left",
-        "credit_amount",
-        "error_code",
-        "ReservationOrderId",
-    }
-    columns = [c for c in same_at[0] if c not in drop]
-    new = pa.table({c: pa.array([r[c] or None for r in same_at], type=pa.string()) for c in columns})
-    old = new.rename_columns([renames.get(c, c) for c in columns])
-    results = [c for c in batch.RESULT_COLUMNS if c != "error_message"]  # messages name the column
-    assert batch.evaluate(old, at=at).select(results) == batch.evaluate(new, at=at).select(results)
+# --- column names ---------------------------------------------------------------------------
+# (the reconciliation layouts' golden cases are in test_batch_cases.py)
 
 
 def test_column_names_are_matched_without_case_or_separators() -> None:
@@ -328,7 +266,8 @@ def test_pandas_in_pandas_out_same_index_and_order() -> None:
     out = batch.evaluate(df, at=AT_SAMPLE)
     assert isinstance(out, pd.DataFrame)
     assert list(out.index) == list(df.index)
-    assert list(out.columns) == list(df.columns) + list(batch.RESULT_COLUMNS)
+    # the input's columns, then the results (the kind column is the kind each row was taken to be)
+    assert list(out.columns) == [c for c in df.columns if c != "kind"] + list(batch.RESULT_COLUMNS)
     assert str(out["days_left"].dtype) == "Int32"
     assert str(out["reservations_available"].dtype) == "boolean"
     expected = batch.evaluate(_arrow(rows), at=AT_SAMPLE).select(list(batch.RESULT_COLUMNS)).to_pylist()
@@ -360,7 +299,7 @@ def test_polars_in_polars_out() -> None:
     assert isinstance(df, pl.DataFrame)
     out = batch.evaluate(df, at=AT_SAMPLE)
     assert isinstance(out, pl.DataFrame)
-    assert out.columns == df.columns + list(batch.RESULT_COLUMNS)
+    assert out.columns == [c for c in df.columns if c != "kind"] + list(batch.RESULT_COLUMNS)
     expected = batch.evaluate(_arrow(rows), at=AT_SAMPLE).select(list(batch.RESULT_COLUMNS)).to_pylist()
     assert out.select(list(batch.RESULT_COLUMNS)).to_dicts() == expected
 
@@ -430,7 +369,13 @@ def test_rules_must_be_a_rule_set() -> None:
 
 def test_other_objects_are_refused_with_a_hint() -> None:
     with pytest.raises(TypeError, match="pyarrow Table"):
-        batch.evaluate([{"market": "FR"}], at=AT)
+        batch.evaluate({"market": "FR"}, at=AT)
+    with pytest.raises(TypeError, match="'items'"):
+        batch.evaluate({"items": []}, at=AT)
+    with pytest.raises(TypeError, match=r"table\[1\]"):
+        batch.evaluate([{"market": "FR"}, "FR"], at=AT)
+    with pytest.raises(TypeError, match="pyarrow Table"):
+        batch.evaluate("market,order_id", at=AT)
 
 
 def test_a_number_column_cannot_hold_instants() -> None:
@@ -468,3 +413,17 @@ def test_importing_batch_imports_no_dataframe_library() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_a_table_says_when_it_was_evaluated() -> None:
+    """``evaluated_at`` on every row, and in the schema's metadata (so in a Parquet file written from it)."""
+    import pyarrow.parquet as pq
+
+    table = _arrow(_sample_rows()).replace_schema_metadata({b"mine": b"kept"})
+    out = batch.evaluate(table, at=AT_SAMPLE)
+    assert set(out.column("evaluated_at").to_pylist()) == {AT_SAMPLE}
+    assert out.schema.metadata == {b"mine": b"kept", batch.EVALUATED_AT: AT_SAMPLE.isoformat().encode()}
+    sink = pa.BufferOutputStream()
+    pq.write_table(out, sink)
+    back = pq.read_table(pa.BufferReader(sink.getvalue()))
+    assert back.schema.metadata[batch.EVALUATED_AT] == b"2020-03-01T12:00:00+00:00"

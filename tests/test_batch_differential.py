@@ -10,6 +10,7 @@ results again when the table is cut into random batches.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
@@ -21,10 +22,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from _batch_reference import row_facts, sentence
 from csp_rules import batch, billing, cancellation, markets, tax, testing
-from csp_rules.errors import CspRulesError, MissingFieldError, NaiveDatetimeError
+from csp_rules.errors import CspRulesError, MissingFieldError, NaiveDatetimeError, UnknownKindError
 from csp_rules.facts import Money, ProductKind, Purchase, clean_text, to_decimal
-from csp_rules.rulesets import rules_in_force, shipped_rulesets
+from csp_rules.rulesets import shipped_chain, shipped_rulesets
 
 UTC = timezone.utc
 S2018, S2020 = shipped_rulesets()[:2]
@@ -63,9 +65,21 @@ def _instant(value: Any) -> Any:
     return value
 
 
-def scalar_row(row: dict[str, Any], at: datetime, rules: Any) -> dict[str, Any]:
-    """The results of one row through the scalar API (None everywhere but the error on a bad row)."""
+def scalar_row(
+    row: dict[str, Any], at: datetime, rules: Any, *, told: tuple[str, str] | None = None, lang: str = "en"
+) -> dict[str, Any]:
+    """The results of one row through the scalar API (None everywhere but the error and the row's own
+    facts on a bad row: its type, its kind where it can be told, when it was evaluated).
+
+    ``told`` is the kind and its source for a row whose kind is derived (``("", "")``: none tells it).
+    """
     out: dict[str, Any] = dict.fromkeys(k for k in RESULTS if k != "error_message")
+    out.update(row_type="purchase", **row_facts(at))
+    if told is not None:
+        out.update(kind=told[0] or None, kind_source=told[1] or None)
+    elif row.get("kind") is not None:
+        with contextlib.suppress(CspRulesError):
+            out.update(kind=ProductKind.parse(row["kind"], "kind").value, kind_source="kind")
     try:
         price = None
         if row.get("price") is not None:
@@ -76,6 +90,8 @@ def scalar_row(row: dict[str, Any], at: datetime, rules: Any) -> dict[str, Any]:
         # Purchase's fields in its order; a null is a missing field (Purchase would raise TypeError)
         order_id = clean_text(row["order_id"], "order_id")
         product_name = clean_text(row["product_name"], "product_name")
+        if told is not None and not told[0]:
+            raise UnknownKindError(field="kind")
         if row["kind"] is None:
             raise MissingFieldError(field="kind")
         kind = ProductKind.parse(row["kind"], "kind")
@@ -90,12 +106,13 @@ def scalar_row(row: dict[str, Any], at: datetime, rules: Any) -> dict[str, Any]:
             term_start=row.get("term_start"),
             term_end=row.get("term_end"),
             sku_name=row.get("sku_name"),
+            term_started_at=row.get("term_started_at"),
         )
         if row.get("market") is None:
             raise MissingFieldError(field="market")
         market = markets.resolve(row["market"])
-        rs = rules if rules is not None else rules_in_force(purchase.purchased_at.date())
         decision = cancellation.evaluate(purchase, at=at, rules=rules)
+        rs = rules if rules is not None else _version(decision.ruleset_version)
         try:
             amount_due = billing.refund_credit(purchase, cancelled_at=at, rules=rules).amount
         except MissingFieldError as exc:  # no price / no term: the credit is null, not an error
@@ -118,8 +135,14 @@ def scalar_row(row: dict[str, Any], at: datetime, rules: Any) -> dict[str, Any]:
         credit_currency=None if amount_due is None else amount_due.currency,
         rules_version=decision.ruleset_version,
         reasons=" ".join(decision.reasons),
+        rule_numbers=" ".join(decision.rule_numbers),
+        explanation=sentence(decision, lang),
     )
     return out
+
+
+def _version(name: str) -> Any:
+    return next(v for v in shipped_chain().versions if v.version == name)
 
 
 def comparable(result: dict[str, Any]) -> dict[str, Any]:
@@ -308,7 +331,8 @@ def test_batch_equals_scalar_row_by_row(
     got = out.to_pylist()
     assert len(got) == len(rows)
     for row, result in zip(rows, got, strict=True):
-        assert {k: result[k] for k in row} == row  # input columns kept, same order
+        # input columns kept, same order; the kind column is the kind the row was taken to be
+        assert {k: result[k] for k in row if k != "kind"} == {k: v for k, v in row.items() if k != "kind"}
         expected = scalar_row(row, at, rules)
         assert comparable(result) == expected, row
         message = result["error_message"]
@@ -375,6 +399,7 @@ LAYOUTS = {
         "term": "TermAndBillingCycle",
         "reservation": "ReservationOrderId",
         "sku_name": "SkuName",
+        "charge": "ChargeType",
     },
     2019: {
         "market": "Customer Country",
@@ -387,16 +412,29 @@ LAYOUTS = {
         "term_end": "ChargeEndDate",
         "term": "Term and Billingcycle",
         "sku_name": "SKU Name",
+        "charge": "Charge Type",
     },
 }
 # what TermAndBillingCycle says for each kind (None: the row's kind cannot be told)
 TERMS = {
-    "software_subscription": ["1 Year, Monthly", "3 Years, Annual", "1 Month, Monthly"],
+    "software_subscription": ["1 Year, Monthly", "3 Years, Annual", "1 Month, Monthly", "Subscription"],
     "perpetual_software": ["One-Time", "", None, "Perpetual"],
     "azure_reservation": ["1 Year", "3 Years"],
     "azure_software_plan": ["1 Year, Monthly"],
 }
 PLAN_NAMES = ["SUSE Linux Enterprise Server Software Plan", "Red Hat Enterprise Linux Software plans"]
+RESERVATION_NAMES = ["Reserved VM Instance, Standard_D2s_v3, West Europe", "SQL Database Reserved Capacity"]
+# ChargeType: judged lines (as purchases, or renewals from their ChargeStartDate), and lines that are not
+CHARGES = (
+    ["New", "new", "addQuantity", "NEW", "renew", "Renew"],
+    ["Cancel", "removeQuantity", "Convert", "Refund"],
+)
+NOT_JUDGED = {
+    "cancel": ("credit", "batch.credit_line"),
+    "removequantity": ("credit", "batch.credit_line"),
+    "convert": ("other", "batch.not_a_purchase"),
+    "refund": ("other", "batch.unknown_charge_type"),
+}
 
 recon_rows = st.fixed_dictionaries(
     {
@@ -413,11 +451,35 @@ recon_rows = st.fixed_dictionaries(
         "price": pick(PRICES),
         "currency": pick(CURRENCIES),
         "sku_name": pick(SKUS),
+        "charge": pick(CHARGES),
     }
 )
 
 
-@given(ats, st.sampled_from([2019, 2020]), st.lists(recon_rows, max_size=20), rule_choices)
+def _told(kind: str, term: str | None, has_dates: bool, year: int) -> tuple[str, str]:
+    """The kind and its source for a reconciliation row, from the rules of docs/howto_batch.rst."""
+    if kind == "azure_reservation":
+        return kind, "reservation_order_id" if year == 2020 else "reservation_name"
+    if kind == "azure_software_plan":
+        return kind, "software_plan_name"
+    if term in ("One-Time", "Perpetual"):
+        return kind, "one_time_term"
+    if not term:
+        return ("perpetual_software", "blank_term_no_end") if not has_dates else ("", "")
+    if term == "Weekly":
+        return "", ""
+    return kind, "term"
+
+
+# up to 2025: renewals after 2022-07-11 open a window of their own (R11.2)
+late_ats = st.datetimes(
+    min_value=datetime(2018, 8, 1),
+    max_value=datetime(2025, 1, 1),
+    timezones=st.sampled_from([UTC, timezone(timedelta(hours=9))]),
+)
+
+
+@given(late_ats, st.sampled_from([2019, 2020]), st.lists(recon_rows, max_size=20), rule_choices)
 @settings(max_examples=100)
 def test_reconciliation_layouts_equal_scalar(
     at: datetime, year: int, raws: list[dict[str, Any]], rules: Any
@@ -427,21 +489,22 @@ def test_reconciliation_layouts_equal_scalar(
     expected = []
     for raw in raws:
         kind = raw["kind"]
-        if kind == "azure_reservation" and "reservation" not in names:
-            kind = "software_subscription"  # the 2019 layout has no ReservationOrderId
-        product = (
-            PLAN_NAMES[raw["name"] % 2]
-            if kind == "azure_software_plan"
-            else NAMES[0][raw["name"] % len(NAMES[0])]
-        )
+        product = {
+            "azure_software_plan": PLAN_NAMES[raw["name"] % 2],
+            "azure_reservation": RESERVATION_NAMES[raw["name"] % 2],
+        }.get(kind, NAMES[0][raw["name"] % len(NAMES[0])])
         if kind != "azure_software_plan" and "software plan" in product.lower():
             kind = "azure_software_plan"
         terms = TERMS[kind]
         term_text = terms[raw["term_choice"] % len(terms)]
+        if raw["bad_term"] == 0 and kind in ("software_subscription", "perpetual_software"):
+            term_text = "Weekly"  # a term that tells no kind (the errors found before it come first)
         bought = (at - timedelta(seconds=raw["ago"])).astimezone(UTC).replace(microsecond=0)
         start = bought.date() + timedelta(days=raw["start_shift"])
         last = start + timedelta(days=raw["length"] - 1)
         has_dates = raw["charge_dates"] != 0
+        charge = raw["charge"]
+        renewal = charge.lower() == "renew"
         row = {
             "market": raw["market"],
             "order_id": raw["order_id"],
@@ -454,12 +517,21 @@ def test_reconciliation_layouts_equal_scalar(
             "term_end": last + timedelta(days=1) if has_dates else None,
             "sku_name": raw["sku_name"],
         }
-        if raw["bad_term"] == 0 and kind in ("software_subscription", "perpetual_software"):
-            # a term that tells no kind is a bad kind (the errors found before it come first)
-            term_text = "Weekly"
-            expected.append(scalar_row({**row, "kind": "gadget"}, at, rules))
+        if renewal and has_dates:  # R11.2: a renewal's term began at its ChargeStartDate
+            row["term_started_at"] = datetime.combine(start, datetime.min.time(), tzinfo=UTC)
+        told = _told(kind, term_text, has_dates, year)
+        if told == ("perpetual_software", "blank_term_no_end"):
+            row["kind"] = "perpetual_software"
+        if charge.lower() in NOT_JUDGED:
+            line, code = NOT_JUDGED[charge.lower()]
+            want = dict.fromkeys(k for k in RESULTS if k != "error_message")
+            want.update(row_type=line, kind=told[0] or None, kind_source=told[1] or None, reasons=code)
+            want.update(row_facts(at))
+            expected.append(want)
         else:
-            expected.append(scalar_row(row, at, rules))
+            want = scalar_row(row, at, rules, told=told)
+            want["row_type"] = "renewal" if renewal else "purchase"
+            expected.append(want)
         for key, column in names.items():
             value = {
                 "purchased_at": bought.replace(tzinfo=None).isoformat(),
@@ -467,8 +539,14 @@ def test_reconciliation_layouts_equal_scalar(
                 "term_end": f"{last.isoformat()}T23:59:59" if has_dates else None,
                 "term": term_text,
                 "reservation": "7d9f0c1e-res" if kind == "azure_reservation" else None,
+                "charge": charge,
             }.get(key, row.get(key))
             cells[column].append(value)
     table = pa.table({c: pa.array(v, type=pa.string()) for c, v in cells.items()})
     got = batch.evaluate(table, at=at, rules=rules).to_pylist()
-    assert [comparable(r) for r in got] == expected
+    for result, want in zip(got, expected, strict=True):
+        result = comparable(result)
+        if want["reasons"] in ("batch.credit_line", "batch.not_a_purchase", "batch.unknown_charge_type"):
+            assert result.pop("explanation")  # said in a sentence of its own
+            want.pop("explanation")
+        assert result == want

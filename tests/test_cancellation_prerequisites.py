@@ -91,7 +91,8 @@ def test_prerequisites_of_a_row(row: dict[str, Any], notice: bool) -> None:
     if expected:
         assert d.outcome is Readiness.INCOMPLETE and d.allowed is False
         assert d.reasons == ("cancellation.prerequisites_missing", *(CODES[m] for m in expected))
-        assert f"{len(expected)} item(s)" in d.explain("en")
+        count = "1 item is" if len(expected) == 1 else f"{len(expected)} items are"
+        assert f"{count} missing" in d.explain("en")
     else:
         assert d.outcome is Readiness.READY and d.allowed is True
         assert d.reasons == ("cancellation.prerequisites_met",)
@@ -250,7 +251,7 @@ def test_prerequisites_list_everything_missing() -> None:
     )
     assert row.facts["missing"] == ("customer", "product_name", "order_id", "notice")
     assert row.facts["missing_count"] == 4 and row.ruleset_version == NEWEST.version
-    assert "4 item(s) are missing" in row.explain("en")
+    assert "4 items are missing" in row.explain("en")
     assert "l'ID de commande" in row.explain("fr")
     full = {"order_id": "O-1", "product_name": "Visio", "tenant_id": "0f3b0c1e-7d5e-4a8b-9f6a-2c1d3e4f5a6b"}
     assert check_prerequisites(full, notice_acknowledged=True, rules=S2018).ruleset_version == "S2018"

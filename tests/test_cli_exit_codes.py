@@ -263,12 +263,13 @@ def test_the_summary_is_spelled_in_ascii_on_an_ascii_terminal(tmp_path: Path) ->
     summary = done.stdout.decode("ascii")
     # évaluées, règles, fenêtre dépassée; U+202F (the thousands and the time) as spaces
     assert "3 000 lignes de" in summary and "evaluees au 30 juin 2020, 12:00:00 UTC" in summary
-    assert "versions des regles : S2018 1 161, S2020 127, S2020-01-31 1 678" in summary
+    assert "Versions des regles qui ont juge les lignes" in summary
+    assert "S2018 (depuis le 2018-08-31)              1 071  lignes" in summary
     assert "fenetre d'annulation depassee" in summary
     assert "EUR" in summary  # the euro sign spelled out
     # the rows are data, UTF-8 whatever the terminal: the same bytes as on a UTF-8 terminal
     utf8 = tmp_path / "utf8.csv"
-    assert _run(["evaluate", EXAMPLE, "--at", AT, "-o", str(utf8), "--quiet"]).returncode == 0
+    assert _run(["evaluate", EXAMPLE, "--at", AT, "-o", str(utf8), "--quiet", "--lang", "fr"]).returncode == 0
     assert rows.read_bytes() == utf8.read_bytes()
 
 
@@ -289,3 +290,20 @@ def test_arguments_in_utf8_are_read_under_the_c_locale() -> None:
     done = _run(["market", "République démocratique du Congo"], env=env)
     assert done.returncode == 1, done.stderr  # CD: reservations unavailable (R3)
     assert b"(CD)" in done.stdout
+
+
+@pytest.mark.parametrize("module", ["pyarrow", "numpy"])
+def test_a_missing_extra_is_one_line_naming_it_and_exit_2(module: str) -> None:
+    """issue 19: `csp-rules evaluate` without the [arrow] extra: one line naming the extra, exit 2."""
+    code = (
+        "import sys\n"
+        f"sys.modules[{module!r}] = None  # as if it were not installed\n"
+        "from csp_rules.cli import main\n"
+        f"sys.exit(main(['evaluate', {str(EXAMPLE)!r}, '--at', '2020-06-30T12:00:00Z']))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.count("\n") == 1 and "[arrow] extra" in done.stderr and "pip install" in done.stderr
+    assert "Traceback" not in done.stderr

@@ -295,7 +295,8 @@ def test_errors_follow_the_conventions(name: str, where: str, j: int) -> None:
             assert err.problems and all(FIELD.match(p.field) and p.message for p in err.problems), (
                 err.problems
             )
-            assert text.startswith(f"{len(err.problems)} problem(s): {err.problems[0].field}: "), text
+            count = "1 problem" if len(err.problems) == 1 else f"{len(err.problems)} problems"
+            assert text.startswith(f"{count}: {err.problems[0].field}: "), text
             assert blank or any(p.value is not None for p in err.problems), f"value dropped: {err.problems!r}"
         else:
             assert text.startswith(err.field), f"{text!r} vs field {err.field!r}"

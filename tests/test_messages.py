@@ -211,3 +211,20 @@ def test_every_outcome_has_a_label_in_both_languages() -> None:
     assert sum(len(v) for v in data.values()) == count
     with pytest.raises(CspRulesError):
         outcome_label(cancellation.Basis.KIND)
+
+
+def test_market_suggestions_are_in_the_language_asked() -> None:
+    """issue 19: never 'did you mean Albanie (AL), Albania (AL)...': one name per market, in the language."""
+    from csp_rules import markets
+    from csp_rules.decision import error_message
+    from csp_rules.errors import UnknownMarketError
+
+    with pytest.raises(UnknownMarketError) as caught:
+        markets.resolve("Atlantis")
+    err = caught.value
+    codes = [s.rsplit("(", 1)[1].rstrip(")") for s in err.suggestions]
+    assert len(codes) == len(set(codes)) and codes  # each market once
+    assert err.suggestions == tuple(f"{markets.resolve(c).name('en')} ({c})" for c in codes)
+    french = error_message(err, "fr")
+    for code in codes:
+        assert f"'{markets.resolve(code).name('fr')} ({code})'" in french

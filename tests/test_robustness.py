@@ -684,11 +684,29 @@ def typed(hint: Any, name: str) -> st.SearchStrategy[Any]:
     }
     if hint in table:
         return table[hint]()
+    if hint is enum.Enum:  # any decision outcome: the members of every enum of the package
+        return st.sampled_from(_package_enum_members())
     if isinstance(hint, type) and issubclass(hint, enum.Enum):
         return st.sampled_from(list(hint))
     if getattr(hint, "__name__", "") == "Schema":
         return _schemas()
     return everything()
+
+
+def _package_enum_members() -> list[enum.Enum]:
+    import pkgutil
+
+    import csp_rules
+
+    members: list[enum.Enum] = []
+    for info in pkgutil.walk_packages(csp_rules.__path__, "csp_rules."):
+        if info.name.startswith(("csp_rules.cli", "csp_rules.__main__", "csp_rules.testing")):
+            continue
+        module = importlib.import_module(info.name)
+        for obj in vars(module).values():
+            if isinstance(obj, type) and issubclass(obj, enum.Enum) and obj.__module__ == info.name:
+                members.extend(obj)
+    return members
 
 
 def _hashable(value: Any) -> bool:

@@ -98,7 +98,9 @@ def test_map_in_arrow_gives_the_results_of_one_machine(spark: Any) -> None:
 
     rows = _rows()
     df = spark.createDataFrame(rows, schema=INPUT_DDL).repartition(3)
-    schema = StructType(df.schema.fields + StructType.fromDDL(batch.RESULT_DDL).fields)
+    # the input's kind column is replaced by the kind each row was taken to be
+    kept = [f for f in df.schema.fields if f.name not in batch.RESULT_COLUMNS]
+    schema = StructType(kept + StructType.fromDDL(batch.RESULT_DDL).fields)
     got = sorted((r.asDict() for r in df.mapInArrow(evaluate, schema).collect()), key=lambda r: r["order_id"])
 
     local = pa.Table.from_pylist(
@@ -128,3 +130,51 @@ def test_map_in_arrow_gives_the_results_of_one_machine(spark: Any) -> None:
     outcomes = {r["cancellation_outcome"] for r in got}
     assert {"self_service", "support_request", "not_cancellable", "not_covered"} <= outcomes, outcomes
     assert {r["error_code"] for r in got} >= {None, "error.unknown_market", "error.invalid_amount"}
+
+
+def test_a_csv_file_of_the_2019_layout_gives_the_results_of_one_machine(spark: Any, tmp_path: Any) -> None:
+    """The shipped example in the November 2019 layout (spaced names, en-US dates, no ReservationOrderId),
+    read by Spark's CSV reader (an empty cell is null, NA stays Namibia), through mapInArrow."""
+    from pathlib import Path
+
+    import pyarrow.csv as pv
+    from pyspark.sql.types import StructType
+
+    source = Path(__file__).resolve().parent.parent / "examples" / "one_time_purchases_2019.csv"
+    at = datetime(2020, 6, 30, 12, tzinfo=UTC)
+
+    def evaluate(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        from csp_rules import batch as engine
+
+        for b in batches:
+            yield engine.evaluate(b, at=at)
+
+    lines = spark.read.csv(str(source), header=True, multiLine=True, escape='"').repartition(4)
+    schema = StructType(lines.schema.fields + StructType.fromDDL(batch.RESULT_DDL).fields)
+    got = {
+        r["Order ID"] or f"row-{i}": r.asDict()
+        for i, r in enumerate(lines.mapInArrow(evaluate, schema).collect())
+    }
+
+    names = lines.columns
+    local = pv.read_csv(
+        source,
+        convert_options=pv.ConvertOptions(
+            column_types=dict.fromkeys(names, pa.string()), null_values=[""], strings_can_be_null=True
+        ),
+    )
+    expected = batch.evaluate(local, at=at).to_pylist()
+    assert len(got) == len(expected)
+    rows = [r for r in expected if r["Order ID"] is not None]
+    assert rows
+    for row in rows:
+        spark_row = got[row["Order ID"]]
+        for column in batch.RESULT_COLUMNS:
+            value = spark_row[column]
+            if isinstance(value, datetime):
+                value = value.replace(tzinfo=UTC)
+            assert value == row[column], (column, row["Order ID"])
+    sources = {r["kind_source"] for r in rows}
+    assert {"reservation_name", "term", "one_time_term", "blank_term_no_end"} <= sources
+    assert {r["row_type"] for r in rows} == {"purchase", "renewal", "credit", "other"}
+    assert any(r["market_code"] == "NA" for r in rows)

@@ -19,6 +19,8 @@ def require_aware(value: Any, field: str) -> datetime:
     >>> require_aware(datetime(2020, 1, 1, 1, tzinfo=timezone(timedelta(hours=1))), "at")
     datetime.datetime(2020, 1, 1, 0, 0, tzinfo=datetime.timezone.utc)
     """
+    if type(value) is datetime and value.tzinfo is UTC:  # the common case, already in UTC
+        return value
     if not isinstance(value, datetime):
         raise TypeError(f"{field}: expected an aware datetime, got {type(value).__name__}")
     offset = value.utcoffset()

@@ -65,16 +65,8 @@ from dateutil.relativedelta import relativedelta
 
 from . import _time
 from ._frozen import FrozenMap
-from .cancellation import (
-    Basis,
-    CancellationDecision,
-    Outcome,
-    assess,
-    before_purchase_error,
-    before_term_error,
-    judged_on,
-)
-from .decision import Decision
+from .cancellation import Basis, CancellationDecision, Outcome, judge, judged_on
+from .decision import Decision, build, slot_setter
 from .errors import (
     InvalidAmountError,
     InvalidDateError,
@@ -82,7 +74,7 @@ from .errors import (
     InvalidInputError,
     MissingFieldError,
 )
-from .facts import Money, ProductKind, Purchase, half_up
+from .facts import Money, ProductKind, Purchase, half_up, minor_units_money
 from .rulesets import CreditRounding, CreditRule, Dating, Rules, RuleSet, dating
 
 __all__ = [
@@ -130,6 +122,8 @@ _KIND_NAMES: Final[FrozenMap[ProductKind, tuple[str, str]]] = FrozenMap(
 
 class CreditOutcome(enum.Enum):
     """Outcome of :func:`refund_credit` (R8.4)."""
+
+    __hash__ = object.__hash__  # members are singletons: hashed by identity, in C (keys of rule tables)
 
     #: 100% of the price (perpetual software in S2020)
     FULL = "full"
@@ -397,13 +391,35 @@ def credit_at(
     if when.other is None and not when.unverified:
         return credit
     differs = False
-    answers: dict[str, str] = {}
+    other: Credit | None = None
     if when.other is not None:
         try:
-            other: Credit | None = _credit(purchase, at, when.other, None, None, given)
+            other = _credit(purchase, at, when.other, None, None, given)
         except (MissingFieldError, InvalidAmountError):  # it needs what this answer does not: it differs
             other = None
         differs = other is None or (other.outcome, other.amount) != (credit.outcome, credit.amount)
+    extra = when.reasons(differs)
+    if not extra:
+        return credit
+    cited = tuple(
+        number
+        for code, number in (("rules.change_date_uncertain", "R11.3"), ("rules.unverified_after", "R11.4"))
+        if code in extra
+    )
+    return _new_credit(
+        cast(CreditOutcome, credit.outcome), credit.allowed, (*credit.reasons, *extra),
+        (*credit.rule_numbers, *cited), credit.ruleset_version,
+        FrozenMap.lazy(_dated_facts, credit.facts, when, differs, other),
+        credit.amount, credit.fraction, credit.unused_days, credit.term_days, credit.invoice_date,
+    )  # fmt: skip
+
+
+def _dated_facts(
+    facts: FrozenMap[str, Any], when: Dating, differs: bool, other: Credit | None
+) -> dict[str, Any]:
+    """A credit's facts with those of its R11.3 and R11.4 reasons (the other version's credit in words)."""
+    answers: dict[str, str] = {}
+    if when.other is not None:
         for i, lang in enumerate(("en", "fr")):
             if other is None:
                 answers[f"answer_{lang}"] = (
@@ -416,20 +432,7 @@ def credit_at(
                 )
             else:
                 answers[f"answer_{lang}"] = _CREDIT_NAMES[cast(CreditOutcome, other.outcome)][i]
-    extra = when.reasons(differs)
-    if not extra:
-        return credit
-    cited = tuple(
-        number
-        for code, number in (("rules.change_date_uncertain", "R11.3"), ("rules.unverified_after", "R11.4"))
-        if code in extra
-    )
-    return attrs.evolve(
-        credit,
-        reasons=(*credit.reasons, *extra),
-        rule_numbers=(*credit.rule_numbers, *cited),
-        facts=FrozenMap({**credit.facts, **when.facts(differs, **answers)}),
-    )
+    return {**facts, **when.facts(differs, **answers)}
 
 
 def _credit(
@@ -442,15 +445,11 @@ def _credit(
 ) -> Credit:
     cancelled_at = at if given is None else given
     if decision is None:  # judge R7 by the same table as evaluate(), without building its decision
-        if at < purchase.purchased_at:
-            raise before_purchase_error(at, purchase.purchased_at.isoformat(), cancelled_at)
-        if purchase.term_started_at is not None and at < purchase.term_started_at:
-            raise before_term_error(at, purchase.term_started_at.isoformat(), cancelled_at)
-        assessment = assess(purchase, rs)
-        judged = assessment.verdict(at, rs).outcome
-        suspected = assessment.basis is Basis.NEAR_MISS
-        deadline, window_days = assessment.deadline, assessment.window_days
-        exclusion = None if assessment.exclusion is None else assessment.exclusion.id
+        plan, answer, deadline, _ = judge(purchase, at, rs, cancelled_at)
+        judged = answer.verdict.outcome
+        suspected = answer.routing.basis is Basis.NEAR_MISS
+        window_days = plan.window_days
+        exclusion = None if answer.routing.exclusion is None else answer.routing.exclusion.id
     else:
         _check_decision(decision, purchase, at, rs)
         judged = cast(Outcome, decision.outcome)
@@ -460,39 +459,26 @@ def _credit(
     kind = purchase.kind
     credit_rule = rs.credits.by_kind.get(kind, CreditRule.NONE_STATED)
     verdict = CREDIT[judged, suspected, credit_rule]
-    kind_en, kind_fr = _KIND_NAMES[kind]
-    facts: dict[str, Any] = {
-        "order_id": purchase.order_id,
-        "product_name": purchase.product_name,
-        "kind": kind,
-        "kind_en": kind_en,
-        "kind_fr": kind_fr,
-        "cancelled_at": at,
-        "cancelled_on": at.date(),
-        "outcome": judged,
-        "credit_rule": credit_rule,
-        "ruleset": rs.version,
-    }
-    if deadline is not None:
-        facts["deadline"] = deadline
-        facts["window_days"] = window_days
+    named = None
     if exclusion is not None and judged in (Outcome.NOT_CANCELLABLE, Outcome.SUPPORT_REQUEST):
-        facts["near_miss" if suspected else "exclusion"] = exclusion
+        named = ("near_miss" if suspected else "exclusion", exclusion)
+    head = (purchase, at, judged, credit_rule, rs.version, deadline, window_days, named)
     outcome = verdict.outcome
-    if outcome not in (CreditOutcome.FULL, CreditOutcome.PRORATED):
-        return Credit(
-            outcome=outcome, allowed=False, reasons=verdict.reasons, rule_numbers=verdict.rule_numbers,
-            ruleset_version=rs.version, facts=facts,
+    if outcome is not CreditOutcome.FULL and outcome is not CreditOutcome.PRORATED:
+        return _new_credit(
+            verdict.outcome, False, verdict.reasons, verdict.rule_numbers, rs.version,
+            FrozenMap.lazy(_facts_of, head, None), None, None, None, None, None,
         )  # fmt: skip
     unused_days = term_days = None
     reason = verdict.reasons[0]
+    prorated = None
     if outcome is CreditOutcome.FULL:
         price, units = _price_units(purchase)
-        amount_units, fraction = units, Fraction(1)
+        amount_units, fraction = units, _ONE
     else:  # the term first: without it there is nothing to prorate, whatever the price
         start, end = _term(purchase)
         first, unused_days, term_days = proration_days(
-            at.date().toordinal(),
+            at.toordinal(),
             start.toordinal(),
             end.toordinal(),
             0 if rs.credits.cancellation_day_credited else 1,
@@ -504,30 +490,93 @@ def _credit(
         )
         if not unused_days:
             reason = "billing.credit_nothing_unused"
-        facts.update(
-            unused_from=date.fromordinal(first) if first <= _LAST_DAY else end, unused_days=unused_days,
-            term_days=term_days, term_start=start, term_end=end,
-            percent=Decimal(f"{half_up(unused_days * 10_000, term_days)}E-2"),
-        )  # fmt: skip
-    amount = price if amount_units == units else Money.from_minor_units(amount_units, price.currency)
-    facts["price"] = price
-    facts["amount"] = amount
-    facts["fraction"] = fraction
+        prorated = (first, unused_days, term_days, start, end)
+    amount = price if amount_units == units else minor_units_money(amount_units, price.currency)
     invoice = None
     due = amount_units > 0
     extra: tuple[str, ...] = ()
     if due:
         if billing_day is not None:
             invoice = next_invoice_date(at, billing_day)
-            facts["invoice_date"] = invoice
             extra = ("billing.invoice_on",)
         else:
             extra = ("billing.next_invoice",)
-    return Credit(
-        outcome=outcome, allowed=due, reasons=(reason, *extra), rule_numbers=verdict.rule_numbers,
-        ruleset_version=rs.version, facts=facts, amount=amount, fraction=fraction,
-        unused_days=unused_days, term_days=term_days, invoice_date=invoice,
+    return _new_credit(
+        outcome, due, (reason, *extra), verdict.rule_numbers, rs.version,
+        FrozenMap.lazy(_facts_of, head, (prorated, price, amount, fraction, invoice)),
+        amount, fraction, unused_days, term_days, invoice,
     )  # fmt: skip
+
+
+_ONE: Final = Fraction(1)
+_SET_AMOUNT, _SET_FRACTION, _SET_UNUSED, _SET_TERM, _SET_INVOICE = (
+    slot_setter(Credit, name) for name in ("amount", "fraction", "unused_days", "term_days", "invoice_date")
+)
+
+
+def _new_credit(
+    outcome: CreditOutcome,
+    allowed: bool,
+    reasons: tuple[str, ...],
+    rule_numbers: tuple[str, ...],
+    version: str,
+    facts: FrozenMap[str, Any],
+    amount: Money | None,
+    fraction: Fraction | None,
+    unused_days: int | None,
+    term_days: int | None,
+    invoice: date | None,
+) -> Credit:
+    credit = build(Credit, outcome, allowed, reasons, rule_numbers, version, facts, _NO_TEXTS)
+    _SET_AMOUNT(credit, amount)
+    _SET_FRACTION(credit, fraction)
+    _SET_UNUSED(credit, unused_days)
+    _SET_TERM(credit, term_days)
+    _SET_INVOICE(credit, invoice)
+    return credit
+
+
+_NO_TEXTS: Final[FrozenMap[str, FrozenMap[str, str]]] = FrozenMap()
+
+
+def _facts_of(head: tuple[Any, ...], credit: tuple[Any, ...] | None) -> dict[str, Any]:
+    """The facts of a :class:`Credit`, in their order (built when first read)."""
+    purchase, at, judged, credit_rule, version, deadline, window_days, named = head
+    kind = purchase.kind
+    kind_en, kind_fr = _KIND_NAMES[kind]
+    facts: dict[str, Any] = {
+        "order_id": purchase.order_id,
+        "product_name": purchase.product_name,
+        "kind": kind,
+        "kind_en": kind_en,
+        "kind_fr": kind_fr,
+        "cancelled_at": at,
+        "cancelled_on": at.date(),
+        "outcome": judged,
+        "credit_rule": credit_rule,
+        "ruleset": version,
+    }
+    if deadline is not None:
+        facts["deadline"] = deadline
+        facts["window_days"] = window_days
+    if named is not None:
+        facts[named[0]] = named[1]
+    if credit is None:
+        return facts
+    prorated, price, amount, fraction, invoice = credit
+    if prorated is not None:
+        first, unused_days, term_days, start, end = prorated
+        facts.update(
+            unused_from=date.fromordinal(first) if first <= _LAST_DAY else end, unused_days=unused_days,
+            term_days=term_days, term_start=start, term_end=end,
+            percent=Decimal(f"{half_up(unused_days * 10_000, term_days)}E-2"),
+        )  # fmt: skip
+    facts["price"] = price
+    facts["amount"] = amount
+    facts["fraction"] = fraction
+    if invoice is not None:
+        facts["invoice_date"] = invoice
+    return facts
 
 
 def credit_due(

@@ -35,6 +35,13 @@ then does is :mod:`csp_rules.effects` (R8.1–R8.3) and its credit :mod:`csp_rul
 has a window, whether the instant is inside it, whether the rule set charges a fee): the scalar
 path and :mod:`csp_rules.batch` index the same table.
 
+**Kept per rule set** (issue 18). What a decision needs but the instant (the route, the two
+:data:`OUTCOME` entries inside and outside the window, the facts they add) is found once per rule set
+and kind, and per product name where the name matters (R7.3), then kept: a call dates the question,
+tests the window and builds the decision, whose facts are built when first read. The module is long
+(over 600 lines) because R7 is one family: the table, its scalar path with what it keeps, R11's
+reasons, and R7.5's prerequisites and planning.
+
 **Order of the outcomes.** An outcome that holds for everyone comes before one about the caller:
 
 1. ``NOT_COVERED``: the rules do not cover the kind at all (R7.4), so R1.2 does not speak either;
@@ -94,7 +101,7 @@ import attrs
 from . import _exclusions, _time
 from ._frozen import FrozenMap
 from ._role_names import names_of, parse_roles
-from .decision import Decision, format_value
+from .decision import Decision, build, format_value, outcome_label, slot_setter
 from .errors import FieldProblem, InvalidDateError, InvalidFieldError, ValidationError
 from .facts import Action, Customer, ProductKind, Purchase, Role
 from .rulesets import (
@@ -174,6 +181,8 @@ SUPPORT_REQUEST_ITEMS: Final[tuple[str, ...]] = (
 class Outcome(enum.Enum):
     """How a purchase can be cancelled at an instant (R7, R10.3, R1.2)."""
 
+    __hash__ = object.__hash__  # members are singletons: hashed by identity, in C (keys of rule tables)
+
     #: cancel now in Partner Center or through the API, no early termination fee (R7.1)
     SELF_SERVICE = "self_service"
     #: the window has passed; it can no longer be cancelled (R7.1)
@@ -197,6 +206,8 @@ class Readiness(enum.Enum):
 
 class Basis(enum.Enum):
     """What decided a purchase's route (R7): the key of :data:`OUTCOME` besides the route itself."""
+
+    __hash__ = object.__hash__  # members are singletons: hashed by identity, in C (keys of rule tables)
 
     #: the kind's own route (``rules.cancellation.routes``)
     KIND = "kind"
@@ -458,6 +469,8 @@ def _role_facts(given: frozenset[Role], required: frozenset[Role]) -> dict[str, 
 def _parse_roles(roles: Any) -> frozenset[Role]:
     if isinstance(roles, frozenset) and all(isinstance(r, Role) for r in roles):
         return roles
+    if type(roles) in (tuple, list) and all(type(r) is Role for r in roles):
+        return frozenset(roles)
     return parse_roles(roles)
 
 
@@ -522,131 +535,309 @@ def decide(
 ) -> CancellationDecision:
     """:func:`evaluate` at the UTC instant ``now`` under the :class:`~csp_rules.rulesets.Dating` already
     found, for roles already parsed (for :mod:`csp_rules.effects`, which resolves its rules once)."""
-    at = now if asked is None else asked
     ruleset = when.rules
-    if now < purchase.purchased_at:
-        raise before_purchase_error(now, purchase.purchased_at.isoformat(), at)
-    if purchase.term_started_at is not None and now < purchase.term_started_at:
-        raise before_term_error(now, purchase.term_started_at.isoformat(), at)
-    assessment = assess(purchase, ruleset)
-    verdict = assessment.verdict(now, ruleset)
-    judged = verdict  # the answer before roles, which the other version's answer is compared with
-    kind = purchase.kind
-    kind_en, kind_fr = _KIND_NAMES[kind]
-    facts: dict[str, Any] = {
-        "order_id": purchase.order_id,
-        "product_name": purchase.product_name,
-        "kind": kind,
-        "kind_en": kind_en,
-        "kind_fr": kind_fr,
-        "purchased_at": purchase.purchased_at,
-        "ruleset": ruleset.version,
-    }
-    deadline = assessment.deadline
-    if deadline is not None:
-        facts["window_days"] = assessment.window_days
-        facts["deadline"] = deadline
+    plan, answer, deadline, in_window = judge(purchase, now, ruleset, now if asked is None else asked)
+    lacking = given is not None and not (given & plan.permitted)
+    if not lacking and when.other is None:  # the common case, R11.4 alone, roles that may cancel
+        verdict = answer.verdict if given is None else answer.permitted
+        if not when.unverified:
+            return _decision(purchase, now, ruleset, plan, answer, verdict, deadline, in_window, None, None)
+        if given is None:
+            verdict = answer.unverified
+        else:
+            verdict, _ = _dated(verdict, answer.verdict.outcome, deadline, purchase, now, when)
+        return _decision(
+            purchase,
+            now,
+            ruleset,
+            plan,
+            answer,
+            verdict,
+            deadline,
+            in_window,
+            None,
+            (when, False, None, None),
+        )
+    verdict = answer.verdict
+    extra: dict[str, Any] = {}
     outcome = verdict.outcome
-    texts: FrozenMap[str, FrozenMap[str, str]] = _NO_TEXTS
-    exclusion = assessment.exclusion
+    if given is not None:
+        permitted = plan.permitted
+        if lacking and outcome is not Outcome.NOT_COVERED:
+            extra.update(_role_facts(given, permitted))
+            if outcome not in (Outcome.NOT_CANCELLABLE, Outcome.WINDOW_CLOSED):
+                extra["outcome_if_permitted"] = outcome
+        verdict = _with_roles(verdict, lacking)
+    dated: tuple[Any, ...] | None = None
+    if when.other is not None or when.unverified:  # how sure the answer is about its date (R11.3, R11.4)
+        verdict, dated = _dated(verdict, outcome, deadline, purchase, now, when)
+    return _decision(purchase, now, ruleset, plan, answer, verdict, deadline, in_window, extra, dated)
+
+
+# --- what is kept per rule set and product (issue 18) -------------------------------------------
+# Everything an answer needs but the instant is found once per rule set and kind, and per product
+# name when the name matters (R7.3): the route, the verdicts inside and outside the window (the
+# OUTCOME entries, an exclusion's reason code in place), and the facts each adds. A call then tests
+# the window and builds the decision; its facts are built when first read.
+
+
+class _Answer(NamedTuple):
+    """A product's verdict under a rule set inside or outside the window, before roles, with the facts
+    (in the decision's order) and the messages it brings, and the product's route."""
+
+    verdict: Verdict
+    facts: tuple[tuple[str, Any], ...]
+    texts: FrozenMap[str, FrozenMap[str, str]]
+    routing: Routing
+    #: ``verdict`` with the R11.4 reason, for a date after the rules were last checked
+    unverified: Verdict
+    #: ``verdict`` for roles given that may cancel (R1.2)
+    permitted: Verdict
+
+
+#: a product's answers under a rule set: (outside the window or without one, inside the window)
+_Product = tuple[_Answer, _Answer]
+
+
+def _answer(routing: Routing, has_window: bool, in_window: bool, ruleset: RuleSet) -> _Answer:
+    route, basis, exclusion = routing
+    cancellation = ruleset.cancellation
+    verdict = OUTCOME[route, basis, has_window, in_window, cancellation.early_termination_fee]
+    outcome = verdict.outcome
+    facts: list[tuple[str, Any]] = []
     if outcome is Outcome.SELF_SERVICE:
-        facts["early_termination_fee"] = ruleset.cancellation.early_termination_fee
+        facts.append(("early_termination_fee", cancellation.early_termination_fee))
     elif outcome is Outcome.SUPPORT_REQUEST:
         support = ruleset.support_request
-        facts["problem_type_en"] = support.problem_type
-        facts["problem_type_fr"] = support.problem_type_fr
-        facts["support_request_items"] = SUPPORT_REQUEST_ITEMS
+        facts += [
+            ("problem_type_en", support.problem_type),
+            ("problem_type_fr", support.problem_type_fr),
+            ("support_request_items", SUPPORT_REQUEST_ITEMS),
+        ]
     if outcome is Outcome.NOT_CANCELLABLE and exclusion is None:
-        facts["exclusion_en"], facts["exclusion_fr"] = _NOT_CANCELLABLE_KIND
+        facts += [("exclusion_en", _NOT_CANCELLABLE_KIND[0]), ("exclusion_fr", _NOT_CANCELLABLE_KIND[1])]
     elif exclusion is not None and outcome in (Outcome.NOT_CANCELLABLE, Outcome.SUPPORT_REQUEST):
-        facts["suspected_exclusion" if assessment.basis is Basis.NEAR_MISS else "exclusion"] = exclusion.id
-        facts["exclusion_en"] = exclusion.name("en")
-        facts["exclusion_fr"] = exclusion.name("fr")
-    reasons = verdict.reasons
-    if EXCLUSION_REASON in reasons:
+        facts += [
+            ("suspected_exclusion" if basis is Basis.NEAR_MISS else "exclusion", exclusion.id),
+            ("exclusion_en", exclusion.name("en")),
+            ("exclusion_fr", exclusion.name("fr")),
+        ]
+    texts = _NO_TEXTS
+    if EXCLUSION_REASON in verdict.reasons:
         assert exclusion is not None
         code = exclusion.reason_code
-        reasons = tuple(code if r == EXCLUSION_REASON else r for r in reasons)
+        reasons = tuple(code if r == EXCLUSION_REASON else r for r in verdict.reasons)
         if exclusion.messages is not None:
             texts = FrozenMap({code: exclusion.messages})
         verdict = Verdict(outcome, reasons, verdict.rule_numbers)
-    if given is not None:
-        permitted = ruleset.roles.permissions.get(Action.CANCEL, frozenset())
-        lacking = not (given & permitted)
-        if lacking and outcome is not Outcome.NOT_COVERED:
-            facts.update(_role_facts(given, permitted))
-            if outcome not in (Outcome.NOT_CANCELLABLE, Outcome.WINDOW_CLOSED):
-                facts["outcome_if_permitted"] = outcome
-        verdict = _with_roles(verdict, lacking)
-    if when.other is not None or when.unverified:  # how sure the answer is about its date (R11.3, R11.4)
-        verdict = _dated(verdict, judged, assessment, purchase, now, when, facts)
-    facts["at"] = now
-    result = verdict.outcome
-    if deadline is None:
-        return CancellationDecision(
-            outcome=result, allowed=result is Outcome.SELF_SERVICE, reasons=verdict.reasons,
-            rule_numbers=verdict.rule_numbers, ruleset_version=ruleset.version, facts=FrozenMap(facts),
-            texts=texts,
-        )  # fmt: skip
-    in_window = now < deadline
-    time_left = deadline - now if in_window else _ZERO
-    days_left = time_left // _DAY
-    facts["days_left"] = days_left
-    facts["time_left"] = time_left
-    facts["in_window"] = in_window
-    return CancellationDecision(
-        outcome=result, allowed=result is Outcome.SELF_SERVICE, reasons=verdict.reasons,
-        rule_numbers=verdict.rule_numbers, ruleset_version=ruleset.version, facts=FrozenMap(facts),
-        texts=texts, deadline=deadline, days_left=days_left, time_left=time_left,
+    unverified = Verdict(
+        outcome, (*verdict.reasons, "rules.unverified_after"), (*verdict.rule_numbers, "R11.4")
+    )
+    return _Answer(verdict, tuple(facts), texts, routing, unverified, _with_roles(verdict, False))
+
+
+def _product(routing: Routing, has_window: bool, ruleset: RuleSet) -> _Product:
+    closed = _answer(routing, has_window, False, ruleset)
+    return closed, _answer(routing, True, True, ruleset) if has_window else closed
+
+
+class _KindPlan:
+    """How a kind is judged under a rule set, whatever the instant (and the name, where it does not
+    matter): its window and, per product name, its answers."""
+
+    __slots__ = (
+        "by_kind", "from_term", "kind_en", "kind_fr", "names", "permitted", "product", "rules", "window",
+        "window_days",
     )  # fmt: skip
+
+    def __init__(self, kind: ProductKind, rules: RuleSet) -> None:
+        self.rules = rules
+        self.by_kind, name_matters = kind_route(kind, rules)
+        self.window_days = rules.cancellation.window_days.get(kind)
+        self.window = None if self.window_days is None else timedelta(days=self.window_days)
+        self.from_term = rules.cancellation.window_start(kind) is WindowStart.TERM_START
+        self.kind_en, self.kind_fr = _KIND_NAMES[kind]
+        self.permitted: frozenset[Role] = rules.roles.permissions.get(Action.CANCEL, frozenset())
+        self.names: dict[str, _Product] = {}
+        has_window = self.window is not None
+        self.product = None if name_matters else _product(self.by_kind, has_window, rules)
+
+    def of(self, purchase: Purchase) -> _Product:
+        """The product of a purchase of this kind (its name read as R7.3 says, kept per name)."""
+        if self.product is not None:
+            return self.product
+        text = match_text(purchase.product_name, purchase.sku_name)
+        found = self.names.get(text)
+        if found is None:
+            routing = name_route(self.by_kind, text, self.rules)
+            found = _product(routing, self.window is not None, self.rules)
+            if len(self.names) >= _KEEP_NAMES:
+                self.names.clear()
+            self.names[text] = found
+        return found
+
+
+_KEEP_NAMES: Final = 16_384
+_KEEP_RULES: Final = 64
+# id(rule set) -> (rule set, kind -> plan); the rule set is kept alive with its plans
+_PLANS: dict[int, tuple[RuleSet, dict[ProductKind, _KindPlan]]] = {}
+
+
+def _plans(rules: RuleSet) -> dict[ProductKind, _KindPlan]:
+    kept = _PLANS.get(id(rules))
+    if kept is None or kept[0] is not rules:
+        kept = (rules, {kind: _KindPlan(kind, rules) for kind in ProductKind})
+        if len(_PLANS) >= _KEEP_RULES:
+            _PLANS.clear()
+        _PLANS[id(rules)] = kept
+    return kept[1]
+
+
+def judge(
+    purchase: Purchase, now: datetime, rules: RuleSet, asked: Any = None
+) -> tuple[_KindPlan, _Answer, datetime | None, bool]:
+    """``(plan, answer, deadline, in window)`` of a purchase at the UTC instant ``now`` under one rule set,
+    before roles and R11 (:func:`assess` and :meth:`Assessment.verdict` in one step, kept per product).
+
+    :raises InvalidDateError: ``now`` is before the purchase or its current term (``asked`` is the
+        value shown), or the deadline is past ``datetime.max``.
+    """
+    began = purchase.term_started_at
+    if now < purchase.purchased_at:
+        raise before_purchase_error(now, purchase.purchased_at.isoformat(), now if asked is None else asked)
+    if began is not None and now < began:
+        raise before_term_error(now, began.isoformat(), now if asked is None else asked)
+    plan = _plans(rules)[purchase.kind]
+    product = plan.of(purchase)
+    window = plan.window
+    if window is None:
+        return plan, product[0], None, False
+    start = began if began is not None and plan.from_term else purchase.purchased_at
+    try:
+        deadline = start + window
+    except OverflowError:
+        deadline = _time.add_days(start, window.days, "deadline")  # raises InvalidDateError
+    if now < deadline:
+        return plan, product[1], deadline, True
+    return plan, product[0], deadline, False
+
+
+_SET_DEADLINE = slot_setter(CancellationDecision, "deadline")
+_SET_DAYS_LEFT = slot_setter(CancellationDecision, "days_left")
+_SET_TIME_LEFT = slot_setter(CancellationDecision, "time_left")
+
+
+def _decision(
+    purchase: Purchase,
+    now: datetime,
+    ruleset: RuleSet,
+    plan: _KindPlan,
+    answer: _Answer,
+    verdict: Verdict,
+    deadline: datetime | None,
+    in_window: bool,
+    extra: dict[str, Any] | None,
+    dated: tuple[Any, ...] | None,
+) -> CancellationDecision:
+    outcome = verdict.outcome
+    if deadline is None:
+        days_left = time_left = None
+    else:
+        time_left = deadline - now if in_window else _ZERO
+        days_left = time_left // _DAY
+    facts: FrozenMap[str, Any] = FrozenMap.lazy(
+        _facts_of, purchase, now, ruleset.version, plan, answer.facts, extra, dated, deadline,
+        (days_left, time_left, in_window),
+    )  # fmt: skip
+    decision = build(
+        CancellationDecision, outcome, outcome is Outcome.SELF_SERVICE, verdict.reasons, verdict.rule_numbers,
+        ruleset.version, facts, answer.texts,
+    )  # fmt: skip
+    _SET_DEADLINE(decision, deadline)
+    _SET_DAYS_LEFT(decision, days_left)
+    _SET_TIME_LEFT(decision, time_left)
+    return decision
+
+
+def _facts_of(
+    purchase: Purchase,
+    now: datetime,
+    version: str,
+    plan: _KindPlan,
+    fixed: tuple[tuple[str, Any], ...],
+    extra: dict[str, Any] | None,
+    dated: tuple[Any, ...] | None,
+    deadline: datetime | None,
+    left: tuple[int | None, timedelta | None, bool],
+) -> dict[str, Any]:
+    """The facts of a decision of :func:`decide`, in their order (built when first read)."""
+    facts: dict[str, Any] = {
+        "order_id": purchase.order_id,
+        "product_name": purchase.product_name,
+        "kind": purchase.kind,
+        "kind_en": plan.kind_en,
+        "kind_fr": plan.kind_fr,
+        "purchased_at": purchase.purchased_at,
+        "ruleset": version,
+    }
+    if deadline is not None:
+        facts["window_days"] = plan.window_days
+        facts["deadline"] = deadline
+    facts.update(fixed)
+    if extra:
+        facts.update(extra)
+    if dated is not None:
+        facts.update(_dated_facts(*dated))
+    facts["at"] = now
+    if deadline is not None:
+        facts["days_left"], facts["time_left"], facts["in_window"] = left
+    return facts
 
 
 _NO_TEXTS: Final[FrozenMap[str, FrozenMap[str, str]]] = FrozenMap()
 
 _DATING_RULES: Final = (("rules.change_date_uncertain", "R11.3"), ("rules.unverified_after", "R11.4"))
 
-#: how explanations name each outcome, (English, French)
-OUTCOME_NAMES: Final[FrozenMap[Outcome, tuple[str, str]]] = FrozenMap(
-    {
-        Outcome.SELF_SERVICE: ("can be cancelled now (self-service)", "annulable maintenant (libre-service)"),
-        Outcome.WINDOW_CLOSED: ("cancellation window closed", "fenêtre d'annulation dépassée"),
-        Outcome.SUPPORT_REQUEST: ("only through a support request", "uniquement par une demande de support"),
-        Outcome.NOT_CANCELLABLE: ("cannot be cancelled", "non annulable"),
-        Outcome.NOT_COVERED: ("not covered by these rules", "non couvert par ces règles"),
-        Outcome.NOT_PERMITTED: ("not permitted for the roles given", "non autorisé pour les rôles indiqués"),
-    }
-)
-
-
 def _dated(
     verdict: Verdict,
-    judged: Verdict,
-    assessment: Assessment,
+    judged: Outcome,
+    deadline: datetime | None,
     purchase: Purchase,
     now: datetime,
     when: Dating,
-    facts: dict[str, Any],
-) -> Verdict:
+) -> tuple[Verdict, tuple[Any, ...] | None]:
     """``verdict`` with the reasons that say how sure it is about its date (R11.3, R11.4): the other
-    version's answer when the purchase's date lies in an uncertainty span and that answer differs."""
+    version's answer when the purchase's date lies in an uncertainty span and that answer differs from
+    the ``judged`` outcome (before roles) and ``deadline``; and what :func:`_dated_facts` needs for
+    their facts (None without such reasons)."""
     differs = False
-    answers: dict[str, str] = {}
+    other_outcome = other_deadline = None
     if when.other is not None:
-        other = assess(purchase, when.other)
-        other_outcome = other.verdict(now, when.other).outcome
-        differs = (other_outcome, other.deadline) != (judged.outcome, assessment.deadline)
-        for i, lang in enumerate(("en", "fr")):
-            text = OUTCOME_NAMES[other_outcome][i]
-            if other.deadline is not None:
-                until = ("window until", "fenêtre jusqu'au")[i]
-                text = f"{text}, {until} {format_value(other.deadline, lang)}"
-            answers[f"answer_{lang}"] = text
+        _, other, other_deadline, _ = judge(purchase, now, when.other)
+        other_outcome = other.verdict.outcome
+        differs = (other_outcome, other_deadline) != (judged, deadline)
     extra = when.reasons(differs)
     if not extra:
-        return verdict
-    facts.update(when.facts(differs, **answers))
+        return verdict, None
     cited = tuple(number for code, number in _DATING_RULES if code in extra)
-    return Verdict(verdict.outcome, (*verdict.reasons, *extra), (*verdict.rule_numbers, *cited))
+    dated = Verdict(verdict.outcome, (*verdict.reasons, *extra), (*verdict.rule_numbers, *cited))
+    return dated, (when, differs, other_outcome, other_deadline)
+
+
+def _dated_facts(
+    when: Dating, differs: bool, other_outcome: Outcome | None, other_deadline: datetime | None
+) -> dict[str, Any]:
+    """The facts of the R11.3 and R11.4 reasons: the span, the other version's answer in words, the
+    verified-until date."""
+    answers: dict[str, str] = {}
+    if other_outcome is not None:
+        for i, lang in enumerate(("en", "fr")):
+            text = outcome_label(other_outcome, lang)
+            if other_deadline is not None:
+                until = ("window until", "fenêtre jusqu'au")[i]
+                text = f"{text}, {until} {format_value(other_deadline, lang)}"
+            answers[f"answer_{lang}"] = text
+    return when.facts(differs, **answers)
 
 
 def before_term_error(at: datetime, began: str, value: Any = None) -> InvalidDateError:

@@ -30,11 +30,11 @@ from __future__ import annotations
 import enum
 import functools
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from importlib import resources
-from typing import Any
+from typing import Any, Final, TypeVar
 
 import attrs
 
@@ -97,7 +97,7 @@ def error_message(error: CspRulesError, locale: str = "en") -> str:
         getattr(cls, "code", None) for cls in type(error).__mro__
     ]  # a subclass of a user's: its parent's
     texts = next(catalog[code] for code in codes if isinstance(code, str) and code in catalog)
-    suggestions = tuple(getattr(error, "suggestions", ()))
+    suggestions = getattr(error, "localized_suggestions", {}).get(lang) or tuple(getattr(error, "suggestions", ()))
     problems = tuple(getattr(error, "problems", ()))
     facts = {
         "field": error.field or "valeur",
@@ -151,6 +151,13 @@ def messages() -> Mapping[str, Mapping[str, str]]:
     return _MESSAGES()
 
 
+# (reason code, language) -> template: the catalog as one flat lookup, for message()
+_TEMPLATES: Once[dict[tuple[str, str], str]] = Once(
+    lambda: {(code, lang): text for code, texts in _MESSAGES().items() for lang, text in texts.items()}
+)
+_NO_FACTS: Final[Mapping[str, Any]] = FrozenMap()
+
+
 def format_value(value: Any, locale: str = "en") -> str:
     """A fact formatted for a locale: dates, instants (in UTC), amounts, numbers and durations.
 
@@ -159,6 +166,10 @@ def format_value(value: Any, locale: str = "en") -> str:
     >>> format_value(Money("1234.5", "EUR"), "fr"), format_value(True, "fr")
     ('1\u202f234,50\xa0€', 'oui')
     """
+    by_type = _BY_TYPE.get(type(value))
+    if by_type is not None:
+        text: str = by_type(value, locale)
+        return text
     if isinstance(value, bool):
         return _l10n.format_bool(value, locale)
     if isinstance(value, datetime):
@@ -179,6 +190,25 @@ def format_value(value: Any, locale: str = "en") -> str:
         return ", ".join(format_value(v, locale) for v in items)
     return str(value)
 
+
+def _text(value: str, locale: str) -> str:
+    _l10n.babel_locale(locale)  # the locale is checked whatever the value
+    return value
+
+
+def _money(value: Money, locale: str) -> str:
+    return value.format(locale)
+
+
+#: exact type -> formatter, for the facts decisions hold (subclasses take the checks above)
+_BY_TYPE: Final[dict[type, Any]] = {
+    str: _text,
+    bool: _l10n.format_bool,
+    int: _l10n.format_number,
+    datetime: _l10n.format_datetime,
+    date: _l10n.format_date,
+    Money: _money,
+}
 
 _PLURAL_CATEGORIES = frozenset({"zero", "one", "two", "few", "many", "other"})
 
@@ -231,10 +261,25 @@ def _parts(template: str) -> tuple[str | tuple[str, tuple[tuple[str, str], ...]]
     return tuple(parts)
 
 
-def _plurals(template: str, facts: Mapping[str, Any], locale: str) -> str:
-    """The template with each plural selection replaced by its branch for the fact's number."""
+@functools.lru_cache(maxsize=1024)
+def _selections(template: str) -> tuple[str | tuple[str, dict[str, str]], ...] | None:
+    """:func:`_parts` with each selection's branches as a mapping (``#`` already the placeholder), or
+    None for a template without plural selections."""
     parts = _parts(template)
     if len(parts) == 1:
+        return None
+    return tuple(
+        part
+        if isinstance(part, str)
+        else (part[0], {key: text.replace("#", "{" + part[0] + "}") for key, text in part[1]})
+        for part in parts
+    )
+
+
+def _plurals(template: str, facts: Mapping[str, Any], locale: str) -> str:
+    """The template with each plural selection replaced by its branch for the fact's number."""
+    parts = _selections(template)
+    if parts is None:
         return template
     out: list[str] = []
     for part in parts:
@@ -243,12 +288,11 @@ def _plurals(template: str, facts: Mapping[str, Any], locale: str) -> str:
             continue
         name, branches = part
         value = facts.get(name)
-        chosen = dict(branches)["other"]
+        chosen = branches["other"]
         if isinstance(value, int) and not isinstance(value, bool):
-            category = _l10n.plural_form(value, locale)
-            exact = dict(branches).get(f"={value}")
-            chosen = exact if exact is not None else dict(branches).get(category, chosen)
-        out.append(chosen.replace("#", "{" + name + "}"))
+            exact = branches.get(f"={value}")
+            chosen = exact if exact is not None else branches.get(_l10n.plural_form(value, locale), chosen)
+        out.append(chosen)
     return "".join(out)
 
 
@@ -267,8 +311,9 @@ def _fields(template: str) -> frozenset[str]:
 
 
 class _Facts(dict[str, str]):
+    __slots__ = ("_facts", "_locale")
+
     def __init__(self, facts: Mapping[str, Any], locale: str) -> None:
-        super().__init__()
         self._facts = facts
         self._locale = locale
 
@@ -299,13 +344,13 @@ def message(
         raise TypeError(
             f"texts[{code[:80]!r}]: expected a mapping of languages to messages, got {type(own).__name__}"
         )
-    try:
-        template = own[lang] if own is not None else messages()[code][lang]
-    except KeyError:
+    template = own.get(lang) if own is not None else _TEMPLATES().get((code, lang))
+    if template is None:
         raise InvalidFieldError(
             f"code: no message for reason code {code[:80]!r} in {lang!r}", field="code", value=code
-        ) from None
-    facts = facts or {}
+        )
+    if facts is None:
+        facts = _NO_FACTS
     return _plurals(template, facts, locale).format_map(_Facts(facts, locale))
 
 
@@ -371,6 +416,45 @@ class Decision:
             f"<tr><th>rules</th><td>{escape(', '.join(self.rule_numbers))} ({escape(self.ruleset_version)})</td></tr>"
             f"{facts}</table>"
         )
+
+
+_D = TypeVar("_D", bound=Decision)
+_NEW: Final = object.__new__
+
+
+def slot_setter(cls: type[Decision], name: str) -> Callable[[Any, Any], None]:
+    """The setter of a decision field that bypasses the frozen ``__setattr__``: for :func:`build` only."""
+    setter: Callable[[Any, Any], None] = getattr(cls, name).__set__
+    return setter
+
+
+_SET_OUTCOME, _SET_ALLOWED, _SET_REASONS, _SET_NUMBERS, _SET_VERSION, _SET_FACTS, _SET_TEXTS = (
+    slot_setter(Decision, field.name) for field in attrs.fields(Decision)
+)
+
+
+def build(
+    cls: type[_D],
+    outcome: enum.Enum,
+    allowed: bool,
+    reasons: tuple[str, ...],
+    rule_numbers: tuple[str, ...],
+    ruleset_version: str,
+    facts: FrozenMap[str, Any],
+    texts: FrozenMap[str, FrozenMap[str, str]],
+) -> _D:
+    """A decision of ``cls`` from values a rule already checked (the rule modules' hot path): what attrs'
+    ``__init__`` stores, without its converters. A subclass's own fields are set next by the caller,
+    every one of them, with :func:`slot_setter`, before the decision is handed out."""
+    decision = _NEW(cls)
+    _SET_OUTCOME(decision, outcome)
+    _SET_ALLOWED(decision, allowed)
+    _SET_REASONS(decision, reasons)
+    _SET_NUMBERS(decision, rule_numbers)
+    _SET_VERSION(decision, ruleset_version)
+    _SET_FACTS(decision, facts)
+    _SET_TEXTS(decision, texts)
+    return decision
 
 
 def _jsonable(value: Any) -> Any:

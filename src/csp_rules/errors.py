@@ -27,7 +27,7 @@ at: a timezone-aware datetime is required, got '2020-01-01 00:00'
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 __all__ = [
@@ -55,6 +55,7 @@ __all__ = [
     "RuleSetError",
     "RuleSetFileError",
     "UnknownCurrencyError",
+    "UnknownKindError",
     "UnknownMarketError",
     "UnknownRoleError",
     "UnsupportedLocaleError",
@@ -211,8 +212,11 @@ class _SuggestingError(InvalidInputError):
         value: Any = _UNSET,
         field: str | None = None,
         suggestions: Sequence[str] = (),
+        localized: Mapping[str, Sequence[str]] | None = None,
     ) -> None:
         self.suggestions = tuple(suggestions)
+        #: the suggestions in other languages (``{"fr": ("Albanie (AL)",)}``), for their messages
+        self.localized_suggestions = {k: tuple(v) for k, v in (localized or {}).items()}
         if message is None:
             message = f"{field or self.noun}: unknown {self.noun} {shorten(value)}"
             if self.suggestions:
@@ -383,6 +387,14 @@ class NoRulesInForceError(RuleSetError):
 
 
 # --- tables ---------------------------------------------------------------------------------
+
+
+class UnknownKindError(InvalidInputError):
+    """A row whose product kind no evidence tells (batch: no ``kind`` column, no reservation ID or
+    wording, no software-plan name, and a ``TermAndBillingCycle`` that names no term): never guessed."""
+
+    code = "error.unknown_kind"
+    default_message = "{field}: the product kind cannot be told from this row ({value})"
 
 
 class MissingColumnsError(InvalidInputError):

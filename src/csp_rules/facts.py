@@ -254,7 +254,7 @@ class Money:
             (round it first with :meth:`rounded`); ``field`` names it in the message.
         """
         numerator, denominator = self.amount.as_integer_ratio()
-        units, remainder = divmod(numerator * 10 ** currency_digits(self.currency), denominator)
+        units, remainder = divmod(numerator * 10 ** _currency_info(self.currency)[0], denominator)
         if remainder:
             error = decimals_error(self.amount, self.currency, field)
             error.value = self
@@ -339,6 +339,12 @@ class Money:
         return f"<span title='{escape(str(self))}'>{escape(self.format('en'))}</span>"
 
 
+def minor_units_money(units: int, currency: str) -> Money:
+    """:meth:`Money.from_minor_units` for a whole number of units a rule computed, in the currency of a
+    :class:`Money` (already checked): the same amount, without the checks."""
+    return Money._trusted(Decimal(f"{units}E-{_currency_info(currency)[0]}"), currency)
+
+
 def half_up(numerator: int, denominator: int) -> Any:
     """``numerator / denominator`` rounded half up to a whole number, for non-negative numerators and
     positive denominators: Python ints (exact, any size) or numpy int64 arrays alike.
@@ -384,7 +390,13 @@ def term_errors(
 
 
 class _ParseableEnum(enum.Enum):
-    """An enum whose members parse from their name or value, case- and separator-insensitively."""
+    """An enum whose members parse from their name or value, case- and separator-insensitively.
+
+    Members hash by identity (they are singletons, and compare by identity): a member keys the
+    rule tables on every call, and :class:`enum.Enum`'s hash of the member's name is a Python call.
+    """
+
+    __hash__ = object.__hash__
 
     @classmethod
     def parse(cls, value: Any, field: str = "value") -> Any:

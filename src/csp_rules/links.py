@@ -62,7 +62,7 @@ import attrs
 from . import _l10n, _time
 from ._frozen import FrozenMap
 from ._lazy import Once
-from .decision import Decision
+from .decision import Decision, build
 from .errors import (
     FieldProblem,
     InvalidDateError,
@@ -521,6 +521,8 @@ class LinkStatus(enum.Enum):
     """State of a download link (R5.2, R8.2, R11.1). Precedence when several apply: revoked, expired,
     exhausted; a link under a version that states no link rule is revoked or ``NO_RULE_STATED``."""
 
+    __hash__ = object.__hash__  # members are singletons: hashed by identity, in C (keys of rule tables)
+
     ACTIVE = "active"
     EXPIRED = "expired"
     EXHAUSTED = "exhausted"
@@ -667,18 +669,9 @@ def link_status(
         )
     when, lifetime, cap = _link_params(rules, issued.date())
     is_revoked = revoked is not None and revoked <= now
-    facts: dict[str, Any] = {
-        "issued_at": issued,
-        "downloads": downloads,
-        "at": now,
-        "ruleset": when.rules.version,
-    }
     if lifetime is None or cap is None:  # R11.1: no lifetime, no cap, never an invented one
         status, reasons, rule_numbers = _NO_RULE[is_revoked]
-        facts.update(
-            expires_at=None, downloads_left=None, download_cap=None, lifetime_days=None, time_left=None
-        )
-        facts["days_left"] = None
+        expires = time_left = None
     else:
         try:
             expires = issued + lifetime
@@ -686,23 +679,59 @@ def link_status(
             expires = _time.add_days(issued, lifetime.days, "expires_at")  # raises InvalidDateError
         status, reasons, rule_numbers = _VERDICTS[is_revoked, now >= expires, downloads >= cap]
         time_left = expires - now if now < expires else _ZERO
+    if when.unverified:  # R11.4
+        reasons = (*reasons, *when.reasons(False))
+    facts: FrozenMap[str, Any] = FrozenMap.lazy(
+        _facts_of, issued, downloads, now, when, lifetime, cap, expires, time_left, revoked
+    )
+    return build(
+        LinkDecision,
+        status,
+        status is LinkStatus.ACTIVE,
+        reasons,
+        rule_numbers,
+        when.rules.version,
+        facts,
+        _NO_TEXTS,
+    )
+
+
+_NO_TEXTS: Final[FrozenMap[str, FrozenMap[str, str]]] = FrozenMap()
+
+
+def _facts_of(
+    issued: datetime,
+    downloads: int,
+    now: datetime,
+    when: Dating,
+    lifetime: timedelta | None,
+    cap: int | None,
+    expires: datetime | None,
+    time_left: timedelta | None,
+    revoked: datetime | None,
+) -> dict[str, Any]:
+    """The facts of a :class:`LinkDecision`, in their order (built when first read)."""
+    facts: dict[str, Any] = {
+        "issued_at": issued,
+        "downloads": downloads,
+        "at": now,
+        "ruleset": when.rules.version,
+    }
+    if lifetime is None or cap is None or expires is None or time_left is None:
+        facts.update(
+            expires_at=None, downloads_left=None, download_cap=None, lifetime_days=None, time_left=None
+        )
+        facts["days_left"] = None
+    else:
         facts.update(
             expires_at=expires, downloads_left=cap - downloads if downloads < cap else 0, download_cap=cap,
             lifetime_days=lifetime.days, time_left=time_left, days_left=time_left.days,
         )  # fmt: skip
     if revoked is not None:
         facts["revoked_at"] = revoked
-    if when.unverified:  # R11.4
-        reasons = (*reasons, *when.reasons(False))
+    if when.unverified:
         facts.update(when.facts(False))
-    return LinkDecision(
-        outcome=status,
-        allowed=status is LinkStatus.ACTIVE,
-        reasons=reasons,
-        rule_numbers=rule_numbers,
-        ruleset_version=when.rules.version,
-        facts=FrozenMap(facts),
-    )
+    return facts
 
 
 def link_usable(

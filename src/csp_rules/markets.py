@@ -230,7 +230,14 @@ def _raise(value: str, outcome: tuple[str, tuple[str, ...]], field: str) -> NoRe
         raise _ambiguous(value, list(data), field)
     if kind == "region":
         raise _not_a_market(value, list(data), field)
-    raise UnknownMarketError(value=value, field=field, suggestions=data)
+    # the closest markets, each named in English for the message and in French for error_message(fr)
+    markets = _markets()
+    raise UnknownMarketError(
+        value=value,
+        field=field,
+        suggestions=[f"{markets[c].name('en')} ({c})" for c in data],
+        localized={"fr": tuple(f"{markets[c].name('fr')} ({c})" for c in data)},
+    )
 
 
 def resolve(value: str | Market, *, lang: str | None = None) -> Market:
@@ -842,11 +849,10 @@ def _with_sovereign(text: str, tokens: tuple[str, ...]) -> Market | None:
 
 def _load_suggestions() -> tuple[list[str], dict[str, list[str]]]:
     shown: dict[str, list[str]] = {}
-    for key, display, code in _INDEX().suggest:
-        entry = f"{display} ({code})"
+    for key, _display, code in _INDEX().suggest:
         shown.setdefault(key, [])
-        if entry not in shown[key]:
-            shown[key].append(entry)
+        if code not in shown[key]:
+            shown[key].append(code)
     return sorted(shown), shown
 
 
@@ -854,7 +860,8 @@ _SUGGEST: Once[tuple[list[str], dict[str, list[str]]]] = Once(_load_suggestions)
 
 
 def _suggestions(tokens: tuple[str, ...]) -> tuple[str, ...]:
-    """The closest English and French names (at most three), by difflib over about 600 names."""
+    """The codes of the markets with the closest English and French names (at most three, closest
+    first), by difflib over about 600 names."""
     if not tokens:
         return ()
     import difflib
@@ -864,7 +871,7 @@ def _suggestions(tokens: tuple[str, ...]) -> tuple[str, ...]:
     close = difflib.get_close_matches(key, pool, n=3, cutoff=0.6)
     out: list[str] = []
     for k in close:
-        out.extend(shown[k])
+        out.extend(c for c in shown[k] if c not in out)
     return tuple(out[:3])
 
 

@@ -54,6 +54,7 @@ import sys
 from collections.abc import Callable, Iterator, Mapping
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any, Final, TypeVar
@@ -117,6 +118,8 @@ E = TypeVar("E", bound=enum.Enum)
 class Route(enum.Enum):
     """How a purchase of a kind is cancelled."""
 
+    __hash__ = object.__hash__  # members are singletons: hashed by identity, in C (keys of rule tables)
+
     #: self-service within a window of ``window_days`` (R7.1)
     WINDOW = "window"
     #: only through a support request (R9, R10.3, R7.3 for Windows 7 ESU)
@@ -129,6 +132,8 @@ class Route(enum.Enum):
 
 class CreditRule(enum.Enum):
     """What a cancellation credits (R8.4)."""
+
+    __hash__ = object.__hash__  # members are singletons: hashed by identity, in C (keys of rule tables)
 
     FULL = "full"
     PRORATED = "prorated"
@@ -148,6 +153,8 @@ class WindowStart(enum.Enum):
 class CreditRounding(enum.Enum):
     """Where a prorated credit is rounded (R8.4 conventions)."""
 
+    __hash__ = object.__hash__  # members are singletons: hashed by identity, in C (keys of rule tables)
+
     #: the line's credit, price × unused / term, rounded once half up to the minor unit
     LINE_HALF_UP = "line_half_up"
     #: per unit, toward zero, times the quantity (Partner Center's own worked example)
@@ -156,6 +163,8 @@ class CreditRounding(enum.Enum):
 
 class TaxBasis(enum.Enum):
     """What a tax rate applies to (R4 convention)."""
+
+    __hash__ = object.__hash__  # members are singletons: hashed by identity, in C (keys of rule tables)
 
     #: the rate is on the net (Australian GST): tax = gross × r / (1 + r)
     NET = "net"
@@ -1277,7 +1286,7 @@ def resolve_rules(rules: Rules | None, on: date) -> RuleSet:
     ``rules`` itself if it is one rule set, else the version in force on ``on`` in the chain (the
     shipped one for None)."""
     if rules is None:
-        return rules_in_force(on)
+        return _shipped_dating(on if type(on) is date else _day(on)).rules
     if isinstance(_check_rules(rules), RuleChain):
         return rules.in_force(on)  # type: ignore[union-attr]
     return rules  # type: ignore[return-value]
@@ -1347,14 +1356,49 @@ def dating(rules: Rules | None, on: date | datetime) -> Dating:
     (R11.3, spans inclusive); for one rule set given, no other version. ``unverified`` whenever ``on``
     is after the answering version's ``verified_until`` (R11.4).
 
+    Every rule answers through here, so the datings are kept: per day for the shipped chain, and per
+    day for the last rule sets and chains given (by identity, each kept alive with its datings).
+
     >>> d = dating(None, date(2022, 1, 15))
     >>> d.rules.version, d.other.version, (d.span.start, d.span.end) == (date(2021, 10, 6), date(2023, 6, 30))
     ('S2021-06-02', 'S2022-07-11', True)
     >>> dating(None, date(2024, 3, 1)).unverified, dating(None, date(2023, 7, 1)).other
     (True, None)
     """
-    day = _day(on)
-    chosen = resolve_rules(rules, day)
+    day = on if type(on) is date else _day(on)
+    if rules is None:
+        return _shipped_dating(day)
+    kept = _DATINGS.get(id(rules))
+    if kept is None or kept[0] is not rules:
+        _check_rules(rules)
+        if len(_DATINGS) >= _KEEP_RULES:
+            _DATINGS.clear()
+        kept = _DATINGS[id(rules)] = (rules, {})
+    days = kept[1]
+    found = days.get(day)
+    if found is None:
+        found = _dating(rules, day)
+        if len(days) >= _KEEP_DAYS:
+            days.clear()
+        days[day] = found
+    return found
+
+
+_KEEP_RULES: Final = 64
+_KEEP_DAYS: Final = 4096
+# id(rules) -> (rules, day -> Dating): the rules are kept alive with their datings, so an id is
+# never another object's while its entry lives
+_DATINGS: dict[int, tuple[Rules, dict[date, Dating]]] = {}
+
+
+@lru_cache(maxsize=8192)
+def _shipped_dating(day: date) -> Dating:
+    """:func:`dating` under the shipped chain (which never changes), per day."""
+    return _dating(None, day)
+
+
+def _dating(rules: Rules | None, day: date) -> Dating:
+    chosen = rules_in_force(day) if rules is None else resolve_rules(rules, day)
     other = span = None
     if not isinstance(rules, RuleSet):
         chain = shipped_chain() if rules is None else rules

@@ -54,7 +54,7 @@ from ._frozen import FrozenMap
 from ._lazy import Once
 from .decision import Decision
 from .errors import InvalidAmountError, InvalidFieldError
-from .facts import Money, half_up, to_decimal
+from .facts import Money, half_up, minor_units_money, to_decimal
 from .markets import Market, markets, resolve
 from .rulesets import Rules, RuleSet, TaxBasis, rules_or_newest
 
@@ -325,13 +325,19 @@ def split_price(
         tax = half_up(units * num, den if chosen is TaxBasis.NET else den - num)
         net, gross = units, units + tax
     currency = price.currency
-    return PriceSplit(
-        net=price if listed is PricePart.NET else Money.from_minor_units(net, currency),
-        tax=Money.from_minor_units(tax, currency),
-        gross=price if listed is PricePart.GROSS else Money.from_minor_units(gross, currency),
-        listed=listed,
-        basis=chosen,
-        rate=r,
-        market=code,
-        ruleset_version=rs.version,
-    )
+    split = _NEW(PriceSplit)  # PriceSplit's fields, without attrs' keyword __init__ (a hot path)
+    _SET_NET(split, price if listed is PricePart.NET else minor_units_money(net, currency))
+    _SET_TAX(split, minor_units_money(tax, currency))
+    _SET_GROSS(split, price if listed is PricePart.GROSS else minor_units_money(gross, currency))
+    _SET_LISTED(split, listed)
+    _SET_BASIS(split, chosen)
+    _SET_RATE(split, r)
+    _SET_MARKET(split, code)
+    _SET_VERSION(split, rs.version)
+    return split
+
+
+_NEW: Final = object.__new__
+_SET_NET, _SET_TAX, _SET_GROSS, _SET_LISTED, _SET_BASIS, _SET_RATE, _SET_MARKET, _SET_VERSION = (
+    getattr(PriceSplit, field.name).__set__ for field in attrs.fields(PriceSplit)
+)

@@ -8,6 +8,13 @@ the outcome is :data:`csp_rules.cancellation.OUTCOME` at each row's key; the cre
 :func:`csp_rules.billing.prorate` computed on int64 arrays; errors are built by the constructors
 the scalar path raises. Only the reading of columns and the per-row arithmetic are columnar
 (Arrow kernels and numpy); a rule is consulted once per distinct value or key.
+
+Each slice first tells what its lines are (``ChargeType``: only purchases and renewals are judged;
+the problems found on a line that is not are dropped at the end) and what kind each row is, from
+evidence only (:mod:`._columns`); a renewal's ``ChargeStartDate`` is its ``term_started_at``
+(R11.2). The reasons and rule numbers are built once per distinct :data:`OUTCOME` key, the
+sentences once per distinct template (:mod:`._explain`), whose constants come from the scalar
+decision of one row of that template.
 """
 
 from __future__ import annotations
@@ -21,15 +28,15 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .. import _time, billing, cancellation
+from .. import _l10n, _time, billing, cancellation
 from ..cancellation import EXCLUSION_REASON, OUTCOME, Basis, Outcome, Routing
 from ..errors import (
     CspRulesError,
     InvalidDateError,
-    InvalidFieldError,
     MissingFieldError,
     NaiveDatetimeError,
     NoRulesInForceError,
+    UnknownKindError,
     shorten,
 )
 from ..facts import (
@@ -51,17 +58,29 @@ from ..rulesets import (
     shipped_chain,
 )
 from . import _read
-from ._columns import ColumnPlan, is_software_plan_name, kind_from_term
+from ._columns import (
+    KIND_SOURCES,
+    ROW_TYPES,
+    ColumnPlan,
+    is_reservation_name,
+    is_software_plan_name,
+    kind_from_term,
+    row_type,
+)
+from ._explain import Sentences, Template, sentences
 from ._read import DAY_US, I64, MAX_US, B, Issues, Problem
 
 if TYPE_CHECKING:
     import numpy.typing as npt
 
-__all__ = ["OUTCOMES", "RESULT_COLUMNS", "RESULT_DDL", "RESULT_SCHEMA", "SLICE_ROWS", "results"]
+__all__ = ["OUTCOMES", "RESULT_COLUMNS", "RESULT_DDL", "RESULT_SCHEMA", "SLICE_ROWS", "Options", "results"]
 
 #: the columns :func:`csp_rules.batch.evaluate` adds, with their Arrow types
 RESULT_SCHEMA: Final[pa.Schema] = pa.schema(
     [
+        pa.field("row_type", pa.string()),
+        pa.field("kind", pa.string()),
+        pa.field("kind_source", pa.string()),
         pa.field("market_code", pa.string()),
         pa.field("reservations_available", pa.bool_()),
         pa.field("price_includes_tax", pa.bool_()),
@@ -72,16 +91,21 @@ RESULT_SCHEMA: Final[pa.Schema] = pa.schema(
         pa.field("credit_currency", pa.string()),
         pa.field("rules_version", pa.string()),
         pa.field("reasons", pa.string()),
+        pa.field("rule_numbers", pa.string()),
+        pa.field("explanation", pa.string()),
         pa.field("error_code", pa.string()),
         pa.field("error_message", pa.string()),
+        pa.field("evaluated_at", pa.timestamp("us", tz="UTC")),
     ]
 )
 
 #: the same columns as a Spark DDL string (``StructType.fromDDL``, ``mapInArrow``)
 RESULT_DDL: Final[str] = (
+    "row_type STRING, kind STRING, kind_source STRING, "
     "market_code STRING, reservations_available BOOLEAN, price_includes_tax BOOLEAN, "
     "cancellation_outcome STRING, cancel_deadline TIMESTAMP, days_left INT, credit_amount DECIMAL(38,4), "
-    "credit_currency STRING, rules_version STRING, reasons STRING, error_code STRING, error_message STRING"
+    "credit_currency STRING, rules_version STRING, reasons STRING, rule_numbers STRING, explanation STRING, "
+    "error_code STRING, error_message STRING, evaluated_at TIMESTAMP"
 )
 
 #: names of the added columns, in order
@@ -147,6 +171,10 @@ _CREDIT_TABLE: Final = _credit_table()
 
 
 _NEVER: Final = 1 << 40  # a day no date reaches: a version without verified_until is never unverified
+_BLANK, _UNTOLD = -1, -2  # what a TermAndBillingCycle says when it tells no kind (blank; other text)
+_UNLISTED = len(ROW_TYPES)  # a ChargeType not listed: row type "other", reason batch.unknown_charge_type
+#: the reason code of a row not judged, by its row kind (2 credit, 3 other, 4 a ChargeType not listed)
+_NOT_JUDGED: Final = {2: "batch.credit_line", 3: "batch.not_a_purchase", 4: "batch.unknown_charge_type"}
 
 
 def _days(day: date) -> int:
@@ -185,18 +213,32 @@ class _Judgement(NamedTuple):
     big: dict[int, Decimal]
 
 
+class Options(NamedTuple):
+    """How a call reads its text and writes its sentences (the keyword arguments of ``evaluate``)."""
+
+    lang: str = "en"
+    date_order: str = "mdy"
+    decimal_comma: bool = False
+    slice_rows: int = SLICE_ROWS
+
+
+_DEFAULT: Final = Options()
+
+
 def results(
     columns: dict[str, pa.Array | pa.ChunkedArray],
     n: int,
     plan: ColumnPlan,
     at: datetime,
     rules: Rules | None,
+    options: Options = _DEFAULT,
 ) -> list[pa.ChunkedArray]:
     """The result columns for ``n`` rows, computed slice by slice."""
-    ctx = _Context(plan, at, rules)
+    ctx = _Context(plan, at, rules, options)
     chunks: list[list[pa.Array]] = [[] for _ in RESULT_SCHEMA]
-    for start in range(0, n, SLICE_ROWS) if n else [0]:
-        length = min(SLICE_ROWS, n - start)
+    step = max(1, options.slice_rows)
+    for start in range(0, n, step) if n else [0]:
+        length = min(step, n - start)
         part = {f: _read.plain(c.slice(start, length)) for f, c in columns.items()}
         for acc, array in zip(chunks, _Slice(ctx, part, length).run(), strict=True):
             acc.append(array)
@@ -206,9 +248,11 @@ def results(
 class _Context:
     """What the slices of one call share: ``at``, the rule sets, and answers per distinct value."""
 
-    def __init__(self, plan: ColumnPlan, at: datetime, rules: Rules | None) -> None:
+    def __init__(self, plan: ColumnPlan, at: datetime, rules: Rules | None, options: Options) -> None:
         self.plan = plan
         self.at = at
+        self.options = options
+        self.sentences = Sentences(options.lang)
         self.at_us = (at - _EPOCH) // timedelta(microseconds=1)
         chain = None
         if isinstance(rules, RuleSet):  # judge every row by exactly this rule set
@@ -253,6 +297,9 @@ class _Context:
             [rs.credits.rounding_method is CreditRounding.UNIT_DOWN for rs in self.rulesets], dtype=np.bool_
         )
         self.versions = _read.strings([rs.version for rs in self.rulesets])
+        self.row_type_texts = _read.strings(list(ROW_TYPES))
+        self.kind_texts = _read.strings([k.value for k in _KINDS])
+        self.source_texts = _read.strings(list(KIND_SOURCES))
         # R11.3: the uncertainty spans of a chain, (first day, last day, V, the version before V)
         self.spans: list[tuple[int, int, int, int]] = []
         if chain is not None:
@@ -282,6 +329,12 @@ class _Context:
         self.names: dict[str, int | Problem] = {}
         self.name_texts: list[str] = []
         self.name_is_plan: list[bool] = []
+        self.name_is_reservation: list[bool] = []
+        self.charge_types: dict[str, int | Problem] = {}
+        self.templates: dict[int, int] = {}  # template key -> index in template_list
+        self.template_list: list[Template] = []
+        self.numbers_texts: dict[int, str] = {}
+        self.other_texts: dict[tuple[int, str], str] = {}
         self.routings: dict[tuple[int, int, int, int], tuple[int, int, int]] = {}
         self.skus: dict[str, int | Problem] = {}
         self.sku_texts: list[str] = []
@@ -289,6 +342,30 @@ class _Context:
         self.terms: dict[str, int | Problem] = {}
         self.currencies: dict[str, int | Problem] = {}
         self.reason_texts: dict[tuple[int, int, bool, bool], str] = {}
+
+    def numbers(self, okey: int, differs: bool, unverified: bool) -> str:
+        """The RULES.md numbers of a row, space-separated: its :data:`~csp_rules.cancellation.OUTCOME`
+        entry's, then R11.3 and R11.4 when their reasons are given (as the scalar decision cites them)."""
+        key = (okey * 2 + differs) * 2 + unverified
+        found = self.numbers_texts.get(key)
+        if found is None:
+            numbers = list(_VERDICTS[okey].rule_numbers)
+            if differs:
+                numbers.append("R11.3")
+            if unverified:
+                numbers.append("R11.4")
+            found = " ".join(numbers)
+            self.numbers_texts[key] = found
+        return found
+
+    def other_version(self, rs: int) -> str:
+        """The version the other side of an uncertainty span answers by (R11.3), for a row judged by ``rs``."""
+        for _, _, v, before in self.spans:
+            if rs == v and before >= 0:
+                return self.rulesets[before].version
+            if rs == before:
+                return self.rulesets[v].version
+        return self.rulesets[rs].version  # pragma: no cover - a row that differs is in a span
 
     def exclusion_slot(self, exclusion: Exclusion | None) -> int:
         """The index of an exclusion among those seen (-1 for none), for the reasons column."""
@@ -366,6 +443,7 @@ class _Context:
                 found = len(self.name_texts)
                 self.name_texts.append(text)
                 self.name_is_plan.append(is_software_plan_name(text))
+                self.name_is_reservation.append(is_reservation_name(text))
             self.names[value] = found
         return found
 
@@ -415,21 +493,34 @@ class _Context:
             self.kinds[value] = found
         return found
 
-    def term(self, value: str) -> int | Problem:
+    def term(self, value: str) -> int:
+        """What ``TermAndBillingCycle`` says: ``kind index * 8 + kind source index``, -1 for a blank
+        term, -2 for a term that tells no kind."""
         found = self.terms.get(value)
         if found is None:
-            kind = kind_from_term(value)
-            if kind is None:
-                found = Problem(
-                    InvalidFieldError(
-                        f"kind: cannot tell the product kind from TermAndBillingCycle {value[:80]!r}",
-                        field="kind",
-                        value=value,
-                    )
-                )
+            if not value.strip():
+                found = _BLANK
             else:
-                found = _KINDS.index(ProductKind(kind))
+                told = kind_from_term(value)
+                found = (
+                    _UNTOLD
+                    if told is None
+                    else _KINDS.index(ProductKind(told[0])) * 8 + KIND_SOURCES.index(told[1])
+                )
             self.terms[value] = found
+        assert isinstance(found, int)
+        return found
+
+    def charge_type(self, value: str) -> int | Problem:
+        """The row kind of a ``ChargeType``: 0 purchase, 1 renewal, 2 credit, 3 other, 4 a value not listed."""
+        found = self.charge_types.get(value)
+        if found is None:
+            if not value.strip():
+                found = Problem(MissingFieldError(field="charge_type", value=value))
+            else:
+                kind, known = row_type(value)
+                found = ROW_TYPES.index(kind) if known else _UNLISTED
+            self.charge_types[value] = found
         return found
 
     def currency(self, value: str) -> int | Problem:
@@ -502,7 +593,7 @@ class _Slice:
         self.ctx = ctx
         self.cols = columns
         self.n = n
-        self.issues = Issues(n)
+        self.issues = Issues(n, _l10n.language(ctx.options.lang))
 
     def _missing(self, mask: B, field: str) -> None:
         self.issues.mark(mask, MissingFieldError(field=field))
@@ -514,12 +605,22 @@ class _Slice:
         ctx, cols, n, iss = self.ctx, self.cols, self.n, self.issues
         plan = ctx.plan
 
+        # ChargeType: what the line is (a missing column: every row is a purchase)
+        line = np.zeros(n, dtype=np.int64)
+        if "charge_type" in cols:
+            line, line_null = _lookup(cols["charge_type"], iss, ctx.charge_type)
+            self._missing(line_null, "charge_type")
+        judged = line <= 1  # purchases and renewals (and rows whose ChargeType is in error)
+
         # Money(price, currency)
         amounts = None
         has_price = np.zeros(n, dtype=np.bool_)
         digits = np.zeros(n, dtype=np.int64)
         if "price" in cols:
-            amounts = _read.amounts(cols["price"], "price", iss)
+            price = cols["price"]
+            if ctx.options.decimal_comma:
+                price = _read.comma_amounts(price, plan.columns["price"], iss)
+            amounts = _read.amounts(price, "price", iss)
             has_price = amounts.status == 0
             digits, cur_null = _lookup(cols["currency"], iss, ctx.currency, where=has_price)
             self._missing(has_price & cur_null, "currency")
@@ -528,19 +629,26 @@ class _Slice:
         self._check_text("order_id")
         name_idx, name_null = _lookup(cols["product_name"], iss, ctx.name)
         self._missing(name_null, "product_name")
-        kind_idx = self._kinds(name_idx)
+        kind_idx, source = self._kinds(name_idx)
+        us_dates = ctx.options.date_order
         purchased, status, _ = _read.instants(
-            cols["purchased_at"], naive_is_utc="purchased_at" in plan.reconciliation
+            cols["purchased_at"],
+            naive_is_utc="purchased_at" in plan.reconciliation,
+            date_order=us_dates if "purchased_at" in plan.reconciliation else None,
         )
         self._instant_problems(status, "purchased_at")
         if amounts is not None:
             iss.mark(has_price & amounts.negative, negative_price_error(plan.columns["price"]))
         term_start, term_end, has_start, has_end = self._terms()
+        if "term_start" in plan.reconciliation:
+            # perpetual software with a ChargeStartDate and no ChargeEndDate: a charge date, not a term
+            lone = (kind_idx == _KINDS.index(ProductKind.PERPETUAL_SOFTWARE)) & has_start & ~has_end
+            has_start = has_start & ~lone
         sku_idx = np.full(n, -1, dtype=np.int64)
         if "sku_name" in cols:
             sku_idx, _ = _lookup(cols["sku_name"], iss, ctx.sku)
         has_term = self._term_order(term_start, term_end, has_start, has_end)
-        began, has_began = self._term_began(purchased, term_start, term_end, has_term)
+        began, has_began = self._term_began(purchased, term_start, term_end, has_start, has_term, line == 1)
 
         # markets (R3, R4.1)
         market_idx, market_null = _lookup(cols["market"], iss, ctx.market)
@@ -561,30 +669,30 @@ class _Slice:
         iss.mark(
             purchased > ctx.at_us, cancellation.before_purchase_error(ctx.at, plan.columns["purchased_at"])
         )
-        if "term_started_at" in cols:
-            iss.mark(
-                has_began & (began > ctx.at_us),
-                cancellation.before_term_error(ctx.at, plan.columns["term_started_at"]),
-            )
+        if has_began.any():
+            column = plan.columns.get("term_started_at") or plan.columns["term_start"]
+            iss.mark(has_began & (began > ctx.at_us), cancellation.before_term_error(ctx.at, column))
         facts = _Facts(kind_safe, name_idx, sku_idx, purchased, began, has_began, amounts, digits, has_price,
                        term_start, term_end, has_term)  # fmt: skip
-        main = self._judge(rs_idx, facts, iss)
+        main = self._judge(rs_idx, facts, iss, np.ones(n, dtype=np.bool_))
 
         # R11.3: inside an uncertainty span, the other version's answer; R11.4: after the last check
         differs = np.zeros(n, dtype=np.bool_)
         for lo, hi, v, before in ctx.spans:
-            rows = iss.free() & (day >= lo) & (day <= hi)
-            if not rows.any():
-                continue
             other_idx = np.where(day >= ctx.bounds[v], before, v)
-            rows &= other_idx >= 0
-            other = self._judge(np.maximum(other_idx, 0), facts, Issues(n))
-            differs |= rows & (
-                (other.outcome != main.outcome)
-                | (other.has_window != main.has_window)
-                | (main.has_window & (other.deadline != main.deadline))
-                | (other.credit_ok != main.credit_ok)
-                | (other.credit_units != main.credit_units)
+            rows = np.flatnonzero(iss.free() & judged & (day >= lo) & (day <= hi) & (other_idx >= 0))
+            if not len(rows):
+                continue
+            m = len(rows)
+            other = self._judge(
+                other_idx[rows], _subset(facts, rows), Issues(m), np.ones(m, dtype=np.bool_), rows
+            )
+            differs[rows] = (
+                (other.outcome != main.outcome[rows])
+                | (other.has_window != main.has_window[rows])
+                | (main.has_window[rows] & (other.deadline != main.deadline[rows]))
+                | (other.credit_ok != main.credit_ok[rows])
+                | (other.credit_units != main.credit_units[rows])
             )
         unverified = day > ctx.verified[rs_idx]
 
@@ -595,37 +703,64 @@ class _Slice:
         iss.mark_by_key(listed < 0, day, lambda d: _no_list(int(d)))
         listed = np.maximum(listed, 0)
 
-        # assemble (rows with a problem have null results)
-        return self._assemble(iss.free(), market_idx, rs_idx, listed, main, differs, unverified)
+        # a line that is not a purchase is not judged: whatever was found on it is no error
+        iss.idx[~judged] = -1
+        row = _Row(
+            line, judged, kind_idx, source, rs_idx, market_idx, listed, main, differs, unverified, facts
+        )
+        return self._assemble(row)
 
-    def _term_began(self, purchased: I64, start: I64, end: I64, has_term: B) -> tuple[I64, B]:
-        """The current term's start of a renewal (R11.2), read and checked as ``Purchase`` checks it."""
+    def _term_began(
+        self, purchased: I64, start: I64, end: I64, has_start: B, has_term: B, renewal: B
+    ) -> tuple[I64, B]:
+        """The current term's start of a renewal (R11.2), read and checked as ``Purchase`` checks it:
+        the ``term_started_at`` column, else, for a renewal line (``ChargeType`` renew), its term's
+        start (``ChargeStartDate``)."""
         n, cols, plan = self.n, self.cols, self.ctx.plan
-        if "term_started_at" not in cols:
-            return np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.bool_)
-        began, status, _ = _read.instants(
-            cols["term_started_at"], naive_is_utc="term_started_at" in plan.reconciliation
-        )
-        self._instant_problems(status, "term_started_at", missing_ok=True)
-        has_began = status == _read.OK
-        column = plan.columns["term_started_at"]
-        self.issues.mark(
-            has_began & (began < purchased),
-            InvalidDateError(f"term_started_at: {column} is before the purchase", field="term_started_at"),
-        )
-        began_day = np.floor_divide(began, DAY_US)
-        self.issues.mark(
-            has_began & has_term & ((began_day < start) | (began_day >= end)),
-            InvalidDateError(
-                f"term_started_at: {column} is not in the term [term_start, term_end)",
-                field="term_started_at",
-            ),
-        )
+        began = np.zeros(n, dtype=np.int64)
+        has_began = np.zeros(n, dtype=np.bool_)
+        names = np.full(n, -1, dtype=np.int8)
+        if "term_started_at" in cols:
+            began, status, _ = _read.instants(
+                cols["term_started_at"], naive_is_utc="term_started_at" in plan.reconciliation
+            )
+            self._instant_problems(status, "term_started_at", missing_ok=True)
+            has_began = status == _read.OK
+            names[has_began] = 0
+        from_start = renewal & ~has_began & has_start
+        if from_start.any():
+            began = np.where(from_start, start * DAY_US, began)
+            has_began = has_began | from_start
+            names[from_start] = 1
+        if not has_began.any():
+            return began, has_began
+        columns = [plan.columns.get("term_started_at", "term_started_at"), plan.columns.get("term_start", "")]
+        for which, column in enumerate(columns):
+            mine = names == which
+            if not mine.any():
+                continue
+            self.issues.mark(
+                mine & (began < purchased),
+                InvalidDateError(
+                    f"term_started_at: {column} is before the purchase", field="term_started_at"
+                ),
+            )
+            began_day = np.floor_divide(began, DAY_US)
+            self.issues.mark(
+                mine & has_term & ((began_day < start) | (began_day >= end)),
+                InvalidDateError(
+                    f"term_started_at: {column} is not in the term [term_start, term_end)",
+                    field="term_started_at",
+                ),
+            )
         return began, has_began
 
-    def _judge(self, rs_idx: I64, f: _Facts, iss: Issues) -> _Judgement:
-        """R7 and R8.4 for every row under the versions ``rs_idx``; problems found go to ``iss``."""
-        ctx, n = self.ctx, self.n
+    def _judge(self, rs_idx: I64, f: _Facts, iss: Issues, free: B, where: I64 | None = None) -> _Judgement:
+        """R7 and R8.4 for every row under the versions ``rs_idx``; problems found go to ``iss``.
+
+        ``free`` holds the rows without a problem elsewhere; with ``where`` (the slice's row of each
+        row given), ``f`` holds only those rows (an uncertainty span's other answer, R11.3)."""
+        ctx, n = self.ctx, len(rs_idx)
         window = ctx.window[rs_idx, f.kind]
         has_window = window >= 0
         start = np.where(ctx.window_term[rs_idx, f.kind] & f.has_began, f.began, f.purchased)
@@ -641,13 +776,12 @@ class _Slice:
         route = ctx.route[rs_idx, f.kind]
         basis = ctx.basis[rs_idx, f.kind]
         slot = ctx.excluded_by[rs_idx, f.kind]
-        needs_name = iss.free() & self.issues.free() & ctx.names_matter[rs_idx, f.kind]
+        needs_name = iss.free() & free & ctx.names_matter[rs_idx, f.kind]
         if needs_name.any():
             kinds, names, skus = len(_KINDS), len(ctx.name_texts) + 1, len(ctx.sku_texts) + 1
             keys = ((rs_idx * kinds + f.kind) * names + np.maximum(f.name, 0)) * skus + (f.sku + 1)
-            distinct, inverse = np.unique(keys[needs_name], return_inverse=True)
-            answers = [ctx.routing(*_split_key(key, kinds, names, skus)) for key in distinct.tolist()]
-            pick = inverse.reshape(-1)
+            distinct, pick = _read.distinct_keys(keys[needs_name], len(ctx.rulesets) * kinds * names * skus)
+            answers = [ctx.routing(*_split_key(key, kinds, names, skus)) for key in distinct]
             route[needs_name] = np.array([a[0] for a in answers], dtype=np.int64).take(pick)
             basis[needs_name] = np.array([a[1] for a in answers], dtype=np.int64).take(pick)
             slot[needs_name] = np.array([a[2] for a in answers], dtype=np.int64).take(pick)
@@ -670,8 +804,8 @@ class _Slice:
         big: dict[int, Decimal] = {}
         if f.amounts is not None:
             credit_ok, credit_units, big = self._credits(
-                f.amounts, f.digits, iss.free() & self.issues.free() & (computes > 0) & f.has_price,
-                computes == _PRORATED, rs_idx, f.term_start, f.term_end, f.has_term, iss,
+                f.amounts, f.digits, iss.free() & free & (computes > 0) & f.has_price,
+                computes == _PRORATED, rs_idx, f.term_start, f.term_end, f.has_term, iss, where,
             )  # fmt: skip
         return _Judgement(outcome, okey, slot, has_window, deadline, days_left, credit_ok, credit_units, big)
 
@@ -712,35 +846,66 @@ class _Slice:
                 if error is not None:
                     self.issues.mark_row(row, error)
 
-    def _kinds(self, name_idx: I64) -> I64:
+    def _kinds(self, name_idx: I64) -> tuple[I64, I64]:
+        """Each row's kind and the evidence that told it (an index of :data:`KIND_SOURCES`), -1 where
+        nothing tells it (``error.unknown_kind``), in the order of ``docs/howto_batch.rst``."""
         ctx, cols, n = self.ctx, self.cols, self.n
         if not ctx.plan.derives_kind:
             kind_idx, nulls = _lookup(cols["kind"], self.issues, ctx.kind)
             self._missing(nulls, "kind")
-            return kind_idx
-        # a reconciliation row: ReservationOrderId, then a software-plan name, then TermAndBillingCycle
+            return kind_idx, np.where(kind_idx >= 0, 0, -1)
         kind_idx = np.full(n, -1, dtype=np.int64)
+        source = np.full(n, -1, dtype=np.int64)
+        # 5, 6: TermAndBillingCycle (and, for a blank one, an empty ChargeEndDate)
+        term = np.full(n, _BLANK, dtype=np.int64)
+        if "term_and_billing_cycle" in cols:
+            told, _ = _lookup(cols["term_and_billing_cycle"], self.issues, ctx.term)
+            nulls = ~_read.valid_mask(cols["term_and_billing_cycle"])
+            term = np.where(nulls, _BLANK, told)
+        said = term >= 0
+        kind_idx[said] = term[said] // 8
+        source[said] = term[said] % 8
+        if "term_end" in cols:
+            blank = (term == _BLANK) & _blank(cols["term_end"])
+            kind_idx[blank] = _KINDS.index(ProductKind.PERPETUAL_SOFTWARE)
+            source[blank] = KIND_SOURCES.index("blank_term_no_end")
+        # 4: a software-plan name; 3: reservation wording in a name; 2: a ReservationOrderId
+        known = name_idx >= 0
+        plan_names = np.array([*ctx.name_is_plan, False], dtype=np.bool_)[name_idx] & known
+        kind_idx[plan_names] = _KINDS.index(ProductKind.AZURE_SOFTWARE_PLAN)
+        source[plan_names] = KIND_SOURCES.index("software_plan_name")
+        reserved = np.array([*ctx.name_is_reservation, False], dtype=np.bool_)[name_idx] & known
+        for field in ("sku_name", "meter_description"):
+            if field in cols:
+                reserved |= _flags(cols[field], is_reservation_name)
+        kind_idx[reserved] = _KINDS.index(ProductKind.AZURE_RESERVATION)
+        source[reserved] = KIND_SOURCES.index("reservation_name")
         if "reservation_order_id" in cols:
             rid = cols["reservation_order_id"]
-            if pa.types.is_null(rid.type):
-                reservation = np.zeros(n, dtype=np.bool_)
-            else:
+            if not pa.types.is_null(rid.type):
                 rid = _read.as_string(rid if _read.is_string(rid.type) else pc.cast(rid, pa.string()))
-                reservation = _read.bools(pc.greater(pc.utf8_length(pc.utf8_trim_whitespace(rid)), 0))
+                has_id = _read.bools(pc.greater(pc.utf8_length(pc.utf8_trim_whitespace(rid)), 0))
+                kind_idx[has_id] = _KINDS.index(ProductKind.AZURE_RESERVATION)
+                source[has_id] = KIND_SOURCES.index("reservation_order_id")
+        untold = (kind_idx < 0) & known
+        if untold.any():
+            self.issues.mark_by_key(untold, term, self._unknown_kind)
+        return kind_idx, source
+
+    def _unknown_kind(self, term: int) -> CspRulesError:
+        plan = self.ctx.plan
+        column = plan.columns.get("term_and_billing_cycle", "TermAndBillingCycle")
+        if term == _BLANK and "term_end" in plan.columns:
+            why = f"{column} is blank but {plan.columns['term_end']} is not (perpetual software has neither)"
+        elif term == _BLANK:
+            why = f"{column} is blank and the table has no ChargeEndDate"
         else:
-            reservation = np.zeros(n, dtype=np.bool_)
-        plan_names = np.array([*ctx.name_is_plan, False], dtype=np.bool_)[name_idx]
-        plan_names &= name_idx >= 0
-        rest = ~reservation & ~plan_names
-        term_kind = np.full(n, _KINDS.index(ProductKind.PERPETUAL_SOFTWARE), dtype=np.int64)
-        if "term_and_billing_cycle" in cols and rest.any():
-            term = cols["term_and_billing_cycle"]
-            found, nulls = _lookup(term, self.issues, ctx.term, where=rest)
-            term_kind = np.where(nulls, term_kind, found)
-        kind_idx[:] = term_kind
-        kind_idx[plan_names] = _KINDS.index(ProductKind.AZURE_SOFTWARE_PLAN)
-        kind_idx[reservation] = _KINDS.index(ProductKind.AZURE_RESERVATION)
-        return kind_idx
+            why = f"{column} names no term (such as '1 Year, Monthly') and is not 'One-Time'"
+        return UnknownKindError(
+            f"kind: the product kind cannot be told: {why}, and no ReservationOrderId, reservation or "
+            "software-plan name says it; give a kind column to say it",
+            field="kind",
+        )
 
     def _instant_problems(
         self, status: npt.NDArray[np.int8], field: str, *, missing_ok: bool = False
@@ -777,7 +942,9 @@ class _Slice:
         present = []
         for field in ("term_start", "term_end"):
             recon = field in plan.reconciliation
-            us, status, date_only = _read.instants(cols[field], naive_is_utc=True)
+            us, status, date_only = _read.instants(
+                cols[field], naive_is_utc=True, date_order=self.ctx.options.date_order if recon else None
+            )
             if not recon and _read.is_string(cols[field].type):
                 status = np.where((status == _read.OK) & ~date_only, _read.INVALID, status).astype(np.int8)
             self.issues.mark_by_value(
@@ -819,6 +986,7 @@ class _Slice:
         end: I64,
         has_term: B,
         iss: Issues,
+        where: I64 | None = None,
     ) -> tuple[B, I64, dict[int, Decimal]]:
         """R8.4 for the rows ``due`` a credit: ``(computed, amount in 10**-4 units, exact amounts too big for int64)``.
 
@@ -826,7 +994,11 @@ class _Slice:
         :func:`csp_rules.billing.refund_credit`); a prorated amount is :func:`csp_rules.billing.prorate`
         of :func:`csp_rules.billing.proration_days`, in int64 where it fits, else in Python integers.
         """
-        n = self.n
+        n = len(digits)
+
+        def currency(row: int) -> str:
+            return self._currency(row if where is None else int(where[row]))
+
         # a prorated credit needs the term: without it the credit is null (not an error)
         rows = np.flatnonzero(due & (~prorated | has_term))
         ok = np.zeros(n, dtype=np.bool_)
@@ -845,7 +1017,7 @@ class _Slice:
         fractional = ~is_big & (mant % _POW10[down] != 0)
         iss.mark_rows(
             _scatter(n, rows[fractional]),
-            lambda row: decimals_error(amounts.decimal(row), self._currency(row)),
+            lambda row: decimals_error(amounts.decimal(row), currency(row)),
         )
         units = np.where(is_big | fractional, 0, mant // _POW10[down] * _POW10[up])
         offset = self.ctx.day_offset[rs_idx[rows]]
@@ -871,7 +1043,9 @@ class _Slice:
         for k in np.flatnonzero(is_big).tolist():
             row = int(rows[k])
             method = CreditRounding.UNIT_DOWN if unit_down[k] else CreditRounding.LINE_HALF_UP
-            result = self._credit_exact(row, amounts.decimal(row), int(unused[k]), int(term[k]), method)
+            result = self._credit_exact(
+                currency(row), amounts.decimal(row), int(unused[k]), int(term[k]), method
+            )
             if isinstance(result, CspRulesError):
                 iss.mark_row(row, result)
             else:
@@ -883,10 +1057,9 @@ class _Slice:
         return str(self._raw("currency", row))
 
     def _credit_exact(
-        self, row: int, price: Decimal, unused: int, term: int, method: CreditRounding
+        self, currency: str, price: Decimal, unused: int, term: int, method: CreditRounding
     ) -> Decimal | CspRulesError:
         """The credit of one row in Python integers (amounts past the int64 path), the same arithmetic."""
-        currency = self._currency(row)
         digits = currency_digits(currency)
         numerator, denominator = price.as_integer_ratio()
         units, remainder = divmod(numerator * 10**digits, denominator)
@@ -896,21 +1069,22 @@ class _Slice:
 
     # -- output ------------------------------------------------------------------------------
 
-    def _assemble(
-        self, ok: B, market_idx: I64, rs_idx: I64, listed: I64, main: _Judgement, differs: B, unverified: B
-    ) -> list[pa.Array]:
-        ctx, n = self.ctx, self.n
+    def _assemble(self, row: _Row) -> list[pa.Array]:
+        ctx, n, iss = self.ctx, self.n, self.issues
+        main = row.main
+        free = iss.free()
+        ok = free & row.judged
         null = ~ok
         codes = ctx.market_codes
         width = len(codes) + 1
-        m_safe = np.where(ok, market_idx, len(codes))
+        m_safe = np.where(ok, row.market, len(codes))
         # R3 per (list, market), R4.1 per (version, market): each answer once
         available = np.zeros(len(ctx.lists) * width, dtype=np.bool_)
-        keys = listed * width + m_safe
+        keys = row.listed * width + m_safe
         for key in _presence(keys, ok, len(available)):
             available[key] = ctx.reservations_available(*divmod(key, width))
         inclusive = np.zeros(len(ctx.rulesets) * width, dtype=np.bool_)
-        tax_keys = rs_idx * width + m_safe
+        tax_keys = row.rs * width + m_safe
         for key in _presence(tax_keys, ok, len(inclusive)):
             inclusive[key] = ctx.price_includes_tax(*divmod(key, width))
         market_code = _take(_read.strings([*codes, ""]), m_safe, null)
@@ -932,36 +1106,184 @@ class _Slice:
             )
         else:
             currency = pa.nulls(n, type=pa.string())
-        versions = _take(ctx.versions, rs_idx, null)
-        reasons = self._reasons(ok, main, differs, unverified)
-        iss = self.issues
+        versions = _take(ctx.versions, row.rs, null)
+        reasons, numbers, explanation = self._explained(ok, row)
+        skip = free & ~row.judged
+        if skip.any():
+            reasons, explanation = self._not_judged(skip, row.line, reasons, explanation)
         if iss.entries:
             entry = np.maximum(iss.idx, 0)
-            error_code = _take(_read.strings([c for c, _ in iss.entries]), entry, ok)
-            error_message = _take(_read.strings([m for _, m in iss.entries]), entry, ok)
+            error_code = _take(_read.strings([c for c, _ in iss.entries]), entry, free)
+            error_message = _take(_read.strings([m for _, m in iss.entries]), entry, free)
         else:
             error_code = error_message = pa.nulls(n, type=pa.string())
+        line = np.where(row.line == _UNLISTED, ROW_TYPES.index("other"), row.line)
+        row_type = _take(ctx.row_type_texts, np.maximum(line, 0), line < 0)
+        kind = _take(ctx.kind_texts, np.maximum(row.kind, 0), row.kind < 0)
+        source = _take(ctx.source_texts, np.maximum(row.source, 0), row.source < 0)
+        evaluated = _read.ints(np.full(n, ctx.at_us, dtype=np.int64), pa.timestamp("us", tz="UTC"))
         return [
-            market_code, reservations, tax, outcome_arr, deadline_arr, days_arr, credit, currency, versions,
-            reasons, error_code, error_message,
+            row_type, kind, source, market_code, reservations, tax, outcome_arr, deadline_arr, days_arr,
+            credit, currency, versions, reasons, numbers, explanation, error_code, error_message, evaluated,
         ]  # fmt: skip
 
-    def _reasons(self, ok: B, main: _Judgement, differs: B, unverified: B) -> pa.Array:
-        """The reason codes of each row, space-separated, built once per distinct combination."""
-        ctx = self.ctx
+    def _explained(self, ok: B, row: _Row) -> tuple[pa.Array, pa.Array, pa.Array]:
+        """The reason codes, rule numbers and sentence of each judged row, each built once per distinct
+        combination (reasons, numbers) or per distinct template (sentences, see :mod:`._explain`)."""
+        ctx, n, main = self.ctx, self.n, row.main
+        if not ok.any():
+            none = pa.nulls(n, pa.string())
+            return none, none, none
         slots = len(ctx.exclusions) + 1
-        keys = ((main.okey * slots + (main.slot + 1)) * 2 + differs) * 2 + unverified
-        distinct, inverse = np.unique(np.where(ok, keys, -1), return_inverse=True)
-        texts = []
-        for key in distinct.tolist():
-            if key < 0:
-                texts.append("")
-                continue
+        rkey = ((main.okey * slots + (main.slot + 1)) * 2 + row.differs) * 2 + row.unverified
+        size = len(_OUTCOME_TABLE) * slots * 4
+        distinct = _presence(rkey, ok, size)
+        lookup = np.zeros(size, dtype=np.int64)
+        lookup[distinct] = np.arange(len(distinct))
+        per_row = lookup[np.where(ok, rkey, 0)]
+        reason_texts, number_texts = [], []
+        for key in distinct:
             rest, unv = divmod(key, 2)
             rest, dif = divmod(rest, 2)
             okey, slot = divmod(rest, slots)
-            texts.append(ctx.reasons(okey, slot - 1, bool(dif), bool(unv)))
-        return _take(_read.strings(texts), inverse.reshape(-1), ~ok)
+            reason_texts.append(ctx.reasons(okey, slot - 1, bool(dif), bool(unv)))
+            number_texts.append(ctx.numbers(okey, bool(dif), bool(unv)))
+        reasons = _take(_read.strings(reason_texts), per_row, ~ok)
+        numbers = _take(_read.strings(number_texts), per_row, ~ok)
+        # sentences: one template per (reasons, version, kind)
+        r, k = len(ctx.rulesets), len(_KINDS)
+        tkey = (rkey * r + row.rs) * k + row.facts.kind
+        tsize = size * r * k
+        tdistinct = _presence(tkey, ok, tsize)
+        tlookup = np.full(tsize, -1, dtype=np.int64)
+        for key in tdistinct:
+            found = ctx.templates.get(key)
+            if found is None:
+                first = int(np.flatnonzero(ok & (tkey == key))[0])
+                found = len(ctx.template_list)
+                ctx.template_list.append(self._template(first, row))
+                ctx.templates[key] = found
+            tlookup[key] = found
+        tid = np.where(ok, tlookup[np.where(ok, tkey, 0)], -1)
+        explanation = ctx.sentences.rows(ctx.template_list, tid, main.days_left, main.deadline)
+        return reasons, numbers, explanation
+
+    def _template(self, r: int, row: _Row) -> Template:
+        """The sentence template of row ``r``'s decision, its constants taken from the scalar decision of
+        a purchase like it (the same names, kind, dates and rule set), so they read as the scalar ones."""
+        from ..facts import Purchase
+
+        ctx, f, main = self.ctx, row.facts, row.main
+        rs = int(row.rs[r])
+        sku = int(f.sku[r])
+        purchase = Purchase(
+            order_id="-",
+            product_name=ctx.name_texts[int(f.name[r])],
+            kind=_KINDS[int(f.kind[r])],
+            purchased_at=_EPOCH + timedelta(microseconds=int(f.purchased[r])),
+            sku_name=ctx.sku_texts[sku] if sku >= 0 else None,
+            term_started_at=_EPOCH + timedelta(microseconds=int(f.began[r])) if f.has_began[r] else None,
+        )
+        decision = cancellation.evaluate(purchase, at=ctx.at, rules=ctx.rulesets[rs])
+        facts: dict[str, Any] = dict(decision.facts)
+        verdict = _VERDICTS[int(main.okey[r])]
+        code = decision.reasons[0]
+        if code not in sentences()["main"]:  # a user's exclusion with a code of its own
+            code = _OWN_CODE.get(verdict.outcome, "cancellation.support_request_excluded")
+        codes = [("main", code)]
+        info = [c for c in verdict.reasons[1:] if c.startswith("cancellation.window_info")]
+        codes += [("info", c) for c in info]
+        if row.differs[r]:
+            facts["other_ruleset"] = ctx.other_version(rs)
+            codes.append(("dating", "rules.change_date_uncertain"))
+        if row.unverified[r]:
+            facts["verified_until"] = ctx.rulesets[rs].verified_until
+            codes.append(("dating", "rules.unverified_after"))
+        return ctx.sentences.template(codes, facts)
+
+    def _not_judged(
+        self, skip: B, line: I64, reasons: pa.Array, explanation: pa.Array
+    ) -> tuple[pa.Array, pa.Array]:
+        """Reasons and sentences of the lines that are not purchases (credits, other lines): per distinct
+        ``ChargeType``, the ``batch.*`` reason and its message."""
+        from ..decision import message
+
+        ctx = self.ctx
+        rows = np.flatnonzero(skip)
+        values = _read.take_rows(_read.as_string(self.cols["charge_type"]), rows)
+
+        def explain(value: str) -> tuple[str, str]:
+            kind = ctx.charge_type(value)
+            assert isinstance(kind, int)
+            code = _NOT_JUDGED[kind]
+            return code, message(code, ctx.options.lang, {"charge_type": value.strip()})
+
+        answers, idx = _read.distinct_map(values, explain)
+        spread = np.full(self.n, -1, dtype=np.int64)
+        spread[rows] = idx
+        missing = spread < 0
+        codes = _take(_read.strings([a[0] for a in answers] + [""]), np.maximum(spread, 0), missing)
+        texts = _take(_read.strings([a[1] for a in answers] + [""]), np.maximum(spread, 0), missing)
+        return pc.coalesce(reasons, codes), pc.coalesce(explanation, texts)
+
+
+class _Row(NamedTuple):
+    """What :meth:`_Slice._assemble` puts together for each row of a slice."""
+
+    line: I64  # -1 (ChargeType in error), else ROW_TYPES' index, or _UNLISTED
+    judged: B
+    kind: I64
+    source: I64
+    rs: I64
+    market: I64
+    listed: I64
+    main: _Judgement
+    differs: B
+    unverified: B
+    facts: _Facts
+
+
+#: the main reason of a user's exclusion with a code of its own, by outcome, in the sentences
+_OWN_CODE: Final = {
+    Outcome.SUPPORT_REQUEST: "cancellation.support_request_excluded",
+    Outcome.NOT_CANCELLABLE: "cancellation.not_cancellable",
+}
+
+
+def _subset(f: _Facts, rows: I64) -> _Facts:
+    """The facts of some rows of a slice only."""
+    amounts = None
+    if f.amounts is not None:
+        amounts = _read.Amounts(len(rows))
+        amounts.mant, amounts.scale = f.amounts.mant[rows], f.amounts.scale[rows]
+        amounts.status, amounts.negative = f.amounts.status[rows], f.amounts.negative[rows]
+        if f.amounts.big:
+            amounts.big = {i: f.amounts.big[r] for i, r in enumerate(rows.tolist()) if r in f.amounts.big}
+    return _Facts(
+        f.kind[rows], f.name[rows], f.sku[rows], f.purchased[rows], f.began[rows], f.has_began[rows], amounts,
+        f.digits[rows], f.has_price[rows], f.term_start[rows], f.term_end[rows], f.has_term[rows],
+    )  # fmt: skip
+
+
+def _blank(arr: pa.Array) -> B:
+    """Per row: whether a cell is empty (null, or text of white space only)."""
+    if pa.types.is_null(arr.type):
+        return np.ones(len(arr), dtype=np.bool_)
+    empty = ~_read.valid_mask(arr)
+    if _read.is_string(arr.type):
+        empty |= _read.bools(pc.equal(pc.utf8_length(pc.utf8_trim_whitespace(_read.as_string(arr))), 0))
+    return empty
+
+
+def _flags(arr: pa.Array, test: Callable[[str], bool]) -> B:
+    """Per row: ``test`` of its text (once per distinct value), False for nulls and values that are not text."""
+    n = len(arr)
+    if pa.types.is_null(arr.type) or n == 0:
+        return np.zeros(n, dtype=np.bool_)
+    if not _read.is_string(arr.type):
+        arr = pc.cast(arr, pa.string())
+    answers, idx = _read.distinct_map(_read.as_string(arr), lambda v: bool(test(v)))
+    return np.array([*answers, False], dtype=np.bool_)[idx]
 
 
 def _scatter(n: int, rows: npt.NDArray[np.int64]) -> B:
@@ -971,6 +1293,18 @@ def _scatter(n: int, rows: npt.NDArray[np.int64]) -> B:
 
 
 def _take(dictionary: pa.Array, index: npt.NDArray[Any], null: B) -> pa.Array:
+    """``dictionary[index]`` per row, null where ``null``; one value on every row is built directly."""
+    n = len(index)
+    if n and not null.any() and pa.types.is_string(dictionary.type):
+        first = index[0]
+        if (index == first).all():  # the same text on every row (row_type, kind_source...): no take
+            data = dictionary[int(first)].as_py().encode("utf-8")
+            offsets = np.arange(0, (n + 1) * len(data), len(data) or 1, dtype=np.int32)[: n + 1]
+            if not data:
+                offsets = np.zeros(n + 1, dtype=np.int32)
+            return pa.Array.from_buffers(
+                pa.string(), n, [None, pa.py_buffer(offsets), pa.py_buffer(data * n)]
+            )
     indices = _read.ints(np.where(null, 0, index), pa.int32(), null)
     return dictionary.take(indices)
 

@@ -25,7 +25,7 @@ import re
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -81,29 +81,45 @@ class Problem:
     the arrays being read, in a reference cycle only the garbage collector would break.
     """
 
-    __slots__ = ("code", "message")
+    __slots__ = ("_cls", "_state", "code", "message")
 
     def __init__(self, error: CspRulesError) -> None:
         self.code = error.code
         self.message = " ".join(str(error).split())
+        self._cls = type(error)
+        self._state = dict(error.__dict__)  # field, value, suggestions...: no traceback
 
     def __str__(self) -> str:
         return self.message
+
+    def error(self) -> CspRulesError:
+        """The error again (for its message in another language)."""
+        from ..errors import _rebuild
+
+        return _rebuild(self._cls, self.message, self._state)
 
 
 class Issues:
     """Per-row problems: ``idx[i]`` is -1 or the index of a ``(code, message)`` entry; first one wins."""
 
-    __slots__ = ("_interned", "entries", "idx")
+    __slots__ = ("_interned", "entries", "idx", "lang")
 
-    def __init__(self, n: int) -> None:
+    def __init__(self, n: int, lang: str = "en") -> None:
         self.idx: I32 = np.full(n, -1, dtype=np.int32)
         self.entries: list[tuple[str, str]] = []
         self._interned: dict[tuple[str, str], int] = {}
+        #: the language of the messages (:func:`csp_rules.decision.error_message`)
+        self.lang = lang
 
     def entry(self, error: CspRulesError | Problem) -> int:
-        """The index of the entry for an error (its code and its message on one line)."""
-        key = (error.code, " ".join(str(error).split()))
+        """The index of the entry for an error (its code and its message on one line, in ``lang``)."""
+        if self.lang == "en":
+            text = str(error)
+        else:
+            from ..decision import error_message
+
+            text = error_message(error.error() if isinstance(error, Problem) else error, self.lang)
+        key = (error.code, " ".join(text.split()))
         found = self._interned.get(key)
         if found is None:
             found = len(self.entries)
@@ -246,6 +262,21 @@ def distinct_map(arr: pa.Array, fn: Callable[[Any], T]) -> tuple[list[T], I32]:
         else np.asarray(indices, dtype=np.int32)
     )
     return results, idx
+
+
+def distinct_keys(keys: I64, size: int) -> tuple[list[int], I64]:
+    """The distinct values of ``keys`` (all in ``range(size)``) and each key's index among them, in O(n):
+    a table of ``size`` entries when small, else a hash (never a sort)."""
+    if size <= 1 << 22:
+        seen = np.zeros(size, dtype=np.bool_)
+        seen[keys] = True
+        distinct = np.flatnonzero(seen)
+        position = np.zeros(size, dtype=np.int64)
+        position[distinct] = np.arange(len(distinct))
+        found: list[int] = distinct.tolist()
+        return found, position[keys]
+    encoded = pc.dictionary_encode(ints(keys))
+    return encoded.dictionary.to_pylist(), np.asarray(encoded.indices, dtype=np.int64)
 
 
 def is_string(t: pa.DataType) -> bool:
@@ -521,8 +552,10 @@ _INSTANT = re.compile(
 )
 
 
-def parse_instant_text(text: str) -> tuple[int, bool, bool] | None:
+def parse_instant_text(text: str, date_order: str | None = None) -> tuple[int, bool, bool] | None:
     """``(microseconds since 1970 UTC, date only, has an offset)`` of ISO 8601 text, or None.
+
+    With ``date_order`` (``"mdy"``, ``"dmy"``), Partner Center's en-US forms too (:func:`parse_us_instant`).
 
     >>> parse_instant_text("2020-03-01T10:00:00+01:00")
     (1583053200000000, False, True)
@@ -534,7 +567,7 @@ def parse_instant_text(text: str) -> tuple[int, bool, bool] | None:
         return None
     m = _INSTANT.fullmatch(text)
     if m is None:
-        return None
+        return None if date_order is None else parse_us_instant(text, date_order)
     y, mo, d, hh, mi, ss, frac, tz = m.groups()
     try:
         local = datetime(
@@ -562,6 +595,107 @@ def parse_instant_text(text: str) -> tuple[int, bool, bool] | None:
     return us, hh is None, bool(tz)
 
 
+#: Partner Center's en-US dates (``10/3/2020``, ``11/21/2019 2:05:00 PM``), and re-saves with dots or dashes
+US_INSTANT: Final = (
+    r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})"
+    r"(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,6}))?)?(?:\s*([AaPp])\.?[Mm]\.?)?)?\s*$"
+)
+_US = re.compile(US_INSTANT)
+DATE_ORDERS: Final = ("mdy", "dmy")
+
+
+def parse_us_instant(text: str, date_order: str = "mdy") -> tuple[int, bool, bool] | None:
+    """``(microseconds since 1970 UTC, date only, False)`` of en-US text ``M/D/YYYY[ h:mm[:ss][ AM|PM]]``.
+
+    The time is UTC (Partner Center writes no offset). With ``date_order="dmy"`` the day comes
+    first (a file re-saved in a day-first locale). ``/``, ``.`` or ``-`` separate the parts; the
+    year has four digits; a 12-hour time (``AM``/``PM``) has hours 1 to 12. Anything else, or a day
+    that does not exist (``2/30/2020``, or ``21/11/2019`` read as month/day), is None: never swapped.
+
+    >>> parse_us_instant("11/21/2019 2:05:00 PM"), parse_us_instant("10/3/2020")
+    ((1574345100000000, False, False), (1601683200000000, True, False))
+    >>> parse_us_instant("21/11/2019"), parse_us_instant("21/11/2019", "dmy")[0] == parse_us_instant("11/21/2019")[0]
+    (None, True)
+    """
+    m = _US.fullmatch(text)
+    if m is None:
+        return None
+    first, second, year, hh, mi, ss, frac, half = m.groups()
+    month, day = (first, second) if date_order == "mdy" else (second, first)
+    hour = int(hh or 0)
+    if half is not None:
+        if not 1 <= hour <= 12:
+            return None
+        hour = hour % 12 + (12 if half in "Pp" else 0)
+    try:
+        moment = datetime(
+            int(year),
+            int(month),
+            int(day),
+            hour,
+            int(mi or 0),
+            int(ss or 0),
+            int((frac or "0").ljust(6, "0")),
+            tzinfo=timezone.utc,
+        )
+    except ValueError:
+        return None
+    return (moment - _EPOCH) // timedelta(microseconds=1), hh is None, False
+
+
+def _us_instants(s: pa.Array, todo: B, us: I64, status: I8, date_only: B, date_order: str) -> None:
+    """Read the en-US forms among the rows ``todo`` (columnar: one regex, integer arithmetic)."""
+    match = bools(pc.match_substring_regex(s, pattern=US_INSTANT)) & todo
+    if not match.any():
+        return
+    rows = np.flatnonzero(match)
+    parts = pc.extract_regex(take_rows(s, rows), pattern=_US_NAMED)
+
+    def number(name: str, default: int = 0) -> I64:
+        field = pc.struct_field(parts, name)
+        field = pc.if_else(pc.equal(field, ""), pa.scalar(None, pa.string()), field)
+        out: I64 = np.asarray(pc.fill_null(pc.cast(field, pa.int64()), default), dtype=np.int64)
+        return out
+
+    first, second, year = number("a"), number("b"), number("y")
+    hour, minute, second_of = number("h"), number("mi"), number("s")
+    frac_text = pc.utf8_rpad(pc.struct_field(parts, "f"), width=6, padding="0")
+    frac = np.asarray(pc.fill_null(pc.cast(frac_text, pa.int64()), 0), dtype=np.int64)
+    half = pc.utf8_lower(pc.struct_field(parts, "p"))
+    pm = bools(pc.equal(half, "p"))
+    twelve = bools(pc.not_equal(half, "")) & ~bools(pc.is_null(half))
+    timed = ~bools(pc.equal(pc.struct_field(parts, "h"), ""))
+    month, day = (first, second) if date_order == "mdy" else (second, first)
+    leap = ((year % 4 == 0) & (year % 100 != 0)) | (year % 400 == 0)
+    month_ok = (month >= 1) & (month <= 12)
+    days_in = _MONTH_DAYS.take(np.where(month_ok, month, 0)) + (leap & (month == 2))
+    ok = month_ok & (day >= 1) & (day <= days_in) & (year >= 1) & (minute <= 59) & (second_of <= 59)
+    ok &= np.where(twelve, (hour >= 1) & (hour <= 12), hour <= 23)
+    hour = np.where(twelve, hour % 12 + np.where(pm, 12, 0), hour)
+    # days since 1970 of a proleptic Gregorian date (the civil-from-days inverse, in integers)
+    y = np.where(month <= 2, year - 1, year)
+    era = np.floor_divide(y, 400)
+    yoe = y - era * 400
+    mp = (month + 9) % 12
+    doy = (153 * mp + 2) // 5 + day - 1
+    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
+    days = era * 146097 + doe - 719468
+    value = days * DAY_US + ((hour * 60 + minute) * 60 + second_of) * 1_000_000 + frac
+    good = rows[ok]
+    us[good] = value[ok]
+    date_only[good] = ~timed[ok]
+    status[good] = OK
+    status[rows[~ok]] = INVALID
+    todo[rows] = False
+
+
+_US_NAMED: Final = (
+    r"^\s*(?P<a>\d{1,2})[/.-](?P<b>\d{1,2})[/.-](?P<y>\d{4})"
+    r"(?:[ T]+(?P<h>\d{1,2}):(?P<mi>\d{2})(?::(?P<s>\d{2})(?:[.,](?P<f>\d{1,6}))?)?"
+    r"(?:\s*(?P<p>[AaPp])\.?[Mm]\.?)?)?\s*$"
+)
+
+
 def _timestamps_us(arr: pa.Array) -> I64:
     """Microseconds of a timestamp array (floor for finer units; overflow handled by the caller's range check)."""
     unit = arr.type.unit
@@ -581,11 +715,13 @@ def _timestamps_us(arr: pa.Array) -> I64:
     return out
 
 
-def instants(arr: pa.Array, *, naive_is_utc: bool) -> tuple[I64, I8, B]:
+def instants(arr: pa.Array, *, naive_is_utc: bool, date_order: str | None = None) -> tuple[I64, I8, B]:
     """Read a column of instants: ``(us since 1970 UTC, status, date only)`` per row.
 
     ``status`` is ``OK``, ``NULL``, ``INVALID`` or ``NAIVE`` (a time of day without an offset, when
     ``naive_is_utc`` is False). Dates and bare-date text are 00:00 UTC (``date only``).
+    ``date_order`` (``"mdy"`` or ``"dmy"``) also reads Partner Center's en-US text,
+    ``M/D/YYYY[ h:mm[:ss][ AM|PM]]`` (:func:`parse_us_instant`), in that order of day and month.
 
     :raises InvalidInputError: the column's type cannot hold instants (a number, say).
     """
@@ -606,7 +742,7 @@ def instants(arr: pa.Array, *, naive_is_utc: bool) -> tuple[I64, I8, B]:
         us = days * DAY_US
         date_only[:] = True
     elif is_string(t):
-        _string_instants(as_string(arr), valid, us, status, date_only, naive_is_utc)
+        _string_instants(as_string(arr), valid, us, status, date_only, naive_is_utc, date_order)
     else:
         raise InvalidInputError(f"a column of type {t} cannot hold dates or instants", value=str(t))
     bad = (status == OK) & ((us < MIN_US) | (us > MAX_US))
@@ -638,7 +774,9 @@ def _possible(sub: pa.Array) -> B:
     return out
 
 
-def _string_instants(s: pa.Array, valid: B, us: I64, status: I8, date_only: B, naive_is_utc: bool) -> None:
+def _string_instants(
+    s: pa.Array, valid: B, us: I64, status: I8, date_only: B, naive_is_utc: bool, date_order: str | None
+) -> None:
     try:  # the common case: every value is an ISO date or date-time without an offset
         parsed = pc.cast(s, pa.timestamp("us"))
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
@@ -682,11 +820,13 @@ def _string_instants(s: pa.Array, valid: B, us: I64, status: I8, date_only: B, n
             if not naive_is_utc:
                 status[rows[~short]] = NAIVE
         todo[rows] = False
+    if date_order is not None and todo.any():
+        _us_instants(s, todo, us, status, date_only, date_order)
     if not todo.any():
         return
     rows = np.flatnonzero(todo)
     sub = take_rows(s, rows)
-    results, idx = distinct_map(sub, lambda v: parse_instant_text(v))
+    results, idx = distinct_map(sub, lambda v: parse_instant_text(v, date_order))
     for row, k in zip(rows.tolist(), idx.tolist(), strict=True):
         got = results[k]
         if got is None:
@@ -742,6 +882,49 @@ def _split_decimal(value: Decimal) -> tuple[int, int] | None:
     if mant > _I64_MAX // 4 or -exponent > 36:
         return None
     return (-mant if sign else mant), -exponent
+
+
+#: an amount as a European re-save writes it: a decimal comma, groups of three digits apart
+#: (``.``, a space, a no-break space), a minus sign
+_COMMA_AMOUNT: Final = (
+    "^\\s*-?(?:\\d{1,3}(?:\\.\\d{3})+|\\d{1,3}(?:[ \u00a0\u202f]\\d{3})+|\\d+)(?:,\\d+)?\\s*$"
+)
+
+
+def comma_amounts(arr: pa.Array, column: str, issues: Issues) -> pa.Array:
+    """Text amounts written with a decimal comma (``1.234,56``, ``1 234,56``, ``-12,5``) as plain
+    decimal text (``1234.56``); a value of another form gets an ``error.invalid_amount`` issue (a
+    decimal point there is a group separator: ``1.5`` is refused, never read as 1.5 or 15).
+
+    >>> issues = Issues(4)
+    >>> comma_amounts(pa.array(["1.234,56", "-12,5", "1.5", None]), "Subtotal", issues).to_pylist()
+    ['1234.56', '-12.5', None, None]
+    >>> issues.entries[0][0]
+    'error.invalid_amount'
+    """
+    if not is_string(arr.type):
+        return arr
+    s = as_string(arr)
+    good = bools(pc.match_substring_regex(s, pattern=_COMMA_AMOUNT))
+    bad = valid_mask(s) & ~good
+    plain = pc.replace_substring(
+        pc.replace_substring_regex(pc.utf8_trim_whitespace(s), pattern="[. \u00a0\u202f]", replacement=""),
+        ",",
+        ".",
+    )
+    if bad.any():
+        issues.mark_by_value(
+            bad,
+            s,
+            lambda value: InvalidAmountError(
+                f"price: {value[:60]!r} in column {column!r} is not an amount with a decimal comma "
+                "(such as 1234,56 or 1.234,56; a point groups thousands)",
+                field="price",
+                value=value,
+            ),
+        )
+        plain = pc.if_else(booleans(bad), pa.scalar(None, pa.string()), plain)
+    return plain
 
 
 def amounts(arr: pa.Array, field: str, issues: Issues) -> Amounts:

@@ -110,6 +110,13 @@ def _run(argv: list[str]) -> int:
     except CspRulesError as exc:
         _say(_error_line(exc, argv))
         return BAD_INPUT
+    except ImportError as exc:
+        missing = _missing_extra(exc)
+        if missing is None:
+            _internal_error(exc, debug)
+            return INTERNAL_ERROR
+        _say(missing)
+        return BAD_INPUT
     except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM / SIGHUP while evaluate writes (its .status)
         _say("interrupted" if not exc.args else f"stopped by {exc.args[0]}")
         return int(getattr(exc, "status", INTERRUPTED))
@@ -120,6 +127,25 @@ def _run(argv: list[str]) -> int:
     except Exception as exc:
         _internal_error(exc, debug)
         return INTERNAL_ERROR
+
+
+#: the optional extras and the modules that need them (pyproject.toml)
+_EXTRAS = {"pyarrow": "arrow", "numpy": "arrow", "pandas": "pandas", "polars": "polars"}
+
+
+def _missing_extra(exc: ImportError) -> str | None:
+    """One line naming the extra to install, when ``exc`` is a missing optional dependency."""
+    name = (exc.name or "").split(".", 1)[0]
+    cause = exc.__cause__
+    if name not in _EXTRAS and isinstance(cause, ImportError):
+        name = (cause.name or "").split(".", 1)[0]
+    extra = _EXTRAS.get(name)
+    if extra is None:
+        return None
+    return (
+        f"error: this command needs the [{extra}] extra ({name} is not installed): "
+        f"pip install 'csp-rules[{extra}]' (in a clone: pip install -e '.[{extra}]')"
+    )
 
 
 def _lang_of(argv: Sequence[str]) -> str:

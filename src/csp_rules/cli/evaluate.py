@@ -1,15 +1,19 @@
 """``csp-rules evaluate FILE``: evaluate a whole reconciliation file (R3, R4.1, R7, R8.4) and summarise it.
 
-The file (CSV, Partner Center's one-time purchase reconciliation layout or the canonical
-column names of :mod:`csp_rules.batch`) is read in blocks with :func:`pyarrow.csv.open_csv`, so
-memory stays flat however long the file is. Every row is written, with its results, to ``-o``
-(``.csv`` or ``.parquet``; ``-`` for standard output), or to standard output when it is piped.
-A progress bar is drawn on standard error when it is a terminal, and a summary ends the run:
-rows, outcomes, credits per currency (if every row were cancelled at ``--at``), rows in error.
+The file (CSV, Partner Center's one-time purchase reconciliation layout of 2019 or 2020 or the
+canonical column names of :mod:`csp_rules.batch`; or JSON line items of the API, read with
+:func:`csp_rules.batch.read_json`; ``-`` for standard input) is read in blocks with
+:func:`pyarrow.csv.open_csv`, so memory stays flat however long a CSV file is. Every row is
+written, with its results, to ``-o`` (``.csv`` or ``.parquet``; ``-`` for standard output), or to
+standard output when it is piped. A progress bar is drawn on standard error when it is a terminal,
+and a summary ends the run (``--json``: the same facts as JSON): rows, versions, line types
+(``ChargeType``), kinds by the evidence that told them, outcomes (support requests by reason),
+credits per currency (if every row were cancelled at ``--at``), rows in error.
 
-The file is read as people write CSV (quoted line breaks anywhere, cells longer than a block,
-blank lines before the header, a header alone); what is refused is said with the line an
-editor shows. ``-o`` is written to a temporary file beside it, renamed over it only after the
+The file is read as people write CSV (the delimiter ``,`` ``;`` or tab taken from the header
+line, a byte order mark, quoted line breaks anywhere, cells longer than a block, blank lines
+before the header, a header alone; only an empty cell is null); what is refused is said with the
+line an editor shows. ``-o`` is written to a temporary file beside it, renamed over it only after the
 last row and the summary: on any failure the old file is untouched (see ``docs/cli.rst``).
 
 Exit status: 0 when the file was processed (rows in error included, they are reported), 2 when
@@ -22,6 +26,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import csv
+import json
 import os
 import re
 import secrets
@@ -30,10 +35,9 @@ import stat
 import sys
 import threading
 import time
-from collections import Counter
 from collections.abc import Iterable, Iterator
 from datetime import datetime, timezone
-from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
+from decimal import Context, Decimal
 from pathlib import Path
 from typing import IO, Any
 
@@ -70,6 +74,25 @@ _TEXT: dict[str, dict[str, Any]] = {
         "(their purchase or term start is later); later changes are not known (R11.4, reason rules.unverified_after).",
         "uncertain": "Note: for {n} rows the date of a rule change is uncertain and the other version answers "
         "otherwise (R11.3, reason rules.change_date_uncertain).",
+        "lines": "Lines (ChargeType)",
+        "line": {
+            "purchase": "purchases, judged",
+            "renewal": "renewals, judged from their term's start (R11.2)",
+            "credit": "credit lines, not judged",
+            "other": "other lines, not judged",
+        },
+        "kinds": "Kinds, and what told them",
+        "no_kind": "(not told)",
+        "source": {
+            "kind": "the kind column",
+            "reservation_order_id": "a ReservationOrderId",
+            "reservation_name": "reservation wording in a name",
+            "software_plan_name": "a software-plan name",
+            "term": "a term in TermAndBillingCycle",
+            "one_time_term": "One-Time / Perpetual / None",
+            "blank_term_no_end": "no term and no ChargeEndDate",
+            None: "nothing (error.unknown_kind)",
+        },
         "outcome": {
             "self_service": "can be cancelled now (self-service)",
             "window_closed": "cancellation window closed",
@@ -100,6 +123,25 @@ _TEXT: dict[str, dict[str, Any]] = {
         "pas connus (R11.4, raison rules.unverified_after).",
         "uncertain": "Remarque : pour {n} lignes, la date d'un changement de règle est incertaine et l'autre version "
         "répond autrement (R11.3, raison rules.change_date_uncertain).",
+        "lines": "Lignes (ChargeType)",
+        "line": {
+            "purchase": "achats, jugés",
+            "renewal": "renouvellements, jugés depuis le début de leur période (R11.2)",
+            "credit": "lignes d'avoir, non jugées",
+            "other": "autres lignes, non jugées",
+        },
+        "kinds": "Types de produit, et ce qui les a indiqués",
+        "no_kind": "(non indiqué)",
+        "source": {
+            "kind": "la colonne kind",
+            "reservation_order_id": "un ReservationOrderId",
+            "reservation_name": "un nom de réservation",
+            "software_plan_name": "un nom de plan logiciel",
+            "term": "une durée dans TermAndBillingCycle",
+            "one_time_term": "One-Time / Perpetual / None",
+            "blank_term_no_end": "ni durée ni ChargeEndDate",
+            None: "rien (error.unknown_kind)",
+        },
         "outcome": {
             "self_service": "annulable maintenant (libre-service)",
             "window_closed": "fenêtre d'annulation dépassée",
@@ -115,17 +157,24 @@ _TEXT: dict[str, dict[str, Any]] = {
 def register(sub: Any) -> None:
     parser = sub.add_parser(
         "evaluate",
-        help="evaluate a whole reconciliation file (CSV) and summarise it",
+        help="evaluate a whole reconciliation file (CSV or JSON) and summarise it",
         description="Evaluate every row of a Partner Center one-time purchase reconciliation file (CSV, "
-        "2019 or 2020 layout, or the canonical columns of csp_rules.batch): market (R3, R4.1), "
-        "cancellation outcome, deadline and days left (R7), and the credit if cancelled at --at (R8.4). "
-        "The file is read in blocks (constant memory); a progress bar shows on a terminal; a summary "
-        "ends the run. Rows go to -o, or to standard output when it is piped.",
+        "2019 or 2020 layout, or the canonical columns of csp_rules.batch; or JSON line items of the "
+        "Partner Center API): what each line is (ChargeType), the product kind and the evidence for it, "
+        "market (R3, R4.1), cancellation outcome, deadline and days left (R7), the credit if cancelled "
+        "at --at (R8.4), the reasons and rules, and one sentence saying why. The file is read in blocks "
+        "(constant memory); a progress bar shows on a terminal; a summary ends the run. Rows go to -o, "
+        "or to standard output when it is piped.",
         epilog="examples:\n"
         "  csp-rules evaluate examples/one_time_purchases.csv\n"
         "  csp-rules evaluate examples/one_time_purchases.csv --at 2020-06-30T12:00:00Z -o results.csv\n"
         "  csp-rules evaluate purchases.csv --lang fr -o results.parquet\n"
-        "  csp-rules evaluate purchases.csv > results.csv\n\n"
+        "  csp-rules evaluate export_excel.csv --date-order dmy --decimal-comma > results.csv\n"
+        "  csp-rules evaluate line_items.json --json -o results.csv\n"
+        "  cat purchases.csv | csp-rules evaluate - -o results.csv\n\n"
+        "Read as Partner Center and Excel write files: the delimiter (, ; or tab) is taken from the\n"
+        "header line unless --delimiter says it; UTF-8 with or without a byte order mark; quoted line\n"
+        f"breaks anywhere; a row of up to {_mib(MAX_ROW_BYTES)}; only an empty cell is null (NA is Namibia).\n\n"
         "-o is replaced only when every row and the summary are written (a temporary file beside it\n"
         "is renamed over it); on any failure it is left as it was. -o naming FILE is refused.\n\n"
         "exit status: 0 when the file was processed (rows in error are reported, not fatal), 2 when it\n"
@@ -133,7 +182,9 @@ def register(sub: Any) -> None:
         "(one line on standard error), 3 on an internal error (--debug adds the traceback).",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("file", metavar="FILE", help="the CSV file to read")
+    parser.add_argument(
+        "file", metavar="FILE", help="the CSV or JSON (.json, .jsonl) file to read; '-' for standard input"
+    )
     parser.add_argument(
         "--at",
         metavar="DATETIME",
@@ -146,45 +197,96 @@ def register(sub: Any) -> None:
         metavar="OUT",
         help="write every row with its results to OUT.csv or OUT.parquet ('-': CSV on standard output)",
     )
+    parser.add_argument(
+        "--format",
+        choices=("csv", "json"),
+        help="how FILE is written (default: json for .json, .jsonl and .ndjson, else csv; standard "
+        "input is JSON when it starts with [ or {)",
+    )
+    parser.add_argument(
+        "--delimiter",
+        metavar="CHAR",
+        type=_delimiter,
+        help="the CSV delimiter: ',', ';' or 'tab' (default: the one of the header line)",
+    )
+    parser.add_argument(
+        "--date-order",
+        choices=("mdy", "dmy"),
+        default="mdy",
+        help="how Partner Center's en-US dates (10/3/2020) are read: month first (mdy, the default, as "
+        "Partner Center writes them) or day first (dmy, a file re-saved in a day-first locale); a value "
+        "that is not a date in that order is an error on its row, never swapped",
+    )
+    parser.add_argument(
+        "--decimal-comma",
+        action="store_true",
+        help="amounts are written with a decimal comma (1.234,56), as a European re-save writes them",
+    )
     add_rules(parser)
     add_lang(parser)
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="print the summary as JSON (the same facts, for scripts)",
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress bar and no summary")
     one_line_errors(parser)
     parser.set_defaults(handler=run)
 
 
+def _delimiter(text: str) -> str:
+    found = {",": ",", ";": ";", "tab": "\t", "\\t": "\t", "\t": "\t"}.get(
+        text.strip().lower() if text.strip() else text
+    )
+    if found is None:
+        raise argparse.ArgumentTypeError(f"expected ',', ';' or 'tab', got {text[:20]!r}")
+    return found
+
+
 def run(args: argparse.Namespace) -> int:
+    at = parse_when(args.at, "--at") if args.at else datetime.now(timezone.utc)
+    rules = load_rules(args.rules)
+    with _Input(args.file, args.format) as given:
+        return _run(args, at, rules, given)
+
+
+def _run(args: argparse.Namespace, at: datetime, rules: Any, given: _Input) -> int:
     from .. import batch
     from ..batch._columns import plan_columns
 
-    at = parse_when(args.at, "--at") if args.at else datetime.now(timezone.utc)
-    rules = load_rules(args.rules)
-    path = Path(args.file)
     to_stdout = args.output == "-" or (args.output is None and not sys.stdout.isatty())
     summary_stream = sys.stderr if to_stdout else sys.stdout
     started = time.perf_counter()
-    source = _Source(path)
+    source: Any
+    if given.json:
+        source = _JsonSource(given.path, name=given.name)
+    else:
+        source = _Source(given.path, name=given.name, delimiter=args.delimiter)
     target = None if args.output in (None, "-") else _Target(args.output)
     if target is not None and target.is_file(source.stat):
         raise InvalidInputError(
-            f"-o: {args.output!r} is the input file {str(path)!r}: write the results to another file "
+            f"-o: {args.output!r} is the input file {source.name!r}: write the results to another file "
             "(the input is read while the results are written)",
             field="-o",
             value=args.output,
         )
     if to_stdout and _stdout_is(source.stat):  # `csp-rules evaluate in.csv >> in.csv`
         raise InvalidInputError(
-            f"standard output is the input file {str(path)!r}: write the results to another file",
+            f"standard output is the input file {source.name!r}: write the results to another file",
             field="-o",
             value="-",
         )
     plan_columns(source.names)  # missing columns: one error before any row is read
     summary = _Summary(rules)
     progress = _Progress(source, enabled=not args.quiet and sys.stderr.isatty())
-    writer = _Writer(target, to_stdout, batch.output_schema(source.schema))
+    schema = batch.output_schema(source.schema)
+    # the instant the rows are judged at, in the Parquet file's metadata too (it is also a column)
+    schema = schema.with_metadata({**(schema.metadata or {}), batch.EVALUATED_AT: at.isoformat().encode()})
+    writer = _Writer(target, to_stdout, schema)
+    options = {"lang": args.lang, "date_order": args.date_order, "decimal_comma": args.decimal_comma}
     with _Stoppable(), writer:
         for table in source.tables(CHUNK_ROWS):
-            result = batch.evaluate(table, at=at, rules=rules)
+            result = batch.evaluate(table, at=at, rules=rules, **options)
             summary.add(result)
             writer.write(result)
             progress.update(summary.rows)
@@ -192,18 +294,81 @@ def run(args: argparse.Namespace) -> int:
         writer.finish()  # every row written and on disk (or on standard output)
         if not args.quiet:
             elapsed = time.perf_counter() - started
-            summary.print(
-                summary_stream,
-                args.lang,
-                source,
-                at,
-                now=args.at is None,
-                seconds=elapsed,
-                written=writer.name,
-            )
+            if args.json:
+                summary.print_json(
+                    summary_stream, source, at, now=args.at is None, seconds=elapsed, written=writer.name
+                )
+            else:
+                summary.print(
+                    summary_stream,
+                    args.lang,
+                    source,
+                    at,
+                    now=args.at is None,
+                    seconds=elapsed,
+                    written=writer.name,
+                )
             summary_stream.flush()
         writer.commit()  # only now does OUT change: renamed over, whole
     return 0
+
+
+class _Input:
+    """FILE as a path to read, and whether it is JSON; ``-`` (standard input) is first copied to a
+    temporary file (the reader reads a file more than once: its header, its rows, the lines of errors),
+    removed at the end."""
+
+    def __init__(self, file: str, form: str | None) -> None:
+        self.file = file
+        self.form = form
+        self.spool: str | None = None
+        self.path = Path(file)
+        self.name = file
+        self.json = (
+            form == "json" if form is not None else self.path.suffix.lower() in (".json", ".jsonl", ".ndjson")
+        )
+
+    def __enter__(self) -> _Input:
+        if self.file != "-":
+            return self
+        import tempfile
+
+        stream = getattr(sys.stdin, "buffer", None)
+        if stream is None or sys.stdin.isatty():
+            raise InvalidInputError(
+                "FILE is '-' but standard input is a terminal: pipe the file in (cat file.csv | csp-rules "
+                "evaluate -) or give its name",
+                field="file",
+                value="-",
+            )
+        fd, self.spool = tempfile.mkstemp(prefix="csp-rules-stdin-", suffix=".tmp")
+        first = b""
+        try:
+            with os.fdopen(fd, "wb") as out:
+                while True:
+                    chunk = stream.read(1 << 20)
+                    if not chunk:
+                        break
+                    if not first.strip():
+                        first += chunk[:4096]
+                    out.write(chunk)
+        except OSError as exc:
+            self._remove()
+            raise IOFailure("read", "standard input", exc) from None
+        self.path = Path(self.spool)
+        self.name = "standard input"
+        if self.form is None:
+            self.json = first.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"[", b"{")
+        return self
+
+    def _remove(self) -> None:
+        if self.spool is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(self.spool)
+            self.spool = None
+
+    def __exit__(self, *exc: object) -> None:
+        self._remove()
 
 
 def _stdout_is(other: os.stat_result) -> bool:
@@ -233,11 +398,11 @@ class _Source:
     Every problem is said in the library's words, with the line an editor shows (the header is
     line 1 when nothing precedes it; a value with a line break in quotes spans several lines)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, name: str | None = None, delimiter: str | None = None) -> None:
         import pyarrow as pa
 
         self.path = path
-        self.name = str(path)
+        self.name = str(path) if name is None else name
         try:
             self.stat = os.stat(path)
         except (OSError, ValueError) as exc:
@@ -248,8 +413,9 @@ class _Source:
             raise self._error("not a regular file (a pipe or a device): save the CSV to a file first")
         self.size = self.stat.st_size
         self._file: Any = None
+        self.delimiter = sniff_delimiter(path) if delimiter is None else delimiter
         try:
-            with _Records(path) as records:
+            with _Records(path, self.delimiter) as records:
                 header = next(records, None)
                 self.has_rows = header is not None and next(records, None) is not None
         except _CsvProblem as problem:
@@ -331,7 +497,7 @@ class _Source:
 
         self._close()
         try:
-            self._file = pa.OSFile(self.name, "rb")
+            self._file = pa.OSFile(str(self.path), "rb")
         except (OSError, pa.ArrowException) as exc:
             raise self._error(f"cannot open the file: {os_reason(exc)}") from None
         return pv.open_csv(
@@ -339,10 +505,13 @@ class _Source:
             # no background read-ahead: memory stays flat whatever the file's length
             read_options=pv.ReadOptions(block_size=block_size, use_threads=False),
             # a quoted value may hold line breaks anywhere (RFC 4180)
-            parse_options=pv.ParseOptions(newlines_in_values=True),
+            parse_options=pv.ParseOptions(delimiter=self.delimiter, newlines_in_values=True),
+            # only an empty cell is null: NA is Namibia, and N/A, NULL or nan are text like any other
             convert_options=pv.ConvertOptions(
                 column_types={name: pa.string() for name in self.names},
+                null_values=[""],
                 strings_can_be_null=True,
+                quoted_strings_can_be_null=True,
             ),
         )
 
@@ -359,7 +528,7 @@ class _Source:
         width = len(self.names)
         unread = None  # the line of the first row Arrow did not give
         try:
-            with _Records(self.path) as records:
+            with _Records(self.path, self.delimiter) as records:
                 next(records, None)  # the header
                 for number, (line, values) in enumerate(records, start=1):
                     if number <= done:  # Arrow read these
@@ -369,7 +538,8 @@ class _Source:
                     if len(values) != width:
                         return self._error(
                             f"line {line}: {len(values)} value{'s' if len(values) != 1 else ''} where the "
-                            f"header has {width} columns (a value with a comma must be in double quotes)"
+                            f"header has {width} columns (a value with a {_DELIMITERS[self.delimiter]} must "
+                            "be in double quotes)"
                         )
                     if any(_BAD_TEXT.search(v) for v in values if v):
                         return self._error(f"line {line}: not UTF-8 text (save the file as UTF-8)")
@@ -382,6 +552,73 @@ class _Source:
             return self._error(str(problem))
         where = f"from line {unread} on " if unread is not None else ""
         return self._error(f"the rows {where}cannot be read as CSV")
+
+    def lines(self, rows: Iterable[int]) -> dict[int, int]:
+        """The line an editor shows for each data row asked for (see :func:`_lines_of_rows`)."""
+        return _lines_of_rows(self.path, rows, self.delimiter)
+
+
+class _JsonSource:
+    """A JSON file of Partner Center API line items (an array, JSON lines, or a page with ``items``),
+    read with :func:`csp_rules.batch.read_json`: every value as text, numbers exactly."""
+
+    def __init__(self, path: Path, *, name: str | None = None) -> None:
+        import pyarrow as pa
+
+        from ..batch import read_json
+
+        self.path = path
+        self.name = str(path) if name is None else name
+        self.delimiter = ","
+        try:
+            self.stat = os.stat(path)
+        except (OSError, ValueError) as exc:
+            raise self._error(f"cannot open the file: {os_reason(exc)}") from None
+        if stat.S_ISDIR(self.stat.st_mode):
+            raise self._error("is a directory; give a JSON file")
+        if not stat.S_ISREG(self.stat.st_mode):
+            raise self._error("not a regular file (a pipe or a device): save the JSON to a file first")
+        self.size = self.stat.st_size
+        try:
+            self.table = read_json(path)
+        except InvalidInputError as exc:
+            why = str(exc).split(": ", 1)[-1]
+            raise self._error(why) from None
+        self.names = self.table.column_names
+        self.schema = pa.schema([pa.field(n, pa.string()) for n in self.names])
+        self.has_rows = self.table.num_rows > 0
+        self._done = 0
+        self._lines: list[int] | None = None
+
+    def _error(self, why: str) -> InvalidInputError:
+        return InvalidInputError(f"{self.name}: {why}", field="file", value=self.name)
+
+    def tables(self, rows_per_table: int) -> Iterator[Any]:
+        for start in range(0, self.table.num_rows, rows_per_table):
+            part = self.table.slice(start, rows_per_table)
+            self._done = start + part.num_rows
+            yield part
+
+    def tell(self) -> int:
+        return int(self.size * self._done // max(1, self.table.num_rows))
+
+    def lines(self, rows: Iterable[int]) -> dict[int, int]:
+        """For JSON lines, the line of each item; for an array or a page, none (the summary gives the
+        item's number)."""
+        if self._lines is None:
+            self._lines = []
+            try:
+                text = self.path.read_bytes().decode("utf-8-sig")
+            except (OSError, UnicodeDecodeError):
+                return {}
+            numbered = [(i, line) for i, line in enumerate(text.splitlines(), start=1) if line.strip()]
+            try:
+                one_line = bool(numbered) and isinstance(json.loads(numbered[0][1]), dict)
+            except ValueError:
+                one_line = False
+            if one_line and len(numbered) == self.table.num_rows:
+                self._lines = [i for i, _ in numbered]
+        return {r: self._lines[r - 1] for r in rows if 0 < r <= len(self._lines)}
 
 
 def _row_bytes(values: list[str]) -> int:
@@ -404,13 +641,13 @@ class _Records:
     """The non-blank records of a CSV file, as ``(line, values)``: the line (as an editor counts it,
     from 1) where each record starts. Bytes that are not UTF-8 are kept as lone surrogates."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, delimiter: str = ",") -> None:
         self._fh: Any = None
         try:
             self._fh = open(path, encoding="utf-8-sig", errors="surrogateescape", newline="")  # noqa: SIM115
         except OSError as exc:
             raise _CsvProblem(f"cannot open the file: {os_reason(exc)}") from None
-        self._reader = csv.reader(self._fh, strict=False)
+        self._reader = csv.reader(self._fh, delimiter=delimiter, strict=False)
         self._line = 0
 
     def __iter__(self) -> _Records:
@@ -441,7 +678,40 @@ class _Records:
             self._fh.close()
 
 
-def _lines_of_rows(path: Path, rows: Iterable[int]) -> dict[int, int]:
+#: the delimiters a file may use, and how a message names them
+_DELIMITERS: dict[str, str] = {",": "comma", ";": "semicolon", "\t": "tab"}
+
+
+def sniff_delimiter(path: Path) -> str:
+    """The delimiter of a CSV file: of ``,`` ``;`` and tab, the one its header line (the first
+    non-blank line, quoted text aside) holds most often; ``,`` when it holds none. A semicolon-
+    separated export of Excel in a European locale is read without ``--delimiter``."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(1 << 20)
+    except OSError:
+        return ","  # the file's own error is reported when it is opened
+    text = head.decode("utf-8-sig", errors="replace")
+    counts = dict.fromkeys(_DELIMITERS, 0)
+    quoted = False
+    started = False
+    for char in text:
+        if char == '"':
+            quoted = not quoted
+        elif quoted:
+            continue
+        elif char in "\r\n":
+            if started:
+                break
+        else:
+            started = started or not char.isspace()
+            if char in counts:
+                counts[char] += 1
+    best = max(counts, key=lambda d: (counts[d], d == ","))
+    return best if counts[best] else ","
+
+
+def _lines_of_rows(path: Path, rows: Iterable[int], delimiter: str = ",") -> dict[int, int]:
     """The line where each data row (counted from 1, blank lines skipped) starts; the file is read
     only as far as the last row asked for. A row the scan does not reach is left out."""
     wanted = sorted(set(rows))
@@ -449,7 +719,7 @@ def _lines_of_rows(path: Path, rows: Iterable[int]) -> dict[int, int]:
     if not wanted:
         return found
     try:
-        with _Records(path) as records:
+        with _Records(path, delimiter) as records:
             next(records, None)  # the header
             i = 0
             for number, (line, _values) in enumerate(records, start=1):
@@ -673,10 +943,12 @@ def _stop(signum: int, frame: Any) -> None:
 def _csv_schema(schema: Any) -> Any:
     import pyarrow as pa
 
-    fields = [
-        pa.field(f.name, pa.string()) if f.name in ("cancel_deadline", "credit_amount") else f for f in schema
-    ]
-    return pa.schema(fields)
+    fields = [pa.field(f.name, pa.string()) if f.name in _TEXT_IN_CSV else f for f in schema]
+    return pa.schema(fields, metadata=schema.metadata)
+
+
+#: result columns written as text of their own in CSV: instants in ISO 8601, amounts with their decimals
+_TEXT_IN_CSV = ("cancel_deadline", "credit_amount", "evaluated_at")
 
 
 def _for_csv(result: Any) -> Any:
@@ -690,8 +962,10 @@ def _for_csv(result: Any) -> Any:
     from ..facts import currency_digits
 
     names = result.schema.names
-    deadline = plain(result.column("cancel_deadline"))
-    text = pc.replace_substring(pc.strftime(deadline, format="%Y-%m-%dT%H:%M:%SZ"), ".000000Z", "Z")
+    result = result.set_column(
+        names.index("evaluated_at"), "evaluated_at", _iso(result.column("evaluated_at"))
+    )
+    text = _iso(result.column("cancel_deadline"))
     amount = plain(result.column("credit_amount"))
     shown = pc.cast(amount, pa.string())
     if amount.null_count < len(amount):
@@ -706,97 +980,85 @@ def _for_csv(result: Any) -> Any:
     return result.set_column(names.index("credit_amount"), "credit_amount", shown)
 
 
+def _iso(column: Any) -> Any:
+    """UTC instants (microseconds) as ISO 8601 text, ``2020-03-01T00:00:00Z`` (the microseconds shown only
+    when there are some), nulls kept; numpy's own formatting, column-wise (Arrow's strftime is slower)."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from ..batch._read import plain
+
+    instants = plain(column)
+    n = len(instants)
+    if instants.null_count == n:
+        return pa.nulls(n, pa.string())
+    us = np.asarray(pc.fill_null(instants.cast(pa.int64()), 0), dtype=np.int64)
+    if instants.null_count == 0 and (us == us[0]).all():  # one instant on every row (evaluated_at)
+        one = str(_iso_values(us[:1])[0])
+        return pc.if_else(pa.array(np.ones(n, dtype=np.bool_)), pa.scalar(one), pa.scalar(None, pa.string()))
+    return pa.array(_iso_values(us), pa.string(), mask=~np.asarray(instants.is_valid()))
+
+
+def _iso_values(us: Any) -> Any:
+    import numpy as np
+
+    text = np.datetime_as_string(us.astype("datetime64[us]"), unit="us")  # 2020-03-01T00:00:00.000000
+    whole = us % 1_000_000 == 0
+    return np.where(whole, np.char.add(text.astype("<U19"), "Z"), np.char.add(text, "Z"))
+
+
 #: a decimal context wide enough for any sum of result amounts (no rounding, no overflow)
 _EXACT = Context(prec=200, Emax=10**6, Emin=-(10**6))
 
 
 class _Summary:
-    """Counts kept while the file streams by: rows, outcomes, rule sets, credits, errors."""
+    """The :class:`csp_rules.batch.Summary` of the rows as the file streams by, and how the CLI shows it:
+    a title (the file, the instant, the speed), the summary's text with examples at their file lines,
+    where the rows went."""
 
     def __init__(self, rules: Any = None) -> None:
+        from ..batch import Summary
+
         self.rules = rules  # the chain (or rule set) the rows are judged by
-        self.rows = 0
-        self.outcomes: Counter[str] = Counter()
-        self.versions: Counter[str] = Counter()
-        self.errors: Counter[str] = Counter()
-        self.examples: dict[str, tuple[int, str]] = {}
-        self.credits: dict[str, Decimal] = {}
-        self.credit_rows: Counter[str] = Counter()
-        self.unverified = 0  # rows with the reason rules.unverified_after (R11.4)
-        self.uncertain = 0  # rows with the reason rules.change_date_uncertain (R11.3)
+        self.summary = Summary()
+
+    @property
+    def rows(self) -> int:
+        return self.summary.rows
+
+    @property
+    def credits(self) -> dict[str, Decimal]:
+        return dict(self.summary.credits)
 
     def add(self, result: Any) -> None:
-        import pyarrow as pa
-        import pyarrow.compute as pc
+        from ..batch import summarize
 
-        table = result
-        for name, counter in (
-            ("cancellation_outcome", self.outcomes),
-            ("rules_version", self.versions),
-            ("error_code", self.errors),
-        ):
-            for item in pc.value_counts(table.column(name)).to_pylist():
-                if item["values"] is not None:
-                    counter[item["values"]] += item["counts"]
-        for code in list(self.errors):
-            if code not in self.examples:  # the first row of each error code, as an example
-                first = pc.index(table.column("error_code"), code).as_py()
-                message = table.column("error_message")[first].as_py()
-                self.examples[code] = (self.rows + first + 1, message)
-        reasons = table.column("reasons")
-        for code, attr in (
-            ("rules.unverified_after", "unverified"),
-            ("rules.change_date_uncertain", "uncertain"),
-        ):
-            found = pc.sum(pc.match_substring(reasons, code)).as_py()
-            setattr(self, attr, getattr(self, attr) + int(found or 0))
-        credits = table.select(["credit_currency", "credit_amount"]).filter(
-            pc.is_valid(table.column("credit_amount"))
-        )
-        if credits.num_rows:
-            # summed as decimal256 (76 digits): a decimal128 sum wraps silently past 38 digits
-            amount = credits.column("credit_amount")
-            if pa.types.is_decimal128(amount.type):
-                wide = pa.decimal256(76, amount.type.scale)
-                credits = credits.set_column(1, "credit_amount", pc.cast(amount, wide))
-            grouped = credits.group_by("credit_currency").aggregate(
-                [("credit_amount", "sum"), ("credit_amount", "count")]
-            )
-            with localcontext(_EXACT):  # the running totals, exact however many tables
-                for row in grouped.to_pylist():
-                    currency = row["credit_currency"]
-                    self.credits[currency] = self.credits.get(currency, Decimal(0)) + row["credit_amount_sum"]
-                    self.credit_rows[currency] += row["credit_amount_count"]
-        self.rows += table.num_rows
+        self.summary = self.summary + summarize(result, rules=self.rules)
 
     def print(
         self,
         out: IO[str],
         lang: str,
-        source: _Source,
+        source: Any,
         at: datetime,
         *,
         now: bool,
         seconds: float,
         written: str | None,
     ) -> None:
-        from babel.numbers import format_currency, format_decimal
+        from babel.numbers import format_decimal
 
-        from .._l10n import babel_locale
-        from ..batch import OUTCOMES
+        from .._l10n import babel_locale, format_number
         from ..decision import format_value
-        from ..facts import currency_digits
 
         t = _TEXT[lang]
         loc = babel_locale(lang)
-
-        def num(n: float) -> str:
-            return str(format_decimal(n, locale=loc))
-
-        rate = num(round(self.rows / seconds)) if seconds > 0 else "—"
+        s = self.summary
+        rate = format_number(round(s.rows / seconds), lang) if seconds > 0 else "—"
         print(
             t["title"].format(
-                rows=num(self.rows),
+                rows=format_number(s.rows, lang),
                 file=source.name,
                 at=format_value(at, lang),
                 now=t["now"] if now else "",
@@ -805,61 +1067,42 @@ class _Summary:
             ),
             file=out,
         )
-        if self.versions:
-            versions = ", ".join(f"{v} {num(c)}" for v, c in sorted(self.versions.items()))
-            print(f"  {t['rules']}{t['colon']}{versions}", file=out)
-        if self.unverified:
-            from ..rulesets import RuleSet, shipped_chain
-
-            chain = self.rules or shipped_chain()
-            used = (chain,) if isinstance(chain, RuleSet) else chain.versions
-            days = sorted({v.verified_until for v in used if v.version in self.versions and v.verified_until})
-            day = t["or"].join(format_value(d, lang) for d in days)
-            print(f"  {t['unverified'].format(n=num(self.unverified), day=day)}", file=out)
-        if self.uncertain:
-            print(f"  {t['uncertain'].format(n=num(self.uncertain))}", file=out)
-        print(f"{t['outcomes']}", file=out)
-        width = max(len(o) for o in OUTCOMES)
-        for outcome in OUTCOMES:
-            if self.outcomes[outcome]:
-                print(
-                    f"  {outcome:<{width}}  {num(self.outcomes[outcome]):>9}  {t['outcome'][outcome]}",
-                    file=out,
-                )
-        print(t["credits"].format(at=format_value(at, lang)), file=out)
-        if not self.credits:
-            print(f"  {t['no_credits']}", file=out)
-        for currency in sorted(self.credits):
-            with localcontext(_EXACT):  # a total may pass any one amount's range: rounded once, exactly
-                rounded = self.credits[currency].quantize(
-                    Decimal(1).scaleb(-currency_digits(currency)), rounding=ROUND_HALF_UP
-                )
-                shown = format_currency(rounded, currency, locale=loc)
-            print(
-                f"  {currency}  {shown:>20}  ({t['credit_rows'].format(n=num(self.credit_rows[currency]))})",
-                file=out,
-            )
-        total = sum(self.errors.values())
-        print(t["errors"].format(n=num(total)) if total else t["no_errors"], file=out)
-        code_width = max((len(c) for c in self.errors), default=0)
-        lines = _lines_of_rows(source.path, (row for row, _ in self.examples.values()))
-        for code, count in self.errors.most_common():
-            row, message = self.examples[code]
-            if row in lines:
-                example = t["example"].format(line=num(lines[row]), message=message)
-            else:  # the file changed under us: say which row, not a wrong line
-                example = t["example_row"].format(row=num(row), message=message)
-            print(f"  {code:<{code_width}}  {num(count):>7}  {example[:160]}", file=out)
+        lines = source.lines(row for row, _ in s.examples.values())
+        for line in s.text(lang, line_of=lines.get):
+            print(line, file=out)
         if written and written != "-":
             print(t["written"].format(out=written), file=out)
         elif not written:
             print(t["not_written"], file=out)
 
+    def print_json(
+        self, out: IO[str], source: Any, at: datetime, *, now: bool, seconds: float, written: str | None
+    ) -> None:
+        """The summary's facts as one JSON object: amounts as exact decimal text, instants in ISO 8601."""
+        data = self.summary.to_dict()
+        lines = source.lines(row for row, _ in self.summary.examples.values())
+        for error in data["errors"].values():
+            error["example"]["line"] = lines.get(error["example"]["row"])
+        data.update(
+            file=source.name,
+            evaluated_at=at.isoformat().replace("+00:00", "Z"),
+            at_is_now=now,
+            seconds=round(seconds, 3),
+            written=None if written in (None, "-") else written,
+        )
+        print(json.dumps(data, ensure_ascii=False, indent=2), file=out)
+
+
+def _outcomes() -> tuple[str, ...]:
+    from ..batch import OUTCOMES
+
+    return OUTCOMES
+
 
 class _Progress:
     """A one-line progress bar on standard error (only on a terminal), by bytes of the file read."""
 
-    def __init__(self, source: _Source, *, enabled: bool) -> None:
+    def __init__(self, source: Any, *, enabled: bool) -> None:
         self.source = source
         self.enabled = enabled
         self.last = 0.0
