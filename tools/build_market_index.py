@@ -506,7 +506,8 @@ def build(exclude: Collection[tuple[str, str, str]] = ()) -> Built:
     tails_t = _tails_table(everything, tokens_of)
     notes.append(f"learned tails: {' '.join(f'{t}:{c}' for t, c in sorted(tails_t.items()))}")
     parents_t = {child: parent for parent, children in DEPENDENCIES.items() for child in children.split()}
-    used = {ch for key in exact_t for ch in key} | {ch for word in _mi.DENSE_AND for ch in word}
+    # the variants of the characters of the keys and words, and of the "and" that splits words
+    used = {ch for key in [*exact_t, *words_t] for ch in key} | {ch for word in _mi.DENSE_AND for ch in word}
     variants_t = {c: f for c, f in src.variants.items() if f in used}
     # readings of the characters a text may be written with (those of the names, the common ones),
     # those read as another character aside: words that sound the same are one (蓋亞納, 蓋亞那)
@@ -603,8 +604,8 @@ def _initials_table(names: Iterable[Name], codes: Mapping[str, str]) -> dict[str
         ini = key.partition("|")[2]
         if value is not None and out.get(ini) != value:
             out[key] = value
-        elif value is None and ini in out:
-            out[key] = " ".join(sorted(v.lstrip("!") for v in values if v != "?")) or "?"
+        elif value is None and ini in out:  # the English meaning is no meaning in this language
+            out[key] = _value(values)
     return out
 
 

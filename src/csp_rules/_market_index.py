@@ -462,7 +462,11 @@ def keys_of(tokens: tuple[str, ...]) -> tuple[str, str, str, str]:
     rest = [without_island(t) for t in ordered if t not in GENERIC_WORDS]
     # a loose key of title words only ("Republik Island" without its island word) names nothing
     loose = " ".join(sorted(rest)) if any(t not in TITLES for t in rest) else ""
-    return exact, bag, "".join(tokens), loose
+    compact = "".join(tokens)
+    # two letters joined are no compact key ("É.-U." is no "EU": two letters are a code)
+    if len(tokens) > 1 and len(compact) <= 2 and ord(compact[0]) < _FIRST_CJK:
+        compact = ""
+    return exact, bag, compact, loose
 
 
 def keys(text: str, variants: Variants = None) -> tuple[str, str, str, str]:
@@ -494,6 +498,8 @@ def initials(text: str) -> tuple[str, ...]:
     (('фрг',), (), ())
     >>> initials("Korea, Republic of"), initials("Virgin Islands, British")
     (('kro', 'rok'), ('vib', 'bvi'))
+    >>> initials("Bundesrepublik Deutschland"), initials("Kínai Népköztársaság")
+    (('brd',), ('knk',))
     """
     head, comma, tail = text.partition(",")
     forms = [text] if not comma or "," in tail else [text, f"{tail} {head}"]
@@ -504,8 +510,20 @@ def initials(text: str) -> tuple[str, ...]:
         if len(words) < 2 or any(ord(w[0]) >= _FIRST_CJK or not w[0].isalpha() for w, _, _ in words):
             return ()
         found.append("".join(w[0] for w, _, _ in words))
-        found.append("".join(w[0] for w, written, _ in words if written not in STOP_WORDS))
+        content = [w for w, written, _ in words if written not in STOP_WORDS]
+        found.append("".join(w[0] for w in content))
+        found.append("".join(_compound_initials(w) for w in content))
     return tuple(dict.fromkeys(i for i in found if low <= len(i) <= high))
+
+
+def _compound_initials(word: str) -> str:
+    """A word's initial, and that of the "republic" it ends with when it is a compound
+    (``Bundesrepublik``: BR, ``Népköztársaság``: NK, as in BRD and KNK)."""
+    for stem, title in TITLE_STEMS:
+        at = word.find(stem, 1)
+        if title == "republic" and at > 1:
+            return word[0] + stem[0]
+    return word[0]
 
 
 def as_acronym(text: str) -> str | None:

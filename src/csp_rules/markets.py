@@ -519,7 +519,10 @@ def _word_markets(word: str) -> frozenset[str] | None:
         word = _mi.without_island(word)
         value = words.get(word)
     if value is not None:
-        return frozenset(value.split())
+        if typed == word:
+            return frozenset(value.split())
+        near = _near_words(typed)  # a word read by a part of it: "Afarsaaret" (Afar) is a step from Färsaaret
+        return frozenset(value.split()) | (near[0] if near is not None else frozenset())
     found: set[str] = set()
     if _dense(word):
         stem = word if len(word) >= 3 else ""
@@ -527,17 +530,21 @@ def _word_markets(word: str) -> frozenset[str] | None:
         stem = word[: max(_MIN_WORD, len(word) - 3)] if len(word) >= _MIN_WORD + 1 else ""
     for _key, codes in (words.with_prefix(stem, _STEM_WORDS) or ()) if stem else ():
         found.update(codes.split())
+    alike = _sound_alike(typed, word) if _is_han(typed) else None  # 蓋亞納 sounds like 蓋亞那
     if found:  # a typo reads as a stem too ("Vientam" as "Vienna"): the words a step away count
         near = _near_words(typed)
-        if near is not None:
-            found.update(near[0])
-    if not found and _is_han(typed):  # a Chinese word that sounds like a known one: 蓋亞納, 蓋亞那
-        index = _INDEX()
-        for form in dict.fromkeys((typed, word)):
-            sound = _mi.reading(form, index.readings())
-            codes = index.sounds().get(sound) if sound else None
-            if codes:
-                return codes
+        found.update(near[0] if near is not None else (), alike or ())
+        return frozenset(found)
+    return alike
+
+
+def _sound_alike(*forms: str) -> frozenset[str] | None:
+    """The markets of the Chinese words that read as one of the forms of a word does."""
+    index = _INDEX()
+    found: set[str] = set()
+    for form in dict.fromkeys(forms):
+        sound = _mi.reading(form, index.readings())
+        found.update(index.sounds().get(sound, ()) if sound else ())
     return frozenset(found) or None
 
 
