@@ -373,7 +373,9 @@ def test_accented_words_are_no_stop_words() -> None:
     without its accents, "Del-Szudan" reads as "Szudan", which both Sudans bear (never one)."""
     assert mi.name_tokens("Dél-Szudán") == ("del", "szudan")
     assert mi.name_tokens("Dél-Szudán", as_written=False) == ("szudan",)
-    assert mi.name_tokens("Antigua és Barbuda") == mi.name_tokens("Antigua și Barbuda") == ("antigua", "barbuda")
+    assert (
+        mi.name_tokens("Antigua és Barbuda") == mi.name_tokens("Antigua și Barbuda") == ("antigua", "barbuda")
+    )
     assert mi.name_tokens("Congo, Dem. Rep.") == ("congo", "democratic", "republic")  # "dem" expands first
     assert _meaning("Dél-Szudán", "hu") == "SS"
     assert set(_meaning("Del-Szudan", "hu")) == set(_meaning("Szudán")) == {"SD", "SS"}
@@ -408,8 +410,11 @@ def test_acronyms_are_those_of_one_place(builder: ModuleType) -> None:
             assert (spoken if "|" in key else english)[key] == {value}, (key, value)
         else:  # a language whose names give the acronym to several places, or to a region
             lang, _, ini = key.partition("|")
-            assert lang and ini in table and len(spoken[key]) > 1 or value[0] in "!?", (key, value)
-            assert m._acronym_value(ini.upper(), (lang,)) == value and m._by_acronym(ini.upper(), (lang,)) is None
+            assert (lang and ini in table and len(spoken[key]) > 1) or value[0] in "!?", (key, value)
+            assert (
+                m._acronym_value(ini.upper(), (lang,)) == value
+                and m._by_acronym(ini.upper(), (lang,)) is None
+            )
 
 
 @pytest.mark.parametrize(

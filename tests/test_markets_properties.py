@@ -253,9 +253,9 @@ def _single_words() -> list[tuple[str, str, str]]:
     out = []
     for text, lang, code in NAMED:
         tokens = mi.name_tokens(text)
-        if len(tokens) == 1 and tokens[0].isascii() and tokens[0].isalpha() and len(tokens[0]) >= 7:
-            if tokens[0] not in mi.TITLES:
-                out.append((tokens[0], lang, code))
+        single = len(tokens) == 1 and tokens[0].isascii() and tokens[0].isalpha() and len(tokens[0]) >= 7
+        if single and tokens[0] not in mi.TITLES:
+            out.append((tokens[0], lang, code))
     return sorted(set(out))
 
 
@@ -267,7 +267,11 @@ def _unknown(text: str, lang: str) -> bool:
     """Whether no key of the index, in the language or any, is the text's."""
     tokens = m._tokens(text)
     tags = m._lang_tags(lang) if lang else ()
-    return bool(tokens) and m._lookup(tokens, tags) is None and all(m._INDEX().words.get(t) is None for t in tokens)
+    return (
+        bool(tokens)
+        and m._lookup(tokens, tags) is None
+        and all(m._INDEX().words.get(t) is None for t in tokens)
+    )
 
 
 @given(st.sampled_from(SINGLE_WORDS), st.sampled_from(["swap", "vowel", "drop vowel", "add vowel", "double"]),
@@ -322,7 +326,9 @@ for _ch, _reading in sorted(m._INDEX().readings().items()):
 
 
 @given(st.sampled_from(CHINESE), st.integers(0, 20), st.integers(0, 100))
-def test_a_chinese_name_written_with_characters_that_sound_alike(item: tuple[str, str], at: int, pick: int) -> None:
+def test_a_chinese_name_written_with_characters_that_sound_alike(
+    item: tuple[str, str], at: int, pick: int
+) -> None:
     """A Chinese name with a character replaced by another of the same reading (蓋亞那, 蓋亞納)
     resolves to its place or to nothing, never to another market."""
     word, code = item
@@ -333,3 +339,28 @@ def test_a_chinese_name_written_with_characters_that_sound_alike(item: tuple[str
         return
     got = _outcome(variant)
     assert got == code or not (got.isalpha() and len(got) == 2), (word, variant, got)
+
+
+# --- issue 17, second round: a word no name uses, among words that name one place --------------
+
+
+def _multi_word_names() -> list[str]:
+    """The names of the sample locales and tables of two words or more (after folding)."""
+    return sorted({text for text, _lang, _code in NAMED if len(mi.name_tokens(text)) >= 2})
+
+
+MULTI_WORD = _multi_word_names()
+_NONSENSE = st.text(alphabet="bcdfghjklmnpqrstvwxz" + "aeiou", min_size=4, max_size=9).filter(
+    lambda w: m._INDEX().words.get(w) is None and m._word_markets(w) is None
+)
+
+
+@given(st.sampled_from(MULTI_WORD), _NONSENSE, st.integers(0, 10))
+def test_a_name_with_a_word_no_name_uses_is_that_place_or_nothing(text: str, word: str, at: int) -> None:
+    """A word no name uses, put among the words of a name, leaves the name meaning its place or
+    nothing (a word that is no name's says nothing, and never turns a name into another place)."""
+    before = _outcome(text)
+    words = text.split()
+    words.insert(at % (len(words) + 1), word)
+    got = _outcome(" ".join(words))
+    assert got == before or not (got.isalpha() and len(got) == 2), (text, word, before, got)

@@ -390,7 +390,7 @@ def build(exclude: Collection[tuple[str, str, str]] = ()) -> Built:
     def keys_of(text: str) -> tuple[str, str, str, str]:
         return _mi.keys_of(tokens_of(text))
 
-    @functools.lru_cache(maxsize=None)
+    @functools.cache
     def readings(text: str) -> tuple[tuple[str, ...], ...]:
         """The tokens of a name, and those it has read without its accents where they differ (an
         accented word that reads as a stop word without them: "Dél-Szudán", "Del-Szudan")."""

@@ -106,7 +106,20 @@ STOP_WORDS: Final = frozenset(
 #: ``San``, ``Santa``, ``São`` and the Dutch ``Sint`` are kept as they are (Sint Maarten, SX, is
 #: not Saint-Martin, MF)
 SAINT_WORDS: Final = frozenset(
-    {"st", "ste", "saint", "sainte", "sankt", "saints", "сент", "сен", "святои", "святая", "святого", "세인트"}
+    {
+        "st",
+        "ste",
+        "saint",
+        "sainte",
+        "sankt",
+        "saints",
+        "сент",
+        "сен",
+        "святои",
+        "святая",
+        "святого",
+        "세인트",
+    }
 )
 #: Korean spellings of "saint" written glued to the name that follows: 세인트 (from English) and
 #: 생 (from French), read as the word "saint" (세인트 바르텔레미 is 생바르텔레미)
@@ -255,6 +268,8 @@ _KANA_PAIRS: Final = (
 _KANA: Final = str.maketrans({"ヵ": "カ", "ヶ": "ケ", "ヰ": "イ", "ヱ": "エ"})
 _FIRST_KANA: Final = 0x3041
 _FIRST_CJK: Final = 0x2E80
+#: the first character of the scripts written without spaces (and of Hangul) that word endings are looked up in
+FIRST_DENSE: Final = _FIRST_CJK
 
 
 def title_word(word: str) -> str:
@@ -679,10 +694,10 @@ class SortedTable(Mapping[str, str]):
                 hi = line
         while lo < self._end:
             end = buf.find(b"\n", lo, self._end)
-            line = buf[lo:end]
-            if line >= stop:
+            row = buf[lo:end]
+            if row >= stop:
                 return
-            key, _, value = line.decode("utf-8").partition("\t")
+            key, _, value = row.decode("utf-8").partition("\t")
             yield key, value
             lo = end + 1
 
@@ -802,6 +817,17 @@ class NameIndex:
                 if all(KANA_RANGE[0] <= ch < KANA_RANGE[1] for ch in word)
             ]
             self._parsed["kana words"] = found
+        return found
+
+    def endings(self) -> list[tuple[str, str]]:
+        """The words of the scripts written without spaces (Chinese, Japanese, Korean), each written
+        backwards, sorted, with their markets: the words that end with a text are a range of it."""
+        found: list[tuple[str, str]] | None = self._parsed.get("endings")
+        if found is None:
+            found = sorted(
+                (word[::-1], codes) for word, codes in self.words.between(chr(FIRST_DENSE), chr(0x10FFFF))
+            )
+            self._parsed["endings"] = found
         return found
 
     @property

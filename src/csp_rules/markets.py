@@ -48,6 +48,7 @@ csp_rules.errors.NotAMarketError: market: 'Europe' is a region or grouping (150)
 
 from __future__ import annotations
 
+import bisect
 import enum
 import re
 import unicodedata
@@ -519,7 +520,7 @@ def _word_markets(word: str) -> frozenset[str] | None:
         word = _mi.without_island(word)
         value = words.get(word)
     if value is not None:
-        if typed == word:
+        if typed == word or _dense(typed):  # "科科斯群岛" is 科科斯 (and no word a sound away)
             return frozenset(value.split())
         near = _near_words(typed)  # a word read by a part of it: "Afarsaaret" (Afar) is a step from Färsaaret
         return frozenset(value.split()) | (near[0] if near is not None else frozenset())
@@ -530,12 +531,30 @@ def _word_markets(word: str) -> frozenset[str] | None:
         stem = word[: max(_MIN_WORD, len(word) - 3)] if len(word) >= _MIN_WORD + 1 else ""
     for _key, codes in (words.with_prefix(stem, _STEM_WORDS) or ()) if stem else ():
         found.update(codes.split())
+    if not found and _dense(word) and len(word) >= 2:  # the end of a word: 尖棉 of 斯瓦巴及尖棉
+        found.update(_ending_markets(word))
     alike = _sound_alike(typed, word) if _is_han(typed) else None  # 蓋亞納 sounds like 蓋亞那
     if found:  # a typo reads as a stem too ("Vientam" as "Vienna"): the words a step away count
         near = _near_words(typed)
         found.update(near[0] if near is not None else (), alike or ())
         return frozenset(found)
     return alike
+
+
+def _ending_markets(word: str) -> set[str]:
+    """The markets of the known words that end with a word written without spaces (none when more
+    than a few dozen words do)."""
+    endings = _INDEX().endings()
+    key = word[::-1]
+    start = bisect.bisect_left(endings, (key,))
+    found: set[str] = set()
+    for count, (known, codes) in enumerate(endings[start:]):
+        if not known.startswith(key):
+            break
+        if count >= _STEM_WORDS:
+            return set()
+        found.update(codes.split())
+    return found
 
 
 def _sound_alike(*forms: str) -> frozenset[str] | None:
@@ -584,6 +603,7 @@ def _words_match(tokens: tuple[str, ...], fuzzy: bool) -> Market | None:
     sizes: list[int] = []  # the markets of each word long enough to name one
     rare = False  # a word of three letters or more that at most a few markets' names use
     near = False
+    unknown = False  # a word no name uses, among words of one market's names
     for word in words:
         codes = _word_markets(word)
         long = _long_enough(word)
@@ -592,6 +612,9 @@ def _words_match(tokens: tuple[str, ...], fuzzy: bool) -> Market | None:
             if found is not None:
                 codes, long = found
                 near = True
+        if codes is None and not fuzzy and not unknown and len(words) >= 3 and long:
+            unknown = True
+            continue
         if codes is None:
             return None
         used = sum(1 for c in codes if c[0] != "!")  # regions share words, but are no markets
@@ -602,6 +625,8 @@ def _words_match(tokens: tuple[str, ...], fuzzy: bool) -> Market | None:
         if not candidates:
             return None
     if candidates is None or len(candidates) != 1 or not sizes or (fuzzy and not near):
+        return None
+    if unknown and sizes.count(1) < 2:  # an unknown word is let pass by two words of that market alone
         return None
     if 1 not in sizes and (len(words) < 3 or not rare):
         return None
@@ -647,13 +672,25 @@ _KANA_ROWS: Final = (
     "ナニヌネノ", "ハヒフヘホ", "バビブベボ", "パピプペポ", "マミムメモ", "ヤ・ユ・ヨ", "ラリルレロ",
     "ワヰ・ヱヲ", "ァィゥェォ", "ャ・ュ・ョ",
 )  # fmt: skip
-_KANA_CELLS: Final = {ch: (row, col) for row, kana in enumerate(_KANA_ROWS) for col, ch in enumerate(kana) if ch != "・"}
+_KANA_CELLS: Final = {
+    ch: (row, col) for row, kana in enumerate(_KANA_ROWS) for col, ch in enumerate(kana) if ch != "・"
+}
 _PINYIN_INITIALS: Final = ("zh", "ch", "sh", *"bpmfdtnlgkhjqxrzcsyw")
 
 
 def _kana_alike(a: str, b: str) -> bool:
     cell_a, cell_b = _KANA_CELLS.get(a), _KANA_CELLS.get(b)
     return cell_a is not None and cell_b is not None and (cell_a[0] == cell_b[0] or cell_a[1] == cell_b[1])
+
+
+#: the marks of long vowels and doubled consonants, which transliterations into katakana add or
+#: leave out at will (モンセラット and モントセラト, ボツワーナ and ボツワナ)
+_KANA_LENGTH: Final = str.maketrans("", "", "ーッ")
+
+
+def _kana_bare(word: str) -> str:
+    """A katakana word without its long-vowel and double-consonant marks."""
+    return word.translate(_KANA_LENGTH)
 
 
 def _syllable_parts(syllable: str) -> tuple[str, str]:
@@ -689,8 +726,13 @@ def _near_dense(word: str, script: str) -> frozenset[str] | None:
     index = _INDEX()
     found: set[str] = set()
     if script == "kana":
+        bare = _kana_bare(word)
         for known, codes in index.kana_words():
-            if len(known) >= _MIN_NEAR // 2 and _one_step(word, known, _kana_alike):
+            if len(known) >= _MIN_NEAR // 2 and (
+                _one_step(word, known, _kana_alike)
+                or bare == _kana_bare(known)
+                or _one_step(bare, _kana_bare(known), _kana_alike)
+            ):
                 found |= codes
     else:
         sound = _mi.reading(word, index.readings())
@@ -699,7 +741,11 @@ def _near_dense(word: str, script: str) -> frozenset[str] | None:
         syllables = sound.split("-")
         for known, codes in index.sounds().items():
             other = known.split("-")
-            if len(other) >= _MIN_NEAR // 2 and known != sound and _one_step(syllables, other, _syllables_alike):
+            if (
+                len(other) >= _MIN_NEAR // 2
+                and known != sound
+                and _one_step(syllables, other, _syllables_alike)
+            ):
                 found |= codes
     return frozenset(found) or None
 
@@ -715,9 +761,9 @@ def _near_variants(word: str, script: str) -> Iterator[str]:
                 yield word[:i] + word[i + 1 :]
             code = ord(ch) - 0xAC00
             initial, vowel, final = code // 588, (code // 28) % 21, code % 28
-            for v in range(21):
-                if v != vowel:
-                    yield word[:i] + chr(0xAC00 + (initial * 21 + v) * 28 + final) + word[i + 1 :]
+            for other in range(21):
+                if other != vowel:
+                    yield word[:i] + chr(0xAC00 + (initial * 21 + other) * 28 + final) + word[i + 1 :]
             for f in range(28):
                 if f != final:
                     yield word[:i] + chr(0xAC00 + (initial * 21 + vowel) * 28 + f) + word[i + 1 :]
@@ -752,6 +798,7 @@ def _near_words(word: str) -> tuple[frozenset[str], bool] | None:
         script = _script(form)
         if script is None or _units(form, script) < _MIN_NEAR:
             continue
+        found: set[str] | frozenset[str] | None
         if script in ("kana", "han"):
             found = _near_dense(form, script)
         else:
