@@ -883,8 +883,10 @@ def _with_tail(tokens: tuple[str, ...]) -> Market | None:
 def _with_sovereign(text: str, tokens: tuple[str, ...]) -> Market | None:
     """A dependent territory's name with its sovereign's glued in front ("FRANCE Polynésie
     française", "USA Guam") or behind in parentheses ("Guam (USA)"). Both parts must be names the
-    index knows, of the territory and of the market it belongs to (``parents`` of the index). After
-    a comma the two are read as a list ("Macao, China" is two places)."""
+    index knows, of the territory and of the market it belongs to (``parents`` of the index); a
+    territory's name that several territories bear means the one of them that belongs to that
+    sovereign ("UK Virgin Islands", "USA Jungferninseln"). After a comma the two are read as a list
+    ("Macao, China" is two places)."""
     parents = _INDEX().parents
     pairs: list[tuple[tuple[str, ...], tuple[str, ...]]] = []
     if text.endswith(")") and "(" in text:
@@ -894,11 +896,30 @@ def _with_sovereign(text: str, tokens: tuple[str, ...]) -> Market | None:
         pairs.extend((tokens[cut:], tokens[:cut]) for cut in range(1, len(tokens)))
     for territory, sovereign in pairs:
         value = _lookup(territory, ()) if territory else None
-        if value is None or value not in parents:
+        if value is None and territory and sovereign:  # "USA Jungferninseln": the words of two places
+            shared = _shared_markets(territory)
+            value = " ".join(sorted(shared)) if shared else None
+        if value is None or not sovereign:
             continue
-        if sovereign and _lookup(sovereign, ()) == parents[value]:
-            return _markets()[value]
+        # a name of several territories, of which one belongs to that sovereign ("UK Virgin Islands")
+        belong = [c for c in value.split() if c in parents]
+        if belong and len(belong) == len(value.split()):
+            owner = _lookup(sovereign, ())
+            found = [c for c in belong if parents[c] == owner]
+            if len(found) == 1:
+                return _markets()[found[0]]
     return None
+
+
+def _shared_markets(tokens: tuple[str, ...]) -> frozenset[str] | None:
+    """The markets whose names use every word of the tokens (a word no name uses: None)."""
+    shared: frozenset[str] | None = None
+    for word in tokens:
+        codes = _word_markets(word)
+        if codes is None:
+            return None
+        shared = codes if shared is None else shared & codes
+    return shared
 
 
 def _load_suggestions() -> tuple[list[str], dict[str, list[str]]]:
