@@ -364,3 +364,24 @@ def test_a_name_with_a_word_no_name_uses_is_that_place_or_nothing(text: str, wor
     words.insert(at % (len(words) + 1), word)
     got = _outcome(" ".join(words))
     assert got == before or not (got.isalpha() and len(got) == 2), (text, word, before, got)
+
+
+@given(st.sampled_from(CHINESE), st.integers(0, 20), st.integers(0, 1000))
+def test_a_chinese_name_a_letter_of_reading_away_is_that_place_or_nothing(
+    item: tuple[str, str], at: int, pick: int
+) -> None:
+    """A Chinese name with a character replaced by one whose reading is a letter away (格恩西 and
+    根西 read geenxi and genxi) resolves to its place or to nothing, never to another market."""
+    word, code = item
+    i = at % len(word)
+    own = m._INDEX().readings()[word[i]]
+    near = [r for r in _BY_READING if r != own and m._one_step(r, own, m._same)]
+    if not near:
+        return
+    chars = _BY_READING[near[pick % len(near)]]
+    variant = word[:i] + chars[pick % len(chars)] + word[i + 1 :]
+    # a text that sounds as a name does is that name (亳兰岛 sounds as 波兰岛, Poland's island)
+    if not _unknown(variant, "") or m._sound_alike(variant, mi.without_island(variant)):
+        return
+    got = _outcome(variant)
+    assert got == code or not (got.isalpha() and len(got) == 2), (word, variant, got)

@@ -705,6 +705,11 @@ def _syllables_alike(a: str, b: str) -> bool:
     return ia == ib or fa == fb
 
 
+def _same(a: str, b: str) -> bool:
+    """Any letter for any letter (one letter of a reading for another: ``geenxi`` and ``genxi``)."""
+    return True
+
+
 def _one_step(a: Sequence[str], b: Sequence[str], alike: Callable[[str, str], bool]) -> bool:
     """Whether two different sequences are one step apart: one item more or less, or one item
     for another that ``alike`` accepts."""
@@ -722,7 +727,8 @@ def _one_step(a: Sequence[str], b: Sequence[str], alike: Callable[[str, str], bo
 
 def _near_dense(word: str, script: str) -> frozenset[str] | None:
     """The markets of the known katakana or Chinese words one step from a word (a kana or a
-    syllable more or less, or one a vowel or a consonant away)."""
+    syllable more or less, or one a vowel or a consonant away; a Chinese word's reading one letter
+    away, its syllables run together: 格恩西岛 ``geenxidao`` and 根西岛 ``genxidao``)."""
     index = _INDEX()
     found: set[str] = set()
     if script == "kana":
@@ -739,12 +745,16 @@ def _near_dense(word: str, script: str) -> frozenset[str] | None:
         if sound is None:
             return None
         syllables = sound.split("-")
+        letters = sound.replace("-", "")
         for known, codes in index.sounds().items():
             other = known.split("-")
             if (
                 len(other) >= _MIN_NEAR // 2
                 and known != sound
-                and _one_step(syllables, other, _syllables_alike)
+                and (
+                    _one_step(syllables, other, _syllables_alike)
+                    or _one_step(letters, known.replace("-", ""), _same)
+                )
             ):
                 found |= codes
     return frozenset(found) or None
