@@ -334,8 +334,10 @@ def test_held_out_names_resolve_and_never_wrongly(builder: ModuleType) -> None:
     resolved = sum(o.hinted == "right" for o in outcomes) / len(outcomes)
     unlisted = [o for o in outcomes if o.unlisted]
     unlisted_resolved = sum(o.hinted == "right" for o in unlisted) / len(unlisted)
+    older = [o for o in unlisted if o.name.source == "pc"]  # older Partner Center spellings
+    older_resolved = sum(o.hinted == "right" for o in older) / len(older)
     print(f"held out: {resolved:.1%} resolved; not verbatim in any source: {unlisted_resolved:.1%}")
-    assert resolved >= 0.9 and unlisted_resolved >= 0.75
+    assert resolved >= 0.95 and unlisted_resolved >= 0.84 and older_resolved >= 0.75
 
 
 def test_perturbed_cldr_names_resolve() -> None:
