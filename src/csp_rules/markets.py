@@ -576,8 +576,9 @@ def _by_words(tokens: tuple[str, ...], fuzzy: bool = False) -> Market | None:
     """Word-subset matching: every word of the text is a word of the names of one market, and of
     no other market all at once ("Haute-Volta" is BF, "Heard" HM, "Saint Martin (Dutch part)" SX).
 
-    Guards: a word no name uses (after :func:`_word_markets`), a region among the candidates, or
-    several candidates, and there is no match; a word a short suffix away from another place's
+    Guards: a word no name uses (after :func:`_word_markets`: unless it is one among three words or
+    more, two of which are that market's names' alone), a region among the candidates, or several
+    candidates, and there is no match; a word a short suffix away from another place's
     word counts for both ("antarctic", "antarctica"); a generic word ("republic", "north",
     "island") restricts the candidates but never makes a match. The text must have a word of that
     market's names only (four letters or more; two characters in the scripts written without
