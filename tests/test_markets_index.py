@@ -334,8 +334,10 @@ def test_held_out_names_resolve_and_never_wrongly(builder: ModuleType) -> None:
     resolved = sum(o.hinted == "right" for o in outcomes) / len(outcomes)
     unlisted = [o for o in outcomes if o.unlisted]
     unlisted_resolved = sum(o.hinted == "right" for o in unlisted) / len(unlisted)
+    older = [o for o in unlisted if o.name.source == "pc"]  # older Partner Center spellings
+    older_resolved = sum(o.hinted == "right" for o in older) / len(older)
     print(f"held out: {resolved:.1%} resolved; not verbatim in any source: {unlisted_resolved:.1%}")
-    assert resolved >= 0.9 and unlisted_resolved >= 0.75
+    assert resolved >= 0.95 and unlisted_resolved >= 0.84 and older_resolved >= 0.75
 
 
 def test_perturbed_cldr_names_resolve() -> None:
@@ -350,3 +352,132 @@ def test_perturbed_cldr_names_resolve() -> None:
     counts, wrong = split.perturbed_cldr(step=25)
     assert wrong == []
     assert counts["right"] / sum(counts.values()) >= 0.98
+
+
+# --- issue 17, second round: the families of the held-out misses ---------------------------------
+
+
+def test_names_fold_at_run_time_as_they_did_at_build_time(builder: ModuleType, built: Any) -> None:
+    """The index ships only the character variants its keys and words need: every name of every
+    source is read at run time (with the shipped variants) as the builder read it (with all of
+    OpenCC's), the Chinese "and" that splits words included (與 is 与)."""
+    src = builder._sources()
+    full = {ord(c): f for c, f in src.variants.items()}
+    shipped = mi.parse_index(built.index_text.encode("utf-8")).variants()
+    differ = [n.text for n in [*src.cldr, *src.tables, *src.checked]
+              if mi.name_tokens(n.text, full) != mi.name_tokens(n.text, shipped)]  # fmt: skip
+    assert differ == []
+    assert mi.name_tokens("南喬治亞與南三明治群島", shipped) == ("南乔治亚", "南三明治群岛")
+
+
+def test_accented_words_are_no_stop_words() -> None:
+    """A stop word is one as written: the Hungarian "dél" (south) is kept, "és" (and) is not; typed
+    without its accents, "Del-Szudan" reads as "Szudan", which both Sudans bear (never one)."""
+    assert mi.name_tokens("Dél-Szudán") == ("del", "szudan")
+    assert mi.name_tokens("Dél-Szudán", as_written=False) == ("szudan",)
+    assert (
+        mi.name_tokens("Antigua és Barbuda") == mi.name_tokens("Antigua și Barbuda") == ("antigua", "barbuda")
+    )
+    assert mi.name_tokens("Congo, Dem. Rep.") == ("congo", "democratic", "republic")  # "dem" expands first
+    assert _meaning("Dél-Szudán", "hu") == "SS"
+    assert set(_meaning("Del-Szudan", "hu")) == set(_meaning("Szudán")) == {"SD", "SS"}
+
+
+def _english_and_spoken(builder: ModuleType) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+    src = builder._sources()
+    codes = set(m._codes().values)
+    english: dict[str, set[str]] = {}
+    spoken: dict[str, set[str]] = {}
+    for n in [*src.cldr, *src.tables, *src.checked]:
+        for ini in mi.initials(n.text):
+            if ini.upper() in codes:
+                continue
+            if n.lang.split("-")[0] == "en" or not n.lang:
+                english.setdefault(ini, set()).add(n.value)
+            if n.lang:
+                spoken.setdefault(f"{n.lang.split('-')[0]}|{ini}", set()).add(n.value)
+    return english, spoken
+
+
+def test_acronyms_are_those_of_one_place(builder: ModuleType) -> None:
+    """An acronym without a language is that of English names of one market, which no name of no
+    language gives to another place; with a language, that of the language's names of one market
+    (or, where they disagree, the index lists them and the English meaning is not used)."""
+    english, spoken = _english_and_spoken(builder)
+    table = dict(m._INDEX().initials.items())
+    assert len(table) > 1000
+    markets = {mk.code for mk in m.markets()}
+    for key, value in table.items():
+        if value in markets:
+            assert (spoken if "|" in key else english)[key] == {value}, (key, value)
+        else:  # a language whose names give the acronym to several places, or to a region
+            lang, _, ini = key.partition("|")
+            assert (lang and ini in table and len(spoken[key]) > 1) or value[0] in "!?", (key, value)
+            assert (
+                m._acronym_value(ini.upper(), (lang,)) == value
+                and m._by_acronym(ini.upper(), (lang,)) is None
+            )
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "expected"),
+    [("KSA", None, "SA"), ("K.S.A.", None, "SA"), ("ФРГ", "ru", "DE"), ("RFA", "fr", "DE"), ("BRD", "de", "DE"),
+     ("KNK", "hu", "CN"), ("Ksa", None, None), ("RFA", None, None), ("RFA", "de", None), ("RD", None, None)],
+)  # fmt: skip
+def test_acronyms_in_capitals(text: str, lang: str | None, expected: str | None) -> None:
+    """Acronyms are read as written, in capitals, three to six letters, by their language's names
+    or the English ones; never by another language's names (Vietnamese "Bu-run-đi" is no BRD)."""
+    acronym = mi.as_acronym(text)
+    if expected is None:
+        assert acronym is None or m._acronym_value(text, m._lang_tags(lang) if lang else ()) is None
+    else:
+        assert m._acronym_value(text, m._lang_tags(lang) if lang else ()) == expected
+    assert mi.initials("Bu-run-đi") == ("brd",) and m._INDEX().initials.get("brd") is None
+
+
+def test_learned_endings_never_turn_a_name_into_another_place(builder: ModuleType, built: Any) -> None:
+    """The endings the index learned (群岛, 领土, 王国...) are those that the names of one market add to
+    its other names, and that never turn a name of one place into another's (共和国 is none:
+    ドミニカ is DM, ドミニカ共和国 DO; nor 民主共和国: 刚果 is CG, 刚果民主共和国 CD)."""
+    index = mi.parse_index(built.index_text.encode("utf-8"))
+    tails = index.tails
+    assert {"群岛", "领土", "王国"} <= tails and not {"共和国", "民主共和国"} & tails
+    src = builder._sources()
+    table = {ord(c): f for c, f in src.variants.items()}
+    whole: dict[str, set[str]] = {}
+    for n in [*src.cldr, *src.tables, *src.checked]:
+        tokens = mi.name_tokens(n.text, table)
+        if n.value != "?" and len(tokens) == 1 and ord(tokens[0][0]) >= 0x2E80:
+            whole.setdefault(tokens[0], set()).add(n.value)
+    for name, values in whole.items():
+        for cut in range(2, len(name)):
+            if name[cut:] in tails and name[:cut] in whole:
+                assert whole[name[:cut]] & values, (name[:cut], name)
+
+
+def test_chinese_words_that_sound_alike() -> None:
+    """ICU's readings of Chinese characters make words that sound alike one (蓋亞納 and 蓋亞那 are
+    gai-ya-na); every reading is a syllable in Latin letters."""
+    index = m._INDEX()
+    readings = index.readings()
+    assert len(readings) > 5000 and all(r.isascii() and r.isalpha() for r in readings.values())
+    assert mi.reading("盖亚纳", readings) == mi.reading("盖亚那", readings) == "gai-ya-na"
+    assert mi.reading("France", readings) is None
+    assert "GY" in index.sounds()["gai-ya-na"]
+    assert _meaning("圭亞納") == "GY"
+
+
+def test_near_words_are_one_step_away() -> None:
+    """The spellings a word one step away is looked for in: a letter less, two swapped, a letter
+    doubled, a vowel for a vowel or one more; in Hangul a syllable less, another vowel or final."""
+    variants = set(m._near_variants("aserbeidschan", "latin"))
+    assert {"aserbaidschan", "aserbeidschn", "aserbiedschan", "asserbeidschan", "aserbeidschaan"} <= variants
+    assert not {"aserbeidschan", "azerbeidschan", "aserbeidscham"} & variants  # consonants stay
+    assert "부베" in set(m._near_variants("부베이", "hangul"))
+    assert m._one_step("マイヨット", "マヨット", m._kana_alike)
+    assert not m._one_step("モンセラット", "モントセラト", m._kana_alike)
+    assert m._one_step(["bo", "nei", "er"], ["bo", "nai", "er"], m._syllables_alike)
+    assert not m._one_step(["bo", "nei", "er"], ["ge", "nai", "er"], m._syllables_alike)
+    # a short word is never read as another (Irak is no Iran), nor a word as a short one (美国外 is no 美国)
+    assert m._near_words("irak") is None
+    assert "US" not in (m._near_words("美国外") or ((),))[0]

@@ -130,8 +130,15 @@ def test_fast_path_agrees_with_the_rule_set(text: str) -> None:
 
 @given(st.text(max_size=60))
 def test_normalization_is_idempotent(text: str) -> None:
-    tokens = mi.name_tokens(text)
+    """Folding the folded tokens changes nothing, read without accents; read as written, a word
+    whose accent kept it from being a stop word ("á" is no "a") is the only change a second read
+    makes: it drops such words and nothing else."""
+    tokens = mi.name_tokens(text, as_written=False)
     assert mi.name_tokens(" ".join(tokens)) == tokens
+    written = mi.name_tokens(text)
+    again = mi.name_tokens(" ".join(written))
+    assert again == mi.name_tokens(" ".join(written), as_written=False)
+    assert again == tuple(t for t in written if t not in mi.STOP_WORDS)
 
 
 _KEYS = st.text(max_size=16).map(lambda t: mi.keys(t)[0]).filter(bool)
@@ -236,3 +243,145 @@ def test_prefix_search_agrees_with_a_scan(table: dict[str, str], prefix: str) ->
     found = index.words.with_prefix(prefix, 1000)
     assert found is not None and sorted(found) == expected
     assert index.words.with_prefix(prefix, len(expected) - 1) is None or not expected
+
+
+# --- issue 17, second round: a step away from a name is that place or nothing ---------------------
+
+
+def _single_words() -> list[tuple[str, str, str]]:
+    """(folded word, language, code) of the one-word Latin names of the sample locales and tables."""
+    out = []
+    for text, lang, code in NAMED:
+        tokens = mi.name_tokens(text)
+        single = len(tokens) == 1 and tokens[0].isascii() and tokens[0].isalpha() and len(tokens[0]) >= 7
+        if single and tokens[0] not in mi.TITLES:
+            out.append((tokens[0], lang, code))
+    return sorted(set(out))
+
+
+SINGLE_WORDS = _single_words()
+_VOWELS = "aeiouyj"
+
+
+def _unknown(text: str, lang: str) -> bool:
+    """Whether no key of the index, in the language or any, is the text's."""
+    tokens = m._tokens(text)
+    tags = m._lang_tags(lang) if lang else ()
+    return (
+        bool(tokens)
+        and m._lookup(tokens, tags) is None
+        and all(m._INDEX().words.get(t) is None for t in tokens)
+    )
+
+
+@given(st.sampled_from(SINGLE_WORDS), st.sampled_from(["swap", "vowel", "drop vowel", "add vowel", "double"]),
+       st.integers(0, 40), st.sampled_from(_VOWELS))  # fmt: skip
+def test_a_step_from_a_name_is_that_place_or_nothing(
+    item: tuple[str, str, str], step: str, at: int, vowel: str
+) -> None:
+    """A name with a vowel changed, dropped or added, two letters swapped or one doubled (the steps
+    old spellings and transliterations differ by: Aserbeidschan) resolves to its place, or to
+    nothing; never to another market, with its language or without. (A text that is itself a name
+    or a word of a name is not a step away: it means what it means.)"""
+    word, lang, code = item
+    i = at % len(word)
+    if step == "swap":
+        variant = word[:i] + word[i + 1 : i + 2] + word[i] + word[i + 2 :]
+    elif step == "vowel" and word[i] in _VOWELS:
+        variant = word[:i] + vowel + word[i + 1 :]
+    elif step == "drop vowel" and word[i] in _VOWELS:
+        variant = word[:i] + word[i + 1 :]
+    elif step == "add vowel":
+        variant = word[:i] + vowel + word[i:]
+    else:
+        variant = word[: i + 1] + word[i] + word[i + 1 :]
+    if variant == word or not _unknown(variant, lang):
+        return
+    for hint in (None, lang or None):
+        got = _outcome(variant) if hint is None else _outcome_in(variant, hint)
+        assert got == code or not got.isalpha() or len(got) != 2, (word, variant, hint, got)
+
+
+def _outcome_in(text: str, lang: str) -> str:
+    try:
+        return m.resolve(text, lang=lang).code
+    except MarketError as exc:
+        return type(exc).__name__ + repr(sorted(getattr(exc, "candidates", ())))
+
+
+def _chinese_names() -> list[tuple[str, str]]:
+    readings = m._INDEX().readings()
+    out = []
+    for text, lang, code in NAMED:
+        tokens = mi.name_tokens(text)
+        if lang == "zh" and len(tokens) == 1 and mi.reading(tokens[0], readings) and len(tokens[0]) >= 2:
+            out.append((tokens[0], code))
+    return sorted(set(out))
+
+
+CHINESE = _chinese_names()
+_BY_READING: dict[str, list[str]] = {}
+for _ch, _reading in sorted(m._INDEX().readings().items()):
+    _BY_READING.setdefault(_reading, []).append(_ch)
+
+
+@given(st.sampled_from(CHINESE), st.integers(0, 20), st.integers(0, 100))
+def test_a_chinese_name_written_with_characters_that_sound_alike(
+    item: tuple[str, str], at: int, pick: int
+) -> None:
+    """A Chinese name with a character replaced by another of the same reading (蓋亞那, 蓋亞納)
+    resolves to its place or to nothing, never to another market."""
+    word, code = item
+    i = at % len(word)
+    same = _BY_READING[m._INDEX().readings()[word[i]]]
+    variant = word[:i] + same[pick % len(same)] + word[i + 1 :]
+    if variant == word or not _unknown(variant, ""):
+        return
+    got = _outcome(variant)
+    assert got == code or not (got.isalpha() and len(got) == 2), (word, variant, got)
+
+
+# --- issue 17, second round: a word no name uses, among words that name one place --------------
+
+
+def _multi_word_names() -> list[str]:
+    """The names of the sample locales and tables of two words or more (after folding)."""
+    return sorted({text for text, _lang, _code in NAMED if len(mi.name_tokens(text)) >= 2})
+
+
+MULTI_WORD = _multi_word_names()
+_NONSENSE = st.text(alphabet="bcdfghjklmnpqrstvwxz" + "aeiou", min_size=4, max_size=9).filter(
+    lambda w: m._INDEX().words.get(w) is None and m._word_markets(w) is None
+)
+
+
+@given(st.sampled_from(MULTI_WORD), _NONSENSE, st.integers(0, 10))
+def test_a_name_with_a_word_no_name_uses_is_that_place_or_nothing(text: str, word: str, at: int) -> None:
+    """A word no name uses, put among the words of a name, leaves the name meaning its place or
+    nothing (a word that is no name's says nothing, and never turns a name into another place)."""
+    before = _outcome(text)
+    words = text.split()
+    words.insert(at % (len(words) + 1), word)
+    got = _outcome(" ".join(words))
+    assert got == before or not (got.isalpha() and len(got) == 2), (text, word, before, got)
+
+
+@given(st.sampled_from(CHINESE), st.integers(0, 20), st.integers(0, 1000))
+def test_a_chinese_name_a_letter_of_reading_away_is_that_place_or_nothing(
+    item: tuple[str, str], at: int, pick: int
+) -> None:
+    """A Chinese name with a character replaced by one whose reading is a letter away (格恩西 and
+    根西 read geenxi and genxi) resolves to its place or to nothing, never to another market."""
+    word, code = item
+    i = at % len(word)
+    own = m._INDEX().readings()[word[i]]
+    near = [r for r in _BY_READING if r != own and m._one_step(r, own, m._same)]
+    if not near:
+        return
+    chars = _BY_READING[near[pick % len(near)]]
+    variant = word[:i] + chars[pick % len(chars)] + word[i + 1 :]
+    # a text that sounds as a name does is that name (亳兰岛 sounds as 波兰岛, Poland's island)
+    if not _unknown(variant, "") or m._sound_alike(variant, mi.without_island(variant)):
+        return
+    got = _outcome(variant)
+    assert got == code or not (got.isalpha() and len(got) == 2), (word, variant, got)

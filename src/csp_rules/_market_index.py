@@ -59,8 +59,9 @@ from __future__ import annotations
 
 import mmap
 import os
+import re
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from typing import Any, Final, TypeAlias
 
 import attrs
@@ -89,17 +90,40 @@ MAX_NAME_CHARS: Final = 120
 
 #: words dropped everywhere: articles, prepositions and conjunctions of the languages whose
 #: names are written with them ("and" in English, French, German, Spanish, Portuguese, Italian,
-#: Catalan, Czech, Polish, Dutch, the Scandinavian languages, Turkish, Finnish, Hungarian, Romanian)
+#: Catalan, Czech, Polish, Dutch, the Scandinavian languages, Turkish, Finnish, Hungarian, Romanian,
+#: Russian, Ukrainian, Greek). A word is a stop word as it is written, accents included: the
+#: Hungarian "és" (and) is one, the Hungarian "dél" (south) and the Vietnamese "đa" are not, though
+#: they read "del" and "da" without their accents
 STOP_WORDS: Final = frozenset(
     {
         "the", "of", "and", "de", "du", "des", "d", "l", "la", "le", "les", "el", "los", "las", "lo",
         "da", "do", "das", "dos", "di", "del", "della", "dello", "der", "die", "den", "dem", "het",
         "et", "und", "y", "e", "i", "a", "en", "og", "och", "ve", "ja", "es", "si", "s", "및",
+        "és", "și", "şi", "à", "и", "і", "και",
     }
 )  # fmt: skip
-#: spellings of "saint" (the German ``Sankt`` too); ``San``, ``Santa``, ``São`` and the Dutch
-#: ``Sint`` are kept as they are (Sint Maarten, SX, is not Saint-Martin, MF)
-SAINT_WORDS: Final = frozenset({"st", "ste", "saint", "sainte", "sankt", "saints"})
+#: spellings of "saint" (the German ``Sankt``, the Russian ``Сен``, ``Сент``, ``Святой`` too);
+#: ``San``, ``Santa``, ``São`` and the Dutch ``Sint`` are kept as they are (Sint Maarten, SX, is
+#: not Saint-Martin, MF)
+SAINT_WORDS: Final = frozenset(
+    {
+        "st",
+        "ste",
+        "saint",
+        "sainte",
+        "sankt",
+        "saints",
+        "сент",
+        "сен",
+        "святои",
+        "святая",
+        "святого",
+        "세인트",
+    }
+)
+#: Korean spellings of "saint" written glued to the name that follows: 세인트 (from English) and
+#: 생 (from French), read as the word "saint" (세인트 바르텔레미 is 생바르텔레미)
+HANGUL_SAINTS: Final = ("세인트", "생")
 #: English and French island words, made one word in every key
 ISLAND_WORDS: Final = frozenset({"island", "islands", "isle", "isles", "is", "isl", "ile", "iles"})
 #: generic island words of other languages, dropped (with ``island``) in the loose key only
@@ -132,6 +156,7 @@ ACRONYMS: Final = {
     "pdr": ("people", "democratic", "republic"),
     "dpr": ("democratic", "people", "republic"),
     "dr": ("democratic", "republic"),
+    "rd": ("republic", "democratic"),
     "fyr": ("former", "yugoslav", "republic"),
     "fyro": ("former", "yugoslav", "republic"),
     "sar": ("special", "administrative", "region"),
@@ -243,6 +268,8 @@ _KANA_PAIRS: Final = (
 _KANA: Final = str.maketrans({"ヵ": "カ", "ヶ": "ケ", "ヰ": "イ", "ヱ": "エ"})
 _FIRST_KANA: Final = 0x3041
 _FIRST_CJK: Final = 0x2E80
+#: the first character of the scripts written without spaces (and of Hangul) that word endings are looked up in
+FIRST_DENSE: Final = _FIRST_CJK
 
 
 def title_word(word: str) -> str:
@@ -258,6 +285,16 @@ def title_word(word: str) -> str:
         if word.startswith(stem):
             return title
     return word
+
+
+def token_of(word: str) -> str:
+    """The token a folded word is read as (a spelling of "saint", an island word, a title word),
+    for words made up from other words (:func:`csp_rules.markets._near_words`)."""
+    if word in SAINT_WORDS:
+        return "saint"
+    if word in ISLAND_WORDS:
+        return "island"
+    return title_word(word)
 
 
 def _droppable_mark(ch: str) -> bool:
@@ -325,12 +362,15 @@ def _raw_tokens(text: str) -> list[tuple[str, str]]:
     return out
 
 
-def name_tokens(text: str, variants: Variants = None) -> tuple[str, ...]:
+def name_tokens(text: str, variants: Variants = None, *, as_written: bool = True) -> tuple[str, ...]:
     """The normalized tokens of a name (see the module docstring).
 
     ``variants`` is the table of Chinese and Japanese character variants (``ord`` -> folded
     character), or a function giving it; by default the one shipped with the index (the index
-    builder passes its own).
+    builder passes its own). Stop words are those written so, accents included (``Dél`` is no
+    ``del``); with ``as_written=False``, those that read so without their accents: the index
+    builder gives a name the keys of both readings, so that ``Del-Szudan``, typed without accents,
+    means what ``Szudan`` means (both Sudans) and never one of them.
 
     >>> name_tokens("Saint-Vincent-et-les-Grenadines")
     ('saint', 'vincent', 'grenadines')
@@ -341,21 +381,21 @@ def name_tokens(text: str, variants: Variants = None) -> tuple[str, ...]:
     >>> name_tokens("澳大利亞") == name_tokens("澳大利亚"), name_tokens("ヴァチカン") == name_tokens("バチカン")
     (True, True)
     """
-    merged: list[str] = []
+    merged: list[tuple[str, str]] = []  # (folded word, word as written)
     abbreviation = False  # the last word is single letters joined by dots so far
     after_dot = True  # the separator before this word was a dot (or this is the first word)
-    for word, sep in _raw_tokens(_fold(text, variants)):
+    for word, written, sep in _words(text, variants):
         single = len(word) == 1 and word.isalpha()
         if single and abbreviation and after_dot:
-            merged[-1] += word  # U.S.A. -> usa
+            merged[-1] = (merged[-1][0] + word, merged[-1][1] + written)  # U.S.A. -> usa
         else:
-            if sep.startswith("."):
-                word = ABBREVIATIONS.get(word, word)
-            merged.append(word)
+            if sep.startswith(".") and word in ABBREVIATIONS:
+                word = written = ABBREVIATIONS[word]  # "Dem." is "democratic", not the German "dem"
+            merged.append((word, written))
             abbreviation = single
         after_dot = sep == "."
     tokens: list[str] = []
-    for word in merged:
+    for word, written in merged:
         # "people's" -> "people" + "s": the "s" is a stop word
         if word in SAINT_WORDS:
             tokens.append("saint")
@@ -363,9 +403,49 @@ def name_tokens(text: str, variants: Variants = None) -> tuple[str, ...]:
             tokens.append("island")
         elif word in ACRONYMS:
             tokens.extend(ACRONYMS[word])
-        elif word not in STOP_WORDS:
+        elif (written if as_written else word) in STOP_WORDS:
+            continue
+        elif ord(word[0]) >= _FIRST_CJK:
+            tokens.extend(_dense_words(word))
+        else:
             tokens.append(title_word(word))
     return tuple(tokens)
+
+
+#: "and" inside a name written without spaces (Chinese 和, 与 and 與, not the 和 of 共和,
+#: "republic"; Japanese 及び and 並びに, read in katakana): a word boundary, like a space
+DENSE_AND: Final = ("和", "与", "及ビ", "並ビニ")
+_DENSE_AND: Final = re.compile("(?<!共)和|" + "|".join(DENSE_AND[1:]))
+
+
+def _dense_words(word: str) -> list[str]:
+    """A word of a script written without spaces, split at its "and"; a Korean word without its
+    glued "saint" (세인트, 생), which becomes the word ``saint``."""
+    parts = [p for p in _DENSE_AND.split(word) if p] if _DENSE_AND.search(word) else [word]
+    out: list[str] = []
+    for part in parts:
+        for saint in HANGUL_SAINTS:
+            if part.startswith(saint) and len(part) >= len(saint) + 2:
+                out.append("saint")
+                part = part[len(saint) :]
+                break
+        out.append(part)
+    return out
+
+
+def _words(text: str, variants: Variants) -> list[tuple[str, str, str]]:
+    """(folded word, word as written but in lower case, separator after it) triples."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    if decomposed.isascii():
+        return [(w, w, sep) for w, sep in _raw_tokens(decomposed.lower())]
+    out: list[tuple[str, str, str]] = []
+    for written, sep in _raw_tokens(unicodedata.normalize("NFKC", text).casefold()):
+        word = _fold(written, variants)
+        if word:
+            out.append((word, written, sep))
+        elif out:  # a word of accents only: part of the separator
+            out[-1] = (out[-1][0], out[-1][1], out[-1][2] + sep)
+    return out
 
 
 def without_island(token: str) -> str:
@@ -397,7 +477,11 @@ def keys_of(tokens: tuple[str, ...]) -> tuple[str, str, str, str]:
     rest = [without_island(t) for t in ordered if t not in GENERIC_WORDS]
     # a loose key of title words only ("Republik Island" without its island word) names nothing
     loose = " ".join(sorted(rest)) if any(t not in TITLES for t in rest) else ""
-    return exact, bag, "".join(tokens), loose
+    compact = "".join(tokens)
+    # two letters joined are no compact key ("É.-U." is no "EU": two letters are a code)
+    if len(tokens) > 1 and len(compact) <= 2 and ord(compact[0]) < _FIRST_CJK:
+        compact = ""
+    return exact, bag, compact, loose
 
 
 def keys(text: str, variants: Variants = None) -> tuple[str, str, str, str]:
@@ -411,14 +495,110 @@ def keys(text: str, variants: Variants = None) -> tuple[str, str, str, str]:
     return keys_of(name_tokens(text, variants))
 
 
+#: initials shorter or longer than this are no acronym of a name (two letters are a code)
+INITIALS: Final = (3, 6)
+
+
+def initials(text: str) -> tuple[str, ...]:
+    """The acronyms a name may be written as: the first letters of its words, and of its words
+    without articles and conjunctions (folded; hyphens separate words). Names of one word, and
+    names in the scripts written without spaces, have none.
+
+    A name inverted after a comma (ISO's "Korea, Republic of") has the initials of its usual
+    order too.
+
+    >>> initials("Kingdom of Saudi Arabia"), initials("Koreańska Republika Ludowo-Demokratyczna")
+    (('kosa', 'ksa'), ('krld',))
+    >>> initials("Федеративная Республика Германия"), initials("France"), initials("大韩民国")
+    (('фрг',), (), ())
+    >>> initials("Korea, Republic of"), initials("Virgin Islands, British")
+    (('kro', 'rok'), ('vib', 'bvi'))
+    >>> initials("Bundesrepublik Deutschland"), initials("Kínai Népköztársaság")
+    (('brd',), ('knk',))
+    """
+    head, comma, tail = text.partition(",")
+    forms = [text] if not comma or "," in tail else [text, f"{tail} {head}"]
+    low, high = INITIALS
+    found: list[str] = []
+    for form in forms:
+        words = _words(form, {})
+        if len(words) < 2 or any(ord(w[0]) >= _FIRST_CJK or not w[0].isalpha() for w, _, _ in words):
+            return ()
+        found.append("".join(w[0] for w, _, _ in words))
+        content = [w for w, written, _ in words if written not in STOP_WORDS]
+        found.append("".join(w[0] for w in content))
+        found.append("".join(_compound_initials(w) for w in content))
+    return tuple(dict.fromkeys(i for i in found if low <= len(i) <= high))
+
+
+def _compound_initials(word: str) -> str:
+    """A word's initial, and that of the "republic" it ends with when it is a compound
+    (``Bundesrepublik``: BR, ``Népköztársaság``: NK, as in BRD and KNK)."""
+    for stem, title in TITLE_STEMS:
+        at = word.find(stem, 1)
+        if title == "republic" and at > 1:
+            return word[0] + stem[0]
+    return word[0]
+
+
+def as_acronym(text: str) -> str | None:
+    """The folded letters of a text written as an acronym (capitals only, three to six, with or
+    without dots: ``KSA``, ``R.D.C.``, ``ФРГ``), else None."""
+    letters = text.replace(".", "").replace(" ", "")
+    low, high = INITIALS
+    if not (low <= len(letters) <= high and letters.isalpha() and letters.isupper()):
+        return None
+    return _fold(letters, {}).lower()
+
+
+#: the Chinese characters (CJK Unified Ideographs and extension A) and the katakana, as key ranges
+HAN_RANGE: Final = ("\u3400", "\ua000")
+KANA_RANGE: Final = ("\u30a1", "\u3100")
+
+
+def reading(word: str, readings: Mapping[str, str]) -> str | None:
+    """The Mandarin reading of a word of Chinese characters ("gai-ya-na"), or None (another script,
+    or a character without a reading)."""
+    out: list[str] = []
+    for ch in word:
+        found = readings.get(ch)
+        if found is None:
+            return None
+        out.append(found)
+    return "-".join(out)
+
+
+def group_readings(readings: Mapping[str, str]) -> dict[str, str]:
+    """Character -> reading, as the ``readings`` section stores it: reading -> its characters."""
+    grouped: dict[str, list[str]] = {}
+    for ch, reading in sorted(readings.items()):
+        grouped.setdefault(reading, []).append(ch)
+    return {reading: "".join(chars) for reading, chars in grouped.items()}
+
+
+def segments(text: str, parts: Collection[str]) -> bool:
+    """Whether a text is a sequence of the given parts (at least one).
+
+    >>> segments("群岛领土", {"群岛", "领土", "岛"}), segments("共和国", {"国"})
+    (True, False)
+    """
+    if not text:
+        return False
+    ends = {0}
+    for end in range(1, len(text) + 1):
+        if any(text[start:end] in parts for start in ends if start < end):
+            ends.add(end)
+    return len(text) in ends
+
+
 # --- the files --------------------------------------------------------------------------------
 #
 # name_index.tsv, UTF-8, lines:
 #   "# ..."                    header (versions, sources, counts), then one "# section NAME START END"
 #                              line per section: the byte range of its lines, counted from the
 #                              first byte after the header
-#   "@NAME"                    a section start: exact, bag, compact, loose, lang, words, parents,
-#                              variants, suggest
+#   "@NAME"                    a section start: exact, bag, compact, loose, lang, words, initials,
+#                              tails, readings, parents, variants, suggest
 #   in exact, bag, compact, loose: "key<TAB>VALUE", sorted by the UTF-8 bytes of "key<TAB>";
 #       VALUE is a market code ("FR"), several codes ("CD CG": ambiguous; region codes among
 #       them: "057 FM") or "!" and region codes only ("!150": not a market)
@@ -426,6 +606,14 @@ def keys(text: str, variants: Variants = None) -> tuple[str, str, str, str]:
 #   in words: "word<TAB>CODES": the markets (and "!" + regions) whose names use the word, and
 #       those of the words a short suffix away (antarctic, antarctica), in every source, names
 #       the conflict check left out included ("?": a name Wikidata's package refuses to map)
+#   in initials: "initials<TAB>CODE" and "tag|initials<TAB>CODE": an acronym (the first letters
+#       of the words of a name, see initials()) that only one market's names give, in every
+#       language and source, or in that language's names
+#   in tails: "tail<TAB>COUNT": endings of names written without spaces that the names of the
+#       same market add and never turn into another market's name (群岛, 领土...), with the
+#       number of names that show it
+#   in readings: "reading<TAB>CHARACTERS": the Chinese characters with that Mandarin reading
+#       (toneless pinyin, ICU's Han-Latin), for the words that sound alike (蓋亞納, 蓋亞那)
 #   in parents: "CODE<TAB>CODE": a dependent territory and the market it belongs to
 #   in variants: "C<TAB>F": a Chinese or Japanese character and the character it is read as
 #   in suggest: "CODE<TAB>display name<TAB>exact key" (English and French names)
@@ -491,6 +679,28 @@ class SortedTable(Mapping[str, str]):
             lo = stop + 1
         return out
 
+    def between(self, low: str, high: str) -> Iterator[tuple[str, str]]:
+        """The (key, value) lines whose key is at least ``low`` and below ``high`` (UTF-8 order)."""
+        start, stop = low.encode("utf-8"), high.encode("utf-8")
+        buf = self._buf
+        lo, hi = self._start, self._end
+        while lo < hi:  # the first line not below ``low``
+            mid = (lo + hi) // 2
+            line = buf.rfind(b"\n", lo, mid) + 1 or lo
+            end = buf.find(b"\n", line, hi)
+            if buf[line:end] < start:
+                lo = end + 1
+            else:
+                hi = line
+        while lo < self._end:
+            end = buf.find(b"\n", lo, self._end)
+            row = buf[lo:end]
+            if row >= stop:
+                return
+            key, _, value = row.decode("utf-8").partition("\t")
+            yield key, value
+            lo = end + 1
+
     def __getitem__(self, key: str) -> str:
         value: str | None = self.get(key)
         if value is None:
@@ -533,6 +743,7 @@ class NameIndex:
     loose: SortedTable
     lang: SortedTable  # "tag|key" -> value
     words: SortedTable
+    initials: SortedTable  # "initials" and "tag|initials" -> code
     header: tuple[str, ...]
     _sections: Mapping[str, bytes] = attrs.field(repr=False)
     _parsed: dict[str, Any] = attrs.field(factory=dict, repr=False)
@@ -564,6 +775,59 @@ class NameIndex:
         if found is None:
             found = {ord(c): f for c, f in self._small("variants")}
             self._parsed["variants table"] = found
+        return found
+
+    @property
+    def tails(self) -> frozenset[str]:
+        """Endings of names written without spaces that never change the market (群岛, 领土...)."""
+        found: frozenset[str] | None = self._parsed.get("tails table")
+        if found is None:
+            found = frozenset(tail for tail, _count in self._small("tails"))
+            self._parsed["tails table"] = found
+        return found
+
+    def readings(self) -> dict[str, str]:
+        """Chinese character -> its Mandarin reading (toneless pinyin)."""
+        found: dict[str, str] | None = self._parsed.get("readings table")
+        if found is None:
+            found = {ch: reading for reading, chars in self._small("readings") for ch in chars}
+            self._parsed["readings table"] = found
+        return found
+
+    def sounds(self) -> dict[str, frozenset[str]]:
+        """The Chinese words of the names by their reading ("gai-ya-na" -> GY), and their markets."""
+        found: dict[str, frozenset[str]] | None = self._parsed.get("sounds table")
+        if found is None:
+            table: dict[str, set[str]] = {}
+            for word, codes in self.words.between(HAN_RANGE[0], HAN_RANGE[1]):
+                sound = reading(word, self.readings())
+                if sound is not None:
+                    table.setdefault(sound, set()).update(codes.split())
+            found = {sound: frozenset(codes) for sound, codes in table.items()}
+            self._parsed["sounds table"] = found
+        return found
+
+    def kana_words(self) -> list[tuple[str, frozenset[str]]]:
+        """The katakana words of the names and their markets."""
+        found: list[tuple[str, frozenset[str]]] | None = self._parsed.get("kana words")
+        if found is None:
+            found = [
+                (word, frozenset(codes.split()))
+                for word, codes in self.words.between(KANA_RANGE[0], KANA_RANGE[1])
+                if all(KANA_RANGE[0] <= ch < KANA_RANGE[1] for ch in word)
+            ]
+            self._parsed["kana words"] = found
+        return found
+
+    def endings(self) -> list[tuple[str, str]]:
+        """The words of the scripts written without spaces (Chinese, Japanese, Korean), each written
+        backwards, sorted, with their markets: the words that end with a text are a range of it."""
+        found: list[tuple[str, str]] | None = self._parsed.get("endings")
+        if found is None:
+            found = sorted(
+                (word[::-1], codes) for word, codes in self.words.between(chr(FIRST_DENSE), chr(0x10FFFF))
+            )
+            self._parsed["endings"] = found
         return found
 
     @property
@@ -627,7 +891,7 @@ def load_index() -> NameIndex:
     return parse_index(_data(INDEX_FILE))
 
 
-_SMALL: Final = ("parents", "variants", "suggest")
+_SMALL: Final = ("tails", "readings", "parents", "variants", "suggest")
 
 
 def parse_index(data: bytes | mmap.mmap) -> NameIndex:
@@ -665,6 +929,7 @@ def parse_index(data: bytes | mmap.mmap) -> NameIndex:
         loose=table("loose"),
         lang=table("lang"),
         words=table("words"),
+        initials=table("initials"),
         header=tuple(header),
         sections=small,
     )

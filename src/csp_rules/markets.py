@@ -48,10 +48,11 @@ csp_rules.errors.NotAMarketError: market: 'Europe' is a region or grouping (150)
 
 from __future__ import annotations
 
+import bisect
 import enum
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from importlib import resources
 from typing import Any, Final, NoReturn
@@ -420,7 +421,14 @@ def _resolve(value: str, tags: tuple[str, ...]) -> _Outcome:
     if combined is not None:
         return combined
     if tokens:
-        partial = _by_words(tokens) or _with_sovereign(text, tokens)
+        partial = (
+            _by_words(tokens)
+            or _with_sovereign(text, tokens)
+            or _qualified(text)
+            or _by_acronym(text, tags)
+            or _with_tail(tokens)
+            or _by_words(tokens, fuzzy=True)
+        )
         if partial is not None:
             return partial
     return ("unknown", _suggestions(tokens))
@@ -499,15 +507,23 @@ def _word_markets(word: str) -> frozenset[str] | None:
     that begin with it less its last three letters (at least four kept: "Montserrate" as
     "Montserrat", "Święta" as "Świętej"); a word of three characters or more of a script written
     without spaces as the known words that begin with it ("バチカン" as "バチカン市国"). A stem
-    shared by more than a few dozen words says nothing: the word stays unknown.
+    shared by more than a few dozen words says nothing: the word stays unknown. A word read by
+    its stem is also read as the known words one step away (:func:`_near_words`): a typo is often
+    a stem of another word ("Vientam" begins like "Vienna" and is a step from "Vietnam"), and
+    the word then means all of their markets. A Chinese word no name uses is read as the words
+    that sound the same (``蓋亞納`` as ``蓋亞那``: :func:`~csp_rules._market_index.reading`).
     """
     words = _INDEX().words
     value = words.get(word)
+    typed = word
     if value is None and _mi.without_island(word) != word:  # "斯瓦尔巴岛", "Salomonöarna"
         word = _mi.without_island(word)
         value = words.get(word)
     if value is not None:
-        return frozenset(value.split())
+        if typed == word or _dense(typed):  # "科科斯群岛" is 科科斯 (and no word a sound away)
+            return frozenset(value.split())
+        near = _near_words(typed)  # a word read by a part of it: "Afarsaaret" (Afar) is a step from Färsaaret
+        return frozenset(value.split()) | (near[0] if near is not None else frozenset())
     found: set[str] = set()
     if _dense(word):
         stem = word if len(word) >= 3 else ""
@@ -515,38 +531,297 @@ def _word_markets(word: str) -> frozenset[str] | None:
         stem = word[: max(_MIN_WORD, len(word) - 3)] if len(word) >= _MIN_WORD + 1 else ""
     for _key, codes in (words.with_prefix(stem, _STEM_WORDS) or ()) if stem else ():
         found.update(codes.split())
+    if not found and _dense(word) and len(word) >= 2:  # the end of a word: 尖棉 of 斯瓦巴及尖棉
+        found.update(_ending_markets(word))
+    alike = _sound_alike(typed, word) if _is_han(typed) else None  # 蓋亞納 sounds like 蓋亞那
+    if found:  # a typo reads as a stem too ("Vientam" as "Vienna"): the words a step away count
+        near = _near_words(typed)
+        found.update(near[0] if near is not None else (), alike or ())
+        return frozenset(found)
+    return alike
+
+
+def _ending_markets(word: str) -> set[str]:
+    """The markets of the known words that end with a word written without spaces (none when more
+    than a few dozen words do)."""
+    endings = _INDEX().endings()
+    key = word[::-1]
+    start = bisect.bisect_left(endings, (key,))
+    found: set[str] = set()
+    for count, (known, codes) in enumerate(endings[start:]):
+        if not known.startswith(key):
+            break
+        if count >= _STEM_WORDS:
+            return set()
+        found.update(codes.split())
+    return found
+
+
+def _sound_alike(*forms: str) -> frozenset[str] | None:
+    """The markets of the Chinese words that read as one of the forms of a word does."""
+    index = _INDEX()
+    found: set[str] = set()
+    for form in dict.fromkeys(forms):
+        sound = _mi.reading(form, index.readings())
+        found.update(index.sounds().get(sound, ()) if sound else ())
     return frozenset(found) or None
 
 
-def _by_words(tokens: tuple[str, ...]) -> Market | None:
+def _is_han(word: str) -> bool:
+    low, high = _mi.HAN_RANGE
+    return all(low <= ch < high for ch in word)
+
+
+def _by_words(tokens: tuple[str, ...], fuzzy: bool = False) -> Market | None:
     """Word-subset matching: every word of the text is a word of the names of one market, and of
     no other market all at once ("Haute-Volta" is BF, "Heard" HM, "Saint Martin (Dutch part)" SX).
 
-    Guards: a word no name uses (after :func:`_word_markets`), a region among the candidates, or
-    several candidates, and there is no match; a word a short suffix away from another place's
+    Guards: a word no name uses (after :func:`_word_markets`: unless it is one among three words or
+    more, two of which are that market's names' alone), a region among the candidates, or several
+    candidates, and there is no match; a word a short suffix away from another place's
     word counts for both ("antarctic", "antarctica"); a generic word ("republic", "north",
     "island") restricts the candidates but never makes a match. The text must have a word of that
     market's names only (four letters or more; two characters in the scripts written without
-    spaces), or three different words or more of which one is used by at most four markets: two
-    words shared by several places ("New Guinea", "South Sudan Sudan") are no match."""
-    words = set(tokens)
+    spaces; a word other places' names share only with regions, "Outlying", counts as one), or
+    three different words or more of which one (of three letters or more: "EUA") is used by at
+    most four markets: two words shared by several places ("New Guinea", "South Sudan Sudan")
+    are no match.
+
+    Words written without spaces (Japanese ``シント・ユースタティウス島``) are also read as one
+    word. With ``fuzzy``, a word no name uses is read as the words one letter away from it
+    (:func:`_near_words`); such a word restricts the candidates, and counts as a market's own word
+    only when it is long (``Aserbeidschan`` is ``Aserbaidschan``)."""
+    found = _words_match(tokens, fuzzy)
+    if found is None and len(tokens) > 1 and all(_dense(t) for t in tokens):
+        found = _words_match(("".join(tokens),), fuzzy)
+    return found
+
+
+def _words_match(tokens: tuple[str, ...], fuzzy: bool) -> Market | None:
+    # a word that reads as a stop word without its accents (the Hungarian "dél") says little
+    words = {t for t in tokens if t not in _mi.STOP_WORDS} or set(tokens)
     candidates: frozenset[str] | None = None
-    sizes: list[int] = []
+    sizes: list[int] = []  # the markets of each word long enough to name one
+    rare = False  # a word of three letters or more that at most a few markets' names use
+    near = False
+    unknown = False  # a word no name uses, among words of one market's names
     for word in words:
         codes = _word_markets(word)
+        long = _long_enough(word)
+        if codes is None and fuzzy:
+            found = _near_words(word)
+            if found is not None:
+                codes, long = found
+                near = True
+        if codes is None and not fuzzy and not unknown and len(words) >= 3 and long:
+            unknown = True
+            continue
         if codes is None:
             return None
-        if _long_enough(word):
-            sizes.append(len(codes))
+        used = sum(1 for c in codes if c[0] != "!")  # regions share words, but are no markets
+        if long:
+            sizes.append(used)
+        rare = rare or (used <= _GENERIC_USE and (long or len(word) >= _MIN_WORD - 1))
         candidates = codes if candidates is None else candidates & codes
         if not candidates:
             return None
-    if candidates is None or len(candidates) != 1 or not sizes:
+    if candidates is None or len(candidates) != 1 or not sizes or (fuzzy and not near):
         return None
-    if 1 not in sizes and (len(words) < 3 or min(sizes) > _GENERIC_USE):
+    if unknown and sizes.count(1) < 2:  # an unknown word is let pass by two words of that market alone
+        return None
+    if 1 not in sizes and (len(words) < 3 or not rare):
         return None
     (only,) = candidates
     return _markets().get(only)
+
+
+#: vowels of the alphabets a word one letter away is looked for in (transliterations differ mostly
+#: in their vowels: Aserbeidschan and Aserbaidschan, Monserrate and Montserrat)
+_VOWELS: Final = {
+    "latin": "aeiouyj",
+    "cyrillic": "аеиоуыэюя",
+    "greek": "αεηιουω",
+}
+#: a word one letter away from a known word: at least this long (letters; a Hangul syllable, a
+#: kana or a Chinese character counts 2)
+_MIN_NEAR: Final = 6
+#: ... and this long to be the only word that names a market
+_MIN_NEAR_ALONE: Final = 8
+
+
+def _script(word: str) -> str | None:
+    if word.isascii():
+        return "latin" if word.isalpha() else None
+    first = ord(word[0])
+    if 0x0400 <= first <= 0x04FF:
+        return "cyrillic"
+    if 0x0370 <= first <= 0x03FF:
+        return "greek"
+    if 0xAC00 <= first <= 0xD7A3 and all(0xAC00 <= ord(ch) <= 0xD7A3 for ch in word):
+        return "hangul"
+    if all(_mi.KANA_RANGE[0] <= ch < _mi.KANA_RANGE[1] for ch in word):
+        return "kana"
+    if _is_han(word):
+        return "han"
+    return None
+
+
+#: the katakana by row (one consonant, five vowels) and column (one vowel): two kana of a row or
+#: of a column are a vowel or a consonant apart ("・": no kana there)
+_KANA_ROWS: Final = (
+    "アイウエオ", "カキクケコ", "ガギグゲゴ", "サシスセソ", "ザジズゼゾ", "タチツテト", "ダヂヅデド",
+    "ナニヌネノ", "ハヒフヘホ", "バビブベボ", "パピプペポ", "マミムメモ", "ヤ・ユ・ヨ", "ラリルレロ",
+    "ワヰ・ヱヲ", "ァィゥェォ", "ャ・ュ・ョ",
+)  # fmt: skip
+_KANA_CELLS: Final = {
+    ch: (row, col) for row, kana in enumerate(_KANA_ROWS) for col, ch in enumerate(kana) if ch != "・"
+}
+_PINYIN_INITIALS: Final = ("zh", "ch", "sh", *"bpmfdtnlgkhjqxrzcsyw")
+
+
+def _kana_alike(a: str, b: str) -> bool:
+    cell_a, cell_b = _KANA_CELLS.get(a), _KANA_CELLS.get(b)
+    return cell_a is not None and cell_b is not None and (cell_a[0] == cell_b[0] or cell_a[1] == cell_b[1])
+
+
+#: the marks of long vowels and doubled consonants, which transliterations into katakana add or
+#: leave out at will (モンセラット and モントセラト, ボツワーナ and ボツワナ)
+_KANA_LENGTH: Final = str.maketrans("", "", "ーッ")
+
+
+def _kana_bare(word: str) -> str:
+    """A katakana word without its long-vowel and double-consonant marks."""
+    return word.translate(_KANA_LENGTH)
+
+
+def _syllable_parts(syllable: str) -> tuple[str, str]:
+    for initial in _PINYIN_INITIALS:
+        if syllable.startswith(initial):
+            return initial, syllable[len(initial) :]
+    return "", syllable
+
+
+def _syllables_alike(a: str, b: str) -> bool:
+    (ia, fa), (ib, fb) = _syllable_parts(a), _syllable_parts(b)
+    return ia == ib or fa == fb
+
+
+def _same(a: str, b: str) -> bool:
+    """Any letter for any letter (one letter of a reading for another: ``geenxi`` and ``genxi``)."""
+    return True
+
+
+def _one_step(a: Sequence[str], b: Sequence[str], alike: Callable[[str, str], bool]) -> bool:
+    """Whether two different sequences are one step apart: one item more or less, or one item
+    for another that ``alike`` accepts."""
+    if len(a) > len(b):
+        a, b = b, a
+    if len(b) - len(a) > 1:
+        return False
+    i = 0
+    while i < len(a) and a[i] == b[i]:
+        i += 1
+    if len(a) == len(b):
+        return i < len(a) and alike(a[i], b[i]) and a[i + 1 :] == b[i + 1 :]
+    return a[i:] == b[i + 1 :]
+
+
+def _near_dense(word: str, script: str) -> frozenset[str] | None:
+    """The markets of the known katakana or Chinese words one step from a word (a kana or a
+    syllable more or less, or one a vowel or a consonant away; a Chinese word's reading one letter
+    away, its syllables run together: 格恩西岛 ``geenxidao`` and 根西岛 ``genxidao``)."""
+    index = _INDEX()
+    found: set[str] = set()
+    if script == "kana":
+        bare = _kana_bare(word)
+        for known, codes in index.kana_words():
+            if len(known) >= _MIN_NEAR // 2 and (
+                _one_step(word, known, _kana_alike)
+                or bare == _kana_bare(known)
+                or _one_step(bare, _kana_bare(known), _kana_alike)
+            ):
+                found |= codes
+    else:
+        sound = _mi.reading(word, index.readings())
+        if sound is None:
+            return None
+        syllables = sound.split("-")
+        letters = sound.replace("-", "")
+        for known, codes in index.sounds().items():
+            other = known.split("-")
+            if (
+                len(other) >= _MIN_NEAR // 2
+                and known != sound
+                and (
+                    _one_step(syllables, other, _syllables_alike)
+                    or _one_step(letters, known.replace("-", ""), _same)
+                )
+            ):
+                found |= codes
+    return frozenset(found) or None
+
+
+def _near_variants(word: str, script: str) -> Iterator[str]:
+    """The spellings one step away that transliterations and old spellings differ by: a letter less,
+    two letters swapped, a doubled letter, a vowel for another or a vowel more (Latin, Cyrillic,
+    Greek); in Hangul, a syllable less, or a syllable with another vowel or final consonant."""
+    n = len(word)
+    if script == "hangul":
+        for i, ch in enumerate(word):
+            if n > 2:
+                yield word[:i] + word[i + 1 :]
+            code = ord(ch) - 0xAC00
+            initial, vowel, final = code // 588, (code // 28) % 21, code % 28
+            for other in range(21):
+                if other != vowel:
+                    yield word[:i] + chr(0xAC00 + (initial * 21 + other) * 28 + final) + word[i + 1 :]
+            for f in range(28):
+                if f != final:
+                    yield word[:i] + chr(0xAC00 + (initial * 21 + vowel) * 28 + f) + word[i + 1 :]
+        return
+    vowels = _VOWELS[script]
+    for i in range(n):
+        yield word[:i] + word[i + 1 :]
+        if i + 1 < n and word[i] != word[i + 1]:
+            yield word[:i] + word[i + 1] + word[i] + word[i + 2 :]
+        yield word[: i + 1] + word[i] + word[i + 1 :]
+        if word[i] in vowels:
+            for v in vowels:
+                if v != word[i]:
+                    yield word[:i] + v + word[i + 1 :]
+    for i in range(n + 1):
+        for v in vowels:
+            yield word[:i] + v + word[i:]
+
+
+def _units(word: str, script: str) -> int:
+    """A word's length in letters, a Hangul syllable, a kana or a Chinese character counting 2."""
+    return len(word) * (1 if script in _VOWELS else 2)
+
+
+def _near_words(word: str) -> tuple[frozenset[str], bool] | None:
+    """The markets (and regions) of the known words one step away from a word no name uses
+    (:func:`_near_variants`, :func:`_near_dense`), and whether the word is long enough to name a
+    market alone; or None. Both words are six letters long or more (three Hangul syllables, kana
+    or Chinese characters): a step away from a short word is another name."""
+    bare = _mi.without_island(word)  # "マイヨット島": マイヨット
+    for form in dict.fromkeys((word, bare)):
+        script = _script(form)
+        if script is None or _units(form, script) < _MIN_NEAR:
+            continue
+        found: set[str] | frozenset[str] | None
+        if script in ("kana", "han"):
+            found = _near_dense(form, script)
+        else:
+            words = _INDEX().words
+            found = set()
+            for variant in {_mi.token_of(v) for v in _near_variants(form, script)}:
+                value = words.get(variant) if _units(variant, script) >= _MIN_NEAR else None
+                if value is not None:
+                    found.update(value.split())
+        if found:
+            return frozenset(found), _units(form, script) >= _MIN_NEAR_ALONE
+    return None
 
 
 def _long_enough(word: str) -> bool:
@@ -554,11 +829,75 @@ def _long_enough(word: str) -> bool:
     return len(word) >= (2 if _dense(word) else _MIN_WORD)
 
 
+def _qualified(text: str) -> Market | None:
+    """A name that means several markets and a qualifier in parentheses that means one of them
+    ("Kongo (KDC)", "Virgin Islands (USA)"): the qualifier is a name or acronym of that market, or
+    of the market it alone among them belongs to."""
+    if not (text.endswith(")") and "(" in text):
+        return None
+    opening = text.rindex("(")
+    head, qualifier = text[:opening].strip(), text[opening + 1 : -1].strip()
+    tokens = _tokens(head)
+    value = _lookup(tokens, ()) if tokens and qualifier else None
+    if value is None or value[0] == "!" or " " not in value:
+        return None
+    candidates = set(value.split())
+    qualifier_tokens = _tokens(qualifier)
+    meant = _lookup(qualifier_tokens, ()) if qualifier_tokens else None
+    if meant is None:
+        meant = _acronym_value(qualifier, ())
+    if meant is None or " " in meant or meant[0] == "!":
+        return None
+    if meant in candidates:
+        return _markets()[meant]
+    parents = _INDEX().parents
+    belong = [c for c in candidates if parents.get(c) == meant]
+    return _markets()[belong[0]] if len(belong) == 1 else None
+
+
+def _acronym_value(text: str, tags: tuple[str, ...]) -> str | None:
+    acronym = _mi.as_acronym(text)
+    if acronym is None:
+        return None
+    table = _INDEX().initials
+    for tag in tags:
+        value: str | None = table.get(f"{tag}|{acronym}")
+        if value is not None:
+            return value
+    found: str | None = table.get(acronym)
+    return found
+
+
+def _by_acronym(text: str, tags: tuple[str, ...]) -> Market | None:
+    """An acronym of a name of one market, written in capitals: of an English name (``KSA``,
+    ``ROK``), or of a name in the language given (``RPC`` in French, ``ФРГ`` in Russian); never
+    of a name in another language (the same letters are other places' initials there)."""
+    value = _acronym_value(text, tags)
+    return _markets().get(value) if value else None
+
+
+def _with_tail(tokens: tuple[str, ...]) -> Market | None:
+    """A name written without spaces that is a name of one market followed by endings the names
+    of a market add without changing it (``新喀里多尼亞群島領土``: 新喀里多尼亚 and 群岛, 领土)."""
+    if len(tokens) != 1 or not _dense(tokens[0]) or len(tokens[0]) < 3:
+        return None
+    word = tokens[0]
+    tails = _INDEX().tails
+    for cut in range(len(word) - 1, 1, -1):
+        if _mi.segments(word[cut:], tails):
+            value = _lookup((word[:cut],), ())
+            if value is not None:
+                return _markets().get(value)
+    return None
+
+
 def _with_sovereign(text: str, tokens: tuple[str, ...]) -> Market | None:
     """A dependent territory's name with its sovereign's glued in front ("FRANCE Polynésie
     française", "USA Guam") or behind in parentheses ("Guam (USA)"). Both parts must be names the
-    index knows, of the territory and of the market it belongs to (``parents`` of the index). After
-    a comma the two are read as a list ("Macao, China" is two places)."""
+    index knows, of the territory and of the market it belongs to (``parents`` of the index); a
+    territory's name that several territories bear means the one of them that belongs to that
+    sovereign ("UK Virgin Islands", "USA Jungferninseln"). After a comma the two are read as a list
+    ("Macao, China" is two places)."""
     parents = _INDEX().parents
     pairs: list[tuple[tuple[str, ...], tuple[str, ...]]] = []
     if text.endswith(")") and "(" in text:
@@ -568,11 +907,30 @@ def _with_sovereign(text: str, tokens: tuple[str, ...]) -> Market | None:
         pairs.extend((tokens[cut:], tokens[:cut]) for cut in range(1, len(tokens)))
     for territory, sovereign in pairs:
         value = _lookup(territory, ()) if territory else None
-        if value is None or value not in parents:
+        if value is None and territory and sovereign:  # "USA Jungferninseln": the words of two places
+            shared = _shared_markets(territory)
+            value = " ".join(sorted(shared)) if shared else None
+        if value is None or not sovereign:
             continue
-        if sovereign and _lookup(sovereign, ()) == parents[value]:
-            return _markets()[value]
+        # a name of several territories, of which one belongs to that sovereign ("UK Virgin Islands")
+        belong = [c for c in value.split() if c in parents]
+        if belong and len(belong) == len(value.split()):
+            owner = _lookup(sovereign, ())
+            found = [c for c in belong if parents[c] == owner]
+            if len(found) == 1:
+                return _markets()[found[0]]
     return None
+
+
+def _shared_markets(tokens: tuple[str, ...]) -> frozenset[str] | None:
+    """The markets whose names use every word of the tokens (a word no name uses: None)."""
+    shared: frozenset[str] | None = None
+    for word in tokens:
+        codes = _word_markets(word)
+        if codes is None:
+            return None
+        shared = codes if shared is None else shared & codes
+    return shared
 
 
 def _load_suggestions() -> tuple[list[str], dict[str, list[str]]]:
