@@ -774,19 +774,56 @@ def _possible(sub: pa.Array) -> B:
     return out
 
 
+#: what Arrow says of the first value a cast from text could not read (the value, then why)
+_FAILED: Final = re.compile(r"Failed to parse string: '(.*)' as a scalar of type [^:\s]+(.*)", re.DOTALL)
+#: distinct unreadable values set aside before a cast is given up as the wrong form for the column
+_ASIDE_LIMIT: Final = 8
+
+
+def _cast_most(s: pa.Array, target: pa.DataType) -> tuple[pa.Array, B | None] | None:
+    """``s`` cast to ``target`` with the few values Arrow cannot read set aside (null in the result):
+    ``(parsed, rows set aside or None)``; None when the column is not of the form (a value without
+    the offset ``target`` needs, or with one it refuses) or has many unreadable values.
+
+    A failed cast names the value it stopped at: its rows are set aside and the cast tried again,
+    so one bad date costs a second cast, not a regex over the whole slice.
+    """
+    aside: B | None = None
+    current = s
+    for _ in range(_ASIDE_LIMIT + 1):
+        try:
+            return pc.cast(current, target), aside
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+            failed = _FAILED.match(str(exc))
+            if failed is None or "zone offset" in failed.group(2):
+                return None
+            hit = bools(pc.equal(current, failed.group(1)))
+            if not hit.any():  # pragma: no cover - Arrow named a value it was not given
+                return None
+            aside = hit if aside is None else aside | hit
+            current = pc.if_else(booleans(hit), pa.scalar(None, pa.string()), current)
+    return None
+
+
 def _string_instants(
     s: pa.Array, valid: B, us: I64, status: I8, date_only: B, naive_is_utc: bool, date_order: str | None
 ) -> None:
-    try:  # the common case: every value is an ISO date or date-time without an offset
-        parsed = pc.cast(s, pa.timestamp("us"))
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        pass
-    else:
+    # the common cases: every value an ISO date or date-time without an offset, or every value with one
+    for target in (pa.timestamp("us"), pa.timestamp("us", tz="UTC")):
+        got = _cast_most(s, target)
+        if got is None:
+            continue
+        parsed, aside = got
         us[:] = np.asarray(pc.fill_null(parsed.cast(pa.int64()), 0), dtype=np.int64)
-        short = valid & (np.asarray(pc.fill_null(pc.utf8_length(s), 0), dtype=np.int64) == 10)
-        date_only[:] = short
-        if not naive_is_utc:
-            status[valid & ~short] = NAIVE
+        read = valid if aside is None else valid & ~aside
+        if target.tz is None:
+            short = read & (np.asarray(pc.fill_null(pc.binary_length(s), 0), dtype=np.int64) == 10)
+            date_only[:] = short
+            if not naive_is_utc:
+                status[read & ~short] = NAIVE
+        if aside is None:
+            return
+        _slow_instants(s, valid & aside, us, status, date_only, naive_is_utc, date_order)
         return
     todo = valid.copy()
     for pattern, target in ((_FAST_NAIVE, pa.timestamp("us")), (_FAST_OFFSET, pa.timestamp("us", tz="UTC"))):
@@ -820,6 +857,14 @@ def _string_instants(
             if not naive_is_utc:
                 status[rows[~short]] = NAIVE
         todo[rows] = False
+    _slow_instants(s, todo, us, status, date_only, naive_is_utc, date_order)
+
+
+def _slow_instants(
+    s: pa.Array, todo: B, us: I64, status: I8, date_only: B, naive_is_utc: bool, date_order: str | None
+) -> None:
+    """Read the rows ``todo`` the casts did not: en-US forms (with ``date_order``), then Python once
+    per distinct value (:func:`parse_instant_text`)."""
     if date_order is not None and todo.any():
         _us_instants(s, todo, us, status, date_only, date_order)
     if not todo.any():
