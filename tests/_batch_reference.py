@@ -13,7 +13,7 @@ from typing import Any
 
 from csp_rules.batch._explain import sentences
 from csp_rules.cancellation import Outcome
-from csp_rules.decision import Decision, format_value
+from csp_rules.decision import Decision, _plurals, format_value
 
 UTC = timezone.utc
 _OWN = {
@@ -47,7 +47,9 @@ def sentence(decision: Decision, lang: str = "en") -> str:
     if "rules.unverified_after" in decision.reasons:
         parts.append(("dating", "rules.unverified_after"))
     fill = _Facts(facts, lang)
-    text = "".join(data[part][c][lang.split("_")[0]].format_map(fill) for part, c in parts)
+    text = "".join(
+        _plurals(data[part][c][lang.split("_")[0]], facts, lang).format_map(fill) for part, c in parts
+    )
     return text + data["end"][lang.split("_")[0]]
 
 

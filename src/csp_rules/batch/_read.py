@@ -775,9 +775,11 @@ def _possible(sub: pa.Array) -> B:
 
 
 #: what Arrow says of the first value a cast from text could not read (the value, then why)
-_FAILED: Final = re.compile(r"Failed to parse string: '(.*)' as a scalar of type [^:\s]+(.*)", re.DOTALL)
+_FAILED: Final = re.compile(r"Failed to parse string: '(.*)' as a scalar of type ", re.DOTALL)
+#: text that ends with an offset after a time of day (``Z``, ``+01:00``...)
+_HAS_OFFSET: Final = re.compile(r"[T ]\d.*(?:[Zz]|[+-]\d{2}(?::?\d{2})?)$")
 #: distinct unreadable values set aside before a cast is given up as the wrong form for the column
-_ASIDE_LIMIT: Final = 8
+_ASIDE_LIMIT: Final = 4
 
 
 def _cast_most(s: pa.Array, target: pa.DataType) -> tuple[pa.Array, B | None] | None:
@@ -795,9 +797,12 @@ def _cast_most(s: pa.Array, target: pa.DataType) -> tuple[pa.Array, B | None] | 
             return pc.cast(current, target), aside
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
             failed = _FAILED.match(str(exc))
-            if failed is None or "zone offset" in failed.group(2):
+            if failed is None:
                 return None
-            hit = bools(pc.equal(current, failed.group(1)))
+            value = failed.group(1)
+            if (_HAS_OFFSET.search(value.strip()) is None) is (target.tz is not None):
+                return None  # a value of the other form (Arrow says "zone offset" of bad dates too)
+            hit = bools(pc.equal(current, value))
             if not hit.any():  # pragma: no cover - Arrow named a value it was not given
                 return None
             aside = hit if aside is None else aside | hit
@@ -808,8 +813,15 @@ def _cast_most(s: pa.Array, target: pa.DataType) -> tuple[pa.Array, B | None] | 
 def _string_instants(
     s: pa.Array, valid: B, us: I64, status: I8, date_only: B, naive_is_utc: bool, date_order: str | None
 ) -> None:
-    # the common cases: every value an ISO date or date-time without an offset, or every value with one
-    for target in (pa.timestamp("us"), pa.timestamp("us", tz="UTC")):
+    # the common cases: every value an ISO date or date-time without an offset, or every value with
+    # one; the form of the first value is tried first (a cast that fails on an offset costs a slice's
+    # cast: Arrow reads every value before it refuses)
+    targets = [pa.timestamp("us"), pa.timestamp("us", tz="UTC")]
+    if valid.any():
+        first = s[int(np.argmax(valid))].as_py()
+        if _HAS_OFFSET.search(first.strip()) is not None:
+            targets.reverse()
+    for target in targets:
         got = _cast_most(s, target)
         if got is None:
             continue
