@@ -821,7 +821,7 @@ class _Slice:
         arr = _read.as_string(arr)
         valid = _read.valid_mask(arr)
         self._missing(~valid, field)
-        length = np.asarray(pc.binary_length(arr).fill_null(0), dtype=np.int64)
+        length = _read.numbers(pc.binary_length(arr))
         fast = (
             valid
             & _read.bools(pc.ascii_is_printable(arr))
@@ -884,7 +884,7 @@ class _Slice:
             rid = cols["reservation_order_id"]
             if not pa.types.is_null(rid.type):
                 rid = _read.as_string(rid if _read.is_string(rid.type) else pc.cast(rid, pa.string()))
-                has_id = _read.bools(pc.greater(pc.utf8_length(pc.utf8_trim_whitespace(rid)), 0))
+                has_id = _read.numbers(pc.utf8_length(pc.utf8_trim_whitespace(rid))) > 0
                 kind_idx[has_id] = _KINDS.index(ProductKind.AZURE_RESERVATION)
                 source[has_id] = KIND_SOURCES.index("reservation_order_id")
         untold = (kind_idx < 0) & known
@@ -1102,7 +1102,7 @@ class _Slice:
             currency = pc.if_else(
                 _read.booleans(~credit_null),
                 _read.as_string(self.cols["currency"]),
-                pa.scalar(None, pa.string()),
+                _read.null_scalar(pa.string()),
             )
         else:
             currency = pa.nulls(n, type=pa.string())
@@ -1271,7 +1271,7 @@ def _blank(arr: pa.Array) -> B:
         return np.ones(len(arr), dtype=np.bool_)
     empty = ~_read.valid_mask(arr)
     if _read.is_string(arr.type):
-        empty |= _read.bools(pc.equal(pc.utf8_length(pc.utf8_trim_whitespace(_read.as_string(arr))), 0))
+        empty |= _read.numbers(pc.utf8_length(pc.utf8_trim_whitespace(_read.as_string(arr)))) == 0
     return empty
 
 
