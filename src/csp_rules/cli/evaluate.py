@@ -1116,7 +1116,7 @@ def _iso(column: Any) -> Any:
     import numpy as np
     import pyarrow as pa
 
-    from ..batch._read import ints, numbers, plain, strings, valid_mask
+    from ..batch._read import ints, numbers, plain, valid_mask
 
     instants = plain(column)
     n = len(instants)
@@ -1124,39 +1124,65 @@ def _iso(column: Any) -> Any:
         return pa.nulls(n, pa.string())
     us = numbers(instants.cast(pa.int64()))
     if instants.null_count == 0 and (us == us[0]).all():  # one instant on every row (evaluated_at)
-        one = strings([str(_iso_values(us[:1])[0])])
-        return one.take(ints(np.zeros(n, dtype=np.int32), pa.int32()))
-    return _fixed_width_text(_iso_values(us), valid_mask(instants))
+        return _iso_text(us[:1], np.ones(1, dtype=np.bool_)).take(
+            ints(np.zeros(n, dtype=np.int32), pa.int32())
+        )
+    return _iso_text(us, valid_mask(instants))
 
 
-def _fixed_width_text(values: Any, valid: Any) -> Any:
-    """An Arrow string array of a numpy array of ASCII text (``<U`` of one width or two), nulls where not
-    ``valid``; built from its bytes (``pa.array`` imports pandas when it is installed)."""
+def _iso_text(us: Any, valid: Any) -> Any:
+    """UTC instants (microseconds since 1970, years 1 to 9999) as ISO 8601 text, built digit by digit
+    in a byte matrix (no per-row Python, no ``pa.array``: it imports pandas when it is installed)."""
     import numpy as np
     import pyarrow as pa
 
-    encoded = np.char.encode(values, "ascii")  # S<width>, padded with NUL bytes
-    width = encoded.dtype.itemsize
-    raw = np.frombuffer(encoded.tobytes(), dtype=np.uint8).reshape(len(values), width)
-    lengths = np.where(valid, (raw != 0).sum(axis=1), 0).astype(np.int32)
-    offsets = np.zeros(len(values) + 1, dtype=np.int32)
+    valid = np.asarray(valid, dtype=np.bool_)
+    n = len(us)
+    days, micros = np.divmod(us, 86_400_000_000)
+    seconds, fraction = np.divmod(micros, 1_000_000)
+    # the civil date of a day number (proleptic Gregorian; H. Hinnant's days_from_civil inverse)
+    z = days + 719_468
+    era = np.floor_divide(z, 146_097)
+    doe = z - era * 146_097
+    yoe = (doe - doe // 1460 + doe // 36_524 - doe // 146_096) // 365
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp = (5 * doy + 2) // 153
+    day = doy - (153 * mp + 2) // 5 + 1
+    month = np.where(mp < 10, mp + 3, mp - 9)
+    year = yoe + era * 400 + (month <= 2)
+    out = np.empty((n, 27), dtype=np.uint8)
+
+    def digits(column: int, value: Any, width: int) -> None:
+        for k in range(width - 1, -1, -1):
+            value, digit = np.divmod(value, 10)
+            out[:, column + k] = 48 + digit
+
+    digits(0, year, 4)
+    digits(5, month, 2)
+    digits(8, day, 2)
+    digits(11, seconds // 3600, 2)
+    digits(14, seconds // 60 % 60, 2)
+    digits(17, seconds % 60, 2)
+    digits(20, fraction, 6)
+    out[:, [4, 7]] = ord("-")
+    out[:, 10] = ord("T")
+    out[:, [13, 16]] = ord(":")
+    whole = fraction == 0
+    out[:, 19] = np.where(whole, ord("Z"), ord("."))
+    out[:, 26] = ord("Z")
+    lengths = np.where(valid, np.where(whole, 20, 27), 0).astype(np.int32)
+    offsets = np.zeros(n + 1, dtype=np.int32)
     np.cumsum(lengths, out=offsets[1:])
-    keep = (np.arange(width) < lengths[:, None]).reshape(-1)
-    data = raw.reshape(-1)[keep]
+    if whole[valid].all():  # the common case (whole seconds): 20 bytes a row, no byte mask
+        data = out[:, :20] if valid.all() else out[:, :20][valid]
+    else:
+        data = out[np.arange(27) < lengths[:, None]]
     null = ~np.asarray(valid, dtype=np.bool_)
     validity = pa.py_buffer(np.packbits(~null, bitorder="little")) if null.any() else None
     return pa.Array.from_buffers(
-        pa.string(), len(values), [validity, pa.py_buffer(offsets), pa.py_buffer(data.tobytes())],
+        pa.string(), n, [validity, pa.py_buffer(offsets), pa.py_buffer(data.tobytes())],
         null_count=int(null.sum()),
     )  # fmt: skip
-
-
-def _iso_values(us: Any) -> Any:
-    import numpy as np
-
-    text = np.datetime_as_string(us.astype("datetime64[us]"), unit="us")  # 2020-03-01T00:00:00.000000
-    whole = us % 1_000_000 == 0
-    return np.where(whole, np.char.add(text.astype("<U19"), "Z"), np.char.add(text, "Z"))
 
 
 #: a decimal context wide enough for any sum of result amounts (no rounding, no overflow)
