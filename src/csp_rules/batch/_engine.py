@@ -904,7 +904,7 @@ class _Slice:
             rid = cols["reservation_order_id"]
             if not pa.types.is_null(rid.type):
                 rid = _read.as_string(rid if _read.is_string(rid.type) else pc.cast(rid, pa.string()))
-                has_id = _read.numbers(pc.utf8_length(pc.utf8_trim_whitespace(rid))) > 0
+                has_id = _read.numbers(pc.binary_length(pc.utf8_trim_whitespace(rid))) > 0
                 kind_idx[has_id] = _KINDS.index(ProductKind.AZURE_RESERVATION)
                 source[has_id] = KIND_SOURCES.index("reservation_order_id")
         untold = (kind_idx < 0) & known
@@ -1291,7 +1291,7 @@ def _blank(arr: pa.Array) -> B:
         return np.ones(len(arr), dtype=np.bool_)
     empty = ~_read.valid_mask(arr)
     if _read.is_string(arr.type):
-        empty |= _read.numbers(pc.utf8_length(pc.utf8_trim_whitespace(_read.as_string(arr)))) == 0
+        empty |= _read.numbers(pc.binary_length(pc.utf8_trim_whitespace(_read.as_string(arr)))) == 0
     return empty
 
 

@@ -923,7 +923,7 @@ def _string_instants(
                 continue  # something else Arrow refuses (an odd offset): the Python path tells which
         us[rows] = numbers(parsed.cast(pa.int64()))
         if target.tz is None:
-            short = numbers(pc.utf8_length(sub)) == 10
+            short = numbers(pc.binary_length(sub)) == 10
             date_only[rows] = short
             if not naive_is_utc:
                 status[rows[~short]] = NAIVE
@@ -1084,16 +1084,18 @@ def amounts(arr: pa.Array, field: str, issues: Issues) -> Amounts:
             f"{field}: a column of type {t} cannot hold amounts", field=field, value=str(t)
         )
     s = as_string(arr)
+    if _plain_amounts(s, valid, out):
+        return out
     fast = (
         bools(pc.match_substring_regex(s, pattern=_FAST_AMOUNT))
-        & (numbers(pc.utf8_length(s), 99) <= 18)
+        & (numbers(pc.binary_length(s), 99) <= 18)
         & valid
     )
     if fast.any():
         rows = np.flatnonzero(fast)
         sub = s if len(rows) == n else take_rows(s, rows)
         dot = numbers(pc.find_substring(sub, "."))
-        length = numbers(pc.utf8_length(sub))
+        length = numbers(pc.binary_length(sub))
         digits = pc.replace_substring(sub, ".", "")
         out.mant[rows] = numbers(pc.cast(digits, pa.int64()))
         out.scale[rows] = np.where(dot >= 0, length - dot - 1, 0)
@@ -1113,6 +1115,46 @@ def amounts(arr: pa.Array, field: str, issues: Issues) -> Amounts:
         for row, k in zip(rows.tolist(), idx.tolist(), strict=True):
             _store(out, row, results[k], issues)
     return out
+
+
+def _plain_amounts(s: pa.Array, valid: B, out: Amounts) -> bool:
+    """Read a column whose every value is of the plain form ``-?D+(.D+)?`` (at most 18 bytes and 18
+    digits at the column's largest scale) by one decimal cast; False (nothing read) when some value is
+    not, for the general path.
+
+    Arrow's decimal parser reads the plain form and a few more (``+3``, ``1e3``, ``.5``, ``5.``): those
+    are ruled out first, so what is read here is exactly what the plain form's regex reads.
+    """
+    n = len(s)
+    if not valid.any():
+        return False
+    length = numbers(pc.binary_length(s))
+    dot = numbers(pc.find_substring(s, "."), -1)
+    negative = bools(pc.starts_with(s, "-"))
+    scale = np.where(dot >= 0, length - dot - 1, 0)
+    whole_digits = np.where(dot >= 0, dot, length) - negative
+    plain = (length <= 18) & (whole_digits >= 1) & ((dot < 0) | (scale >= 1))
+    if not plain[valid].all():
+        return False
+    for other in ("+", "e", "E"):
+        if bools(pc.match_substring(s, other)).any():
+            return False
+    top = int(scale[valid].max())
+    if int((whole_digits + top)[valid].max()) > 18:
+        return False
+    try:
+        cast = pc.cast(s, pa.decimal128(38, top))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return False  # a value of another form (a space, a letter, two points...)
+    words = np.frombuffer(cast.buffers()[1], dtype=np.int64, count=2 * (cast.offset + n))[2 * cast.offset :]
+    mant = np.where(valid, words[0::2], 0) // _POW10[top - np.where(valid, scale, top)]
+    out.mant = mant
+    out.scale = np.where(valid, scale, 0)
+    out.negative = valid & negative & (mant < 0)
+    return True
+
+
+_POW10: Final = np.array([10**k for k in range(19)], dtype=np.int64)
 
 
 def _store(out: Amounts, row: int, value: Decimal | Problem, issues: Issues) -> None:
