@@ -579,9 +579,13 @@ class _Source:
             pending.append(block)
             count += block.num_rows
             if count >= rows_per_table:
-                yield pa.Table.from_batches(pending, schema=self.schema)
-                pending, count = [], 0
-        if pending:
+                # exactly rows_per_table rows (the rest begins the next table): a table a few rows past
+                # a slice of the engine would be evaluated as two slices, the second tiny
+                table = pa.Table.from_batches(pending, schema=self.schema)
+                yield table.slice(0, rows_per_table)
+                rest = table.slice(rows_per_table)
+                pending, count = rest.to_batches(), rest.num_rows
+        if count:
             yield pa.Table.from_batches(pending, schema=self.schema)
 
     def _blocks(self) -> Iterator[Any]:
