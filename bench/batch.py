@@ -55,7 +55,6 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-import _batch_floor  # noqa: E402
 import numpy as np  # noqa: E402
 import pyarrow as pa  # noqa: E402
 import pyarrow.compute as pc  # noqa: E402
@@ -208,6 +207,8 @@ def turn_about(calls: dict[str, Any], repeat: int) -> dict[str, float]:
 
 def versus_floor(report: Report, what: str, table: pa.Table, target: float, repeat: int = 7) -> None:
     """``batch.evaluate`` on ``table`` against its floor: checked equal, then timed turn about."""
+    import _batch_floor  # here: the workers of --against import this file under other versions
+
     library = batch.evaluate(table, at=AT)
     differ = _batch_floor.differences(library, _batch_floor.floor(table, AT))
     if differ:
