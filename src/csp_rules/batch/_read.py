@@ -708,10 +708,14 @@ def parse_us_instant(text: str, date_order: str = "mdy") -> tuple[int, bool, boo
 
 def _us_instants(s: pa.Array, todo: B, us: I64, status: I8, date_only: B, date_order: str) -> None:
     """Read the en-US forms among the rows ``todo`` (columnar: one regex, integer arithmetic)."""
-    match = bools(pc.match_substring_regex(s, pattern=US_INSTANT)) & todo
-    if not match.any():
+    candidates = np.flatnonzero(todo)
+    if len(candidates) < len(s):  # a few rows set aside by a cast: the regex over those only
+        found = bools(pc.match_substring_regex(take_rows(s, candidates), pattern=US_INSTANT))
+        rows = candidates[found]
+    else:
+        rows = np.flatnonzero(bools(pc.match_substring_regex(s, pattern=US_INSTANT)) & todo)
+    if not len(rows):
         return
-    rows = np.flatnonzero(match)
     parts = pc.extract_regex(take_rows(s, rows), pattern=_US_NAMED)
 
     def number(name: str, default: int = 0) -> I64:
