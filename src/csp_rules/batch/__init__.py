@@ -320,7 +320,7 @@ def _results(
             texts = [code if field.name == "error_code" else message for code, message in unreadable.entries]
             value: Any = _read.strings(texts).take(_read.ints(entry, pa.int32()))
         else:
-            value = pa.scalar(None, field.type)
+            value = _read.null_scalar(field.type)
         out.append(pa.chunked_array([pc.if_else(mask, value, _single(column))], type=field.type))
     return out
 

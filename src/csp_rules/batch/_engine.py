@@ -342,6 +342,26 @@ class _Context:
         self.terms: dict[str, int | Problem] = {}
         self.currencies: dict[str, int | Problem] = {}
         self.reason_texts: dict[tuple[int, int, bool, bool], str] = {}
+        #: columns the same on every row (all null, one text, ``at``), once per length: the slices of a
+        #: call hold the same buffers (an output's memory, not its values)
+        self.shared: dict[Any, pa.Array] = {}
+
+    def nulls(self, n: int) -> pa.Array:
+        """``n`` null strings."""
+        key = ("nulls", n)
+        found = self.shared.get(key)
+        if found is None:
+            found = self.shared[key] = pa.nulls(n, pa.string())
+        return found
+
+    def evaluated(self, n: int) -> pa.Array:
+        """``at`` on ``n`` rows."""
+        key = ("at", n)
+        found = self.shared.get(key)
+        if found is None:
+            found = _read.ints(np.full(n, self.at_us, dtype=np.int64), pa.timestamp("us", tz="UTC"))
+            self.shared[key] = found
+        return found
 
     def numbers(self, okey: int, differs: bool, unverified: bool) -> str:
         """The RULES.md numbers of a row, space-separated: its :data:`~csp_rules.cancellation.OUTCOME`
@@ -821,7 +841,7 @@ class _Slice:
         arr = _read.as_string(arr)
         valid = _read.valid_mask(arr)
         self._missing(~valid, field)
-        length = np.asarray(pc.binary_length(arr).fill_null(0), dtype=np.int64)
+        length = _read.numbers(pc.binary_length(arr))
         fast = (
             valid
             & _read.bools(pc.ascii_is_printable(arr))
@@ -884,7 +904,7 @@ class _Slice:
             rid = cols["reservation_order_id"]
             if not pa.types.is_null(rid.type):
                 rid = _read.as_string(rid if _read.is_string(rid.type) else pc.cast(rid, pa.string()))
-                has_id = _read.bools(pc.greater(pc.utf8_length(pc.utf8_trim_whitespace(rid)), 0))
+                has_id = _read.numbers(pc.binary_length(pc.utf8_trim_whitespace(rid))) > 0
                 kind_idx[has_id] = _KINDS.index(ProductKind.AZURE_RESERVATION)
                 source[has_id] = KIND_SOURCES.index("reservation_order_id")
         untold = (kind_idx < 0) & known
@@ -1087,10 +1107,10 @@ class _Slice:
         tax_keys = row.rs * width + m_safe
         for key in _presence(tax_keys, ok, len(inclusive)):
             inclusive[key] = ctx.price_includes_tax(*divmod(key, width))
-        market_code = _take(_read.strings([*codes, ""]), m_safe, null)
+        market_code = _take(_read.strings([*codes, ""]), m_safe, null, ctx.shared)
         reservations = _read.booleans(available.take(keys), null)
         tax = _read.booleans(inclusive.take(tax_keys), null)
-        outcome_arr = _take(_read.strings(list(OUTCOMES)), np.maximum(main.outcome, 0), null)
+        outcome_arr = _take(_read.strings(list(OUTCOMES)), np.maximum(main.outcome, 0), null, ctx.shared)
         no_window = null | ~main.has_window
         deadline_arr = _read.ints(
             np.where(no_window, 0, main.deadline), pa.timestamp("us", tz="UTC"), no_window
@@ -1102,11 +1122,11 @@ class _Slice:
             currency = pc.if_else(
                 _read.booleans(~credit_null),
                 _read.as_string(self.cols["currency"]),
-                pa.scalar(None, pa.string()),
+                _read.null_scalar(pa.string()),
             )
         else:
-            currency = pa.nulls(n, type=pa.string())
-        versions = _take(ctx.versions, row.rs, null)
+            currency = ctx.nulls(n)
+        versions = _take(ctx.versions, row.rs, null, ctx.shared)
         reasons, numbers, explanation = self._explained(ok, row)
         skip = free & ~row.judged
         if skip.any():
@@ -1116,12 +1136,12 @@ class _Slice:
             error_code = _take(_read.strings([c for c, _ in iss.entries]), entry, free)
             error_message = _take(_read.strings([m for _, m in iss.entries]), entry, free)
         else:
-            error_code = error_message = pa.nulls(n, type=pa.string())
+            error_code = error_message = ctx.nulls(n)
         line = np.where(row.line == _UNLISTED, ROW_TYPES.index("other"), row.line)
-        row_type = _take(ctx.row_type_texts, np.maximum(line, 0), line < 0)
-        kind = _take(ctx.kind_texts, np.maximum(row.kind, 0), row.kind < 0)
-        source = _take(ctx.source_texts, np.maximum(row.source, 0), row.source < 0)
-        evaluated = _read.ints(np.full(n, ctx.at_us, dtype=np.int64), pa.timestamp("us", tz="UTC"))
+        row_type = _take(ctx.row_type_texts, np.maximum(line, 0), line < 0, ctx.shared)
+        kind = _take(ctx.kind_texts, np.maximum(row.kind, 0), row.kind < 0, ctx.shared)
+        source = _take(ctx.source_texts, np.maximum(row.source, 0), row.source < 0, ctx.shared)
+        evaluated = ctx.evaluated(n)
         return [
             row_type, kind, source, market_code, reservations, tax, outcome_arr, deadline_arr, days_arr,
             credit, currency, versions, reasons, numbers, explanation, error_code, error_message, evaluated,
@@ -1132,7 +1152,7 @@ class _Slice:
         combination (reasons, numbers) or per distinct template (sentences, see :mod:`._explain`)."""
         ctx, n, main = self.ctx, self.n, row.main
         if not ok.any():
-            none = pa.nulls(n, pa.string())
+            none = ctx.nulls(n)
             return none, none, none
         slots = len(ctx.exclusions) + 1
         rkey = ((main.okey * slots + (main.slot + 1)) * 2 + row.differs) * 2 + row.unverified
@@ -1148,8 +1168,8 @@ class _Slice:
             okey, slot = divmod(rest, slots)
             reason_texts.append(ctx.reasons(okey, slot - 1, bool(dif), bool(unv)))
             number_texts.append(ctx.numbers(okey, bool(dif), bool(unv)))
-        reasons = _take(_read.strings(reason_texts), per_row, ~ok)
-        numbers = _take(_read.strings(number_texts), per_row, ~ok)
+        reasons = _take(_read.strings(reason_texts), per_row, ~ok, ctx.shared)
+        numbers = _take(_read.strings(number_texts), per_row, ~ok, ctx.shared)
         # sentences: one template per (reasons, version, kind)
         r, k = len(ctx.rulesets), len(_KINDS)
         tkey = (rkey * r + row.rs) * k + row.facts.kind
@@ -1271,7 +1291,7 @@ def _blank(arr: pa.Array) -> B:
         return np.ones(len(arr), dtype=np.bool_)
     empty = ~_read.valid_mask(arr)
     if _read.is_string(arr.type):
-        empty |= _read.bools(pc.equal(pc.utf8_length(pc.utf8_trim_whitespace(_read.as_string(arr))), 0))
+        empty |= _read.numbers(pc.binary_length(pc.utf8_trim_whitespace(_read.as_string(arr)))) == 0
     return empty
 
 
@@ -1292,21 +1312,33 @@ def _scatter(n: int, rows: npt.NDArray[np.int64]) -> B:
     return mask
 
 
-def _take(dictionary: pa.Array, index: npt.NDArray[Any], null: B) -> pa.Array:
-    """``dictionary[index]`` per row, null where ``null``; one value on every row is built directly."""
+def _take(
+    dictionary: pa.Array, index: npt.NDArray[Any], null: B, shared: dict[Any, pa.Array] | None = None
+) -> pa.Array:
+    """``dictionary[index]`` per row, null where ``null``; one value on every row is built directly (once
+    per length in ``shared``: the slices of a call then hold the same buffers)."""
     n = len(index)
     if n and not null.any() and pa.types.is_string(dictionary.type):
         first = index[0]
         if (index == first).all():  # the same text on every row (row_type, kind_source...): no take
             data = dictionary[int(first)].as_py().encode("utf-8")
-            offsets = np.arange(0, (n + 1) * len(data), len(data) or 1, dtype=np.int32)[: n + 1]
-            if not data:
-                offsets = np.zeros(n + 1, dtype=np.int32)
-            return pa.Array.from_buffers(
-                pa.string(), n, [None, pa.py_buffer(offsets), pa.py_buffer(data * n)]
-            )
+            key = ("text", data, n)
+            if shared is not None and key in shared:
+                return shared[key]
+            made = _constant_text(data, n)
+            if shared is not None:
+                shared[key] = made
+            return made
     indices = _read.ints(np.where(null, 0, index), pa.int32(), null)
     return dictionary.take(indices)
+
+
+def _constant_text(data: bytes, n: int) -> pa.Array:
+    """The text ``data`` on each of ``n`` rows."""
+    offsets = np.arange(0, (n + 1) * len(data), len(data) or 1, dtype=np.int32)[: n + 1]
+    if not data:
+        offsets = np.zeros(n + 1, dtype=np.int32)
+    return pa.Array.from_buffers(pa.string(), n, [None, pa.py_buffer(offsets), pa.py_buffer(data * n)])
 
 
 def _decimal_array(value4: I64, null: B, exact: dict[int, Decimal]) -> pa.Array:

@@ -185,7 +185,7 @@ class Sentences:
                 found = self._head(templates[k >> 44].head, (k >> 22) & _MASK, (k & _MASK) - _DAY_OFFSET)
                 cache[k] = found
             heads.append(found)
-        head_col = pa.array(heads, pa.string()).take(encoded.indices)
+        head_col = _strings_or_nulls(heads).take(encoded.indices)
         tails = sorted({t.tail for t in templates if t.tail is not None})
         if not tails:
             return head_col
@@ -197,7 +197,7 @@ class Sentences:
         second = np.floor_divide(deadline_us, 1_000_000) % _SECONDS
         index = np.where(null | (which < 0), len(tails) * _SECONDS, which * _SECONDS + second)
         times = _times_with(self.locale, tuple(tails))
-        return pc.binary_join_element_wise(head_col, times.take(_read.ints(index)), "")
+        return pc.binary_join_element_wise(head_col, times.take(_read.ints(index)), _read.text_scalar(""))
 
     def _head(self, head: str, days_left: int, day: int) -> str:
         while PLURAL in head:
@@ -212,6 +212,15 @@ class Sentences:
         if DAY in head:
             head = head.replace(DAY, self.day(day))
         return head
+
+
+def _strings_or_nulls(values: list[str | None]) -> pa.Array:
+    """An Arrow string array of a (short) list of str and None, without ``pa.array`` (which imports pandas)."""
+    valid = np.array([v is not None for v in values], dtype=np.bool_)
+    texts = _read.strings([v if v is not None else "" for v in values])
+    if valid.all():
+        return texts
+    return pc.if_else(_read.booleans(valid), texts, _read.null_scalar(pa.string()))
 
 
 #: days from 0001-01-01 to 1970-01-01 (a date's days since 1970 plus this is never negative)
@@ -261,7 +270,7 @@ def _times(locale: str) -> pa.Array:
     for i, part in enumerate(parts):
         if i % 2 == 0:
             if part:
-                pieces.append(part.replace("%%", "%"))
+                pieces.append(_read.text_scalar(part.replace("%%", "%")))
             continue
         letter = part[0]
         unit = "h" if letter in "HhKka" else "m" if letter == "m" else "s" if letter == "s" else None
@@ -275,7 +284,7 @@ def _times(locale: str) -> pa.Array:
         pieces.append(_read.strings(values).take(_read.ints(by[unit])))
     if not any(isinstance(p, pa.Array) for p in pieces):  # pragma: no cover - a time pattern has fields
         return _times_by_babel(locale)
-    return pc.binary_join_element_wise(*pieces, "")
+    return pc.binary_join_element_wise(*pieces, _read.text_scalar(""))
 
 
 def _times_by_babel(locale: str) -> pa.Array:  # pragma: no cover - no en/fr locale needs it
@@ -293,5 +302,7 @@ def _times_by_babel(locale: str) -> pa.Array:  # pragma: no cover - no en/fr loc
 def _times_with(locale: str, tails: tuple[str, ...]) -> pa.Array:
     """``_times(locale)`` followed by each tail in turn, then one empty string (rows without a deadline)."""
     base = _times(locale)
-    arrays = [pc.binary_join_element_wise(base, tail, "") for tail in tails]
-    return pa.concat_arrays([*arrays, pa.array([""], pa.string())])
+    arrays = [
+        pc.binary_join_element_wise(base, _read.text_scalar(tail), _read.text_scalar("")) for tail in tails
+    ]
+    return pa.concat_arrays([*arrays, _read.strings([""])])

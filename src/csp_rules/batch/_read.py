@@ -217,6 +217,20 @@ def strings(values: list[str]) -> pa.Array:
     return pa.Array.from_buffers(pa.string(), len(encoded), [None, pa.py_buffer(offsets), data])
 
 
+def texts(values: list[str | None]) -> pa.Array:
+    """An Arrow string array of a list of str and None (``pa.array`` imports pandas when it is installed)."""
+    null = np.fromiter((v is None for v in values), dtype=np.bool_, count=len(values))
+    encoded = [b"" if v is None else v.encode("utf-8") for v in values]
+    offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
+    np.cumsum([len(b) for b in encoded], out=offsets[1:])
+    validity, nulls = _validity(null)
+    data = pa.py_buffer(b"".join(encoded))
+    kind = pa.string() if offsets[-1] < 1 << 31 else pa.large_string()
+    offsets_buffer = pa.py_buffer(offsets.astype(np.int32) if kind == pa.string() else offsets)
+    out = pa.Array.from_buffers(kind, len(encoded), [validity, offsets_buffer, data], null_count=nulls)
+    return out if kind == pa.string() else out.cast(pa.string())
+
+
 def take_rows(arr: pa.Array, rows: npt.NDArray[np.int64]) -> pa.Array:
     """``arr`` at the given row numbers."""
     return arr.take(ints(rows))
@@ -231,22 +245,75 @@ def plain(arr: pa.Array | pa.ChunkedArray) -> pa.Array:
     return arr
 
 
+def _bits(buffer: pa.Buffer | None, offset: int, n: int, default: bool) -> B:
+    """Bits ``offset .. offset + n`` of an Arrow bitmap as booleans (``default`` for no bitmap)."""
+    if buffer is None or n == 0:
+        return np.full(n, default, dtype=np.bool_)
+    raw = np.frombuffer(buffer, dtype=np.uint8, count=(offset + n + 7) // 8)
+    out: B = np.unpackbits(raw, bitorder="little", count=offset + n)[offset:].astype(np.bool_)
+    return out
+
+
 def valid_mask(arr: pa.Array) -> B:
     """True where the value is not null."""
     if arr.null_count == 0:
         return np.ones(len(arr), dtype=np.bool_)
     if pa.types.is_null(arr.type):
         return np.zeros(len(arr), dtype=np.bool_)
-    out: B = np.asarray(arr.is_valid())
-    return out
+    return _bits(arr.buffers()[0], arr.offset, len(arr), True)
 
 
-def bools(arr: pa.Array) -> B:
-    """A boolean Arrow array as numpy, nulls read as False."""
+def bools(arr: pa.Array | pa.ChunkedArray) -> B:
+    """A boolean Arrow array as numpy, nulls read as False (read from its bitmaps: no pandas)."""
+    arr = plain(arr)
+    if pa.types.is_null(arr.type):
+        return np.zeros(len(arr), dtype=np.bool_)
+    values = _bits(arr.buffers()[1], arr.offset, len(arr), False)
     if arr.null_count:
-        arr = pc.fill_null(arr, False)
-    out: B = np.asarray(arr, dtype=np.bool_)
-    return out
+        values &= valid_mask(arr)
+    return values
+
+
+def numbers(arr: pa.Array | pa.ChunkedArray, fill: int = 0) -> I64:
+    """An integer (or timestamp, date) Arrow array as an int64 numpy array, nulls read as ``fill``.
+
+    Read from its buffers: ``np.asarray`` and ``to_numpy`` of an Arrow array import pandas when it is
+    installed (pyarrow's pandas shim), a second of start-up in a small job.
+    """
+    arr = plain(arr)
+    n = len(arr)
+    if n == 0 or pa.types.is_null(arr.type):
+        return np.full(n, fill, dtype=np.int64)
+    if not pa.types.is_int64(arr.type):
+        if pa.types.is_date(arr.type) or pa.types.is_time(arr.type):
+            arr = arr.cast(pa.int32() if arr.type.bit_width == 32 else pa.int64())
+        arr = arr.cast(pa.int64())
+    data: I64 = np.frombuffer(arr.buffers()[1], dtype=np.int64, count=arr.offset + n)[arr.offset :]
+    if arr.null_count:
+        out: I64 = np.where(valid_mask(arr), data, fill)
+        return out
+    copied: I64 = data.copy()
+    return copied
+
+
+def text_scalar(value: str) -> pa.Scalar:
+    """A string scalar for a compute function (a Python str there is made one by ``pa.scalar``, which
+    imports pandas when it is installed)."""
+    return strings([value])[0]
+
+
+def int_scalar(value: int) -> pa.Scalar:
+    """An int64 scalar for a compute function (see :func:`text_scalar`)."""
+    return ints(np.array([value], dtype=np.int64))[0]
+
+
+def _EMPTY() -> pa.Scalar:
+    return text_scalar("")
+
+
+def null_scalar(kind: pa.DataType) -> pa.Scalar:
+    """A null of type ``kind`` (``pa.scalar`` imports pandas when it is installed)."""
+    return pa.nulls(1, kind)[0]
 
 
 def distinct_map(arr: pa.Array, fn: Callable[[Any], T]) -> tuple[list[T], I32]:
@@ -256,11 +323,7 @@ def distinct_map(arr: pa.Array, fn: Callable[[Any], T]) -> tuple[list[T], I32]:
         encoded = encoded.combine_chunks()
     results = [fn(v) for v in encoded.dictionary.to_pylist()]
     indices = encoded.indices
-    idx: I32 = (
-        np.asarray(pc.fill_null(indices, -1), dtype=np.int32)
-        if indices.null_count
-        else np.asarray(indices, dtype=np.int32)
-    )
+    idx: I32 = numbers(indices, -1).astype(np.int32)
     return results, idx
 
 
@@ -276,7 +339,7 @@ def distinct_keys(keys: I64, size: int) -> tuple[list[int], I64]:
         found: list[int] = distinct.tolist()
         return found, position[keys]
     encoded = pc.dictionary_encode(ints(keys))
-    return encoded.dictionary.to_pylist(), np.asarray(encoded.indices, dtype=np.int64)
+    return encoded.dictionary.to_pylist(), numbers(encoded.indices)
 
 
 def is_string(t: pa.DataType) -> bool:
@@ -402,7 +465,7 @@ class _ColumnReader:
             values, bad = self.read(arr.dictionary)
             per_row = None
             if bad is not None:
-                indices = np.asarray(pc.fill_null(arr.indices.cast(pa.int64()), -1), dtype=np.int64)
+                indices = numbers(arr.indices, -1)
                 per_row = np.where(indices >= 0, np.append(bad, -1)[indices], -1).astype(np.int32)
             if values is arr.dictionary:
                 return arr, None
@@ -449,7 +512,7 @@ class _ColumnReader:
 
         answers, idx = distinct_map(arr, problem)
         per_row = np.array([*answers, -1], dtype=np.int32)[idx]
-        cleaned = pc.if_else(booleans(per_row >= 0), pa.scalar(None, arr.type), arr)
+        cleaned = pc.if_else(booleans(per_row >= 0), null_scalar(arr.type), arr)
         return cleaned.cast(target), per_row
 
 
@@ -645,26 +708,30 @@ def parse_us_instant(text: str, date_order: str = "mdy") -> tuple[int, bool, boo
 
 def _us_instants(s: pa.Array, todo: B, us: I64, status: I8, date_only: B, date_order: str) -> None:
     """Read the en-US forms among the rows ``todo`` (columnar: one regex, integer arithmetic)."""
-    match = bools(pc.match_substring_regex(s, pattern=US_INSTANT)) & todo
-    if not match.any():
+    candidates = np.flatnonzero(todo)
+    if len(candidates) < len(s):  # a few rows set aside by a cast: the regex over those only
+        found = bools(pc.match_substring_regex(take_rows(s, candidates), pattern=US_INSTANT))
+        rows = candidates[found]
+    else:
+        rows = np.flatnonzero(bools(pc.match_substring_regex(s, pattern=US_INSTANT)) & todo)
+    if not len(rows):
         return
-    rows = np.flatnonzero(match)
     parts = pc.extract_regex(take_rows(s, rows), pattern=_US_NAMED)
 
     def number(name: str, default: int = 0) -> I64:
         field = pc.struct_field(parts, name)
-        field = pc.if_else(pc.equal(field, ""), pa.scalar(None, pa.string()), field)
-        out: I64 = np.asarray(pc.fill_null(pc.cast(field, pa.int64()), default), dtype=np.int64)
+        field = pc.if_else(pc.equal(field, _EMPTY()), null_scalar(pa.string()), field)
+        out: I64 = numbers(pc.cast(field, pa.int64()), default)
         return out
 
     first, second, year = number("a"), number("b"), number("y")
     hour, minute, second_of = number("h"), number("mi"), number("s")
     frac_text = pc.utf8_rpad(pc.struct_field(parts, "f"), width=6, padding="0")
-    frac = np.asarray(pc.fill_null(pc.cast(frac_text, pa.int64()), 0), dtype=np.int64)
+    frac = numbers(pc.cast(frac_text, pa.int64()))
     half = pc.utf8_lower(pc.struct_field(parts, "p"))
-    pm = bools(pc.equal(half, "p"))
-    twelve = bools(pc.not_equal(half, "")) & ~bools(pc.is_null(half))
-    timed = ~bools(pc.equal(pc.struct_field(parts, "h"), ""))
+    pm = bools(pc.equal(half, text_scalar("p")))
+    twelve = bools(pc.not_equal(half, _EMPTY())) & ~bools(pc.is_null(half))
+    timed = ~bools(pc.equal(pc.struct_field(parts, "h"), _EMPTY()))
     month, day = (first, second) if date_order == "mdy" else (second, first)
     leap = ((year % 4 == 0) & (year % 100 != 0)) | (year % 400 == 0)
     month_ok = (month >= 1) & (month <= 12)
@@ -699,9 +766,7 @@ _US_NAMED: Final = (
 def _timestamps_us(arr: pa.Array) -> I64:
     """Microseconds of a timestamp array (floor for finer units; overflow handled by the caller's range check)."""
     unit = arr.type.unit
-    raw = np.asarray(
-        pc.fill_null(arr.cast(pa.int64()), 0) if arr.null_count else arr.cast(pa.int64()), dtype=np.int64
-    )
+    raw = numbers(arr.cast(pa.int64()))
     if unit == "us":
         return raw
     if unit == "ns":
@@ -738,7 +803,7 @@ def instants(arr: pa.Array, *, naive_is_utc: bool, date_order: str | None = None
         if t.tz is None and not naive_is_utc:
             status[valid] = NAIVE
     elif pa.types.is_date(t):
-        days = np.asarray(pc.fill_null(arr.cast(pa.date32()).cast(pa.int32()), 0), dtype=np.int64)
+        days = numbers(arr.cast(pa.date32()).cast(pa.int32()))
         us = days * DAY_US
         date_only[:] = True
     elif is_string(t):
@@ -758,9 +823,7 @@ def _possible(sub: pa.Array) -> B:
     padded = pc.utf8_rpad(sub, width=19, padding="0")  # a bare date reads as 00:00:00
 
     def number(start: int, stop: int) -> I64:
-        out: I64 = np.asarray(
-            pc.cast(pc.utf8_slice_codeunits(padded, start, stop), pa.int64()), dtype=np.int64
-        )
+        out: I64 = numbers(pc.cast(pc.utf8_slice_codeunits(padded, start, stop), pa.int64()))
         return out
 
     year, month, day = number(0, 4), number(5, 7), number(8, 10)
@@ -774,19 +837,68 @@ def _possible(sub: pa.Array) -> B:
     return out
 
 
+#: what Arrow says of the first value a cast from text could not read (the value, then why)
+_FAILED: Final = re.compile(r"Failed to parse string: '(.*)' as a scalar of type ", re.DOTALL)
+#: text that ends with an offset after a time of day (``Z``, ``+01:00``...)
+_HAS_OFFSET: Final = re.compile(r"[T ]\d.*(?:[Zz]|[+-]\d{2}(?::?\d{2})?)$")
+#: distinct unreadable values set aside before a cast is given up as the wrong form for the column
+_ASIDE_LIMIT: Final = 4
+
+
+def _cast_most(s: pa.Array, target: pa.DataType) -> tuple[pa.Array, B | None] | None:
+    """``s`` cast to ``target`` with the few values Arrow cannot read set aside (null in the result):
+    ``(parsed, rows set aside or None)``; None when the column is not of the form (a value without
+    the offset ``target`` needs, or with one it refuses) or has many unreadable values.
+
+    A failed cast names the value it stopped at: its rows are set aside and the cast tried again,
+    so one bad date costs a second cast, not a regex over the whole slice.
+    """
+    aside: B | None = None
+    current = s
+    for _ in range(_ASIDE_LIMIT + 1):
+        try:
+            return pc.cast(current, target), aside
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+            failed = _FAILED.match(str(exc))
+            if failed is None:
+                return None
+            value = failed.group(1)
+            if (_HAS_OFFSET.search(value.strip()) is None) is (target.tz is not None):
+                return None  # a value of the other form (Arrow says "zone offset" of bad dates too)
+            hit = bools(pc.equal(current, text_scalar(value)))
+            if not hit.any():  # pragma: no cover - Arrow named a value it was not given
+                return None
+            aside = hit if aside is None else aside | hit
+            current = pc.if_else(booleans(hit), null_scalar(pa.string()), current)
+    return None
+
+
 def _string_instants(
     s: pa.Array, valid: B, us: I64, status: I8, date_only: B, naive_is_utc: bool, date_order: str | None
 ) -> None:
-    try:  # the common case: every value is an ISO date or date-time without an offset
-        parsed = pc.cast(s, pa.timestamp("us"))
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        pass
-    else:
-        us[:] = np.asarray(pc.fill_null(parsed.cast(pa.int64()), 0), dtype=np.int64)
-        short = valid & (np.asarray(pc.fill_null(pc.utf8_length(s), 0), dtype=np.int64) == 10)
-        date_only[:] = short
-        if not naive_is_utc:
-            status[valid & ~short] = NAIVE
+    # the common cases: every value an ISO date or date-time without an offset, or every value with
+    # one; the form of the first value is tried first (a cast that fails on an offset costs a slice's
+    # cast: Arrow reads every value before it refuses)
+    targets = [pa.timestamp("us"), pa.timestamp("us", tz="UTC")]
+    if valid.any():
+        first = s[int(np.argmax(valid))].as_py()
+        if _HAS_OFFSET.search(first.strip()) is not None:
+            targets.reverse()
+    for target in targets:
+        got = _cast_most(s, target)
+        if got is None:
+            continue
+        parsed, aside = got
+        us[:] = numbers(parsed.cast(pa.int64()))
+        read = valid if aside is None else valid & ~aside
+        if target.tz is None:
+            short = read & (numbers(pc.binary_length(s)) == 10)
+            date_only[:] = short
+            if not naive_is_utc:
+                status[read & ~short] = NAIVE
+        if aside is None:
+            return
+        _slow_instants(s, valid & aside, us, status, date_only, naive_is_utc, date_order)
         return
     todo = valid.copy()
     for pattern, target in ((_FAST_NAIVE, pa.timestamp("us")), (_FAST_OFFSET, pa.timestamp("us", tz="UTC"))):
@@ -813,13 +925,21 @@ def _string_instants(
                 parsed = pc.cast(sub, target)
             except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
                 continue  # something else Arrow refuses (an odd offset): the Python path tells which
-        us[rows] = np.asarray(parsed.cast(pa.int64()), dtype=np.int64)
+        us[rows] = numbers(parsed.cast(pa.int64()))
         if target.tz is None:
-            short = np.asarray(pc.utf8_length(sub), dtype=np.int64) == 10
+            short = numbers(pc.binary_length(sub)) == 10
             date_only[rows] = short
             if not naive_is_utc:
                 status[rows[~short]] = NAIVE
         todo[rows] = False
+    _slow_instants(s, todo, us, status, date_only, naive_is_utc, date_order)
+
+
+def _slow_instants(
+    s: pa.Array, todo: B, us: I64, status: I8, date_only: B, naive_is_utc: bool, date_order: str | None
+) -> None:
+    """Read the rows ``todo`` the casts did not: en-US forms (with ``date_order``), then Python once
+    per distinct value (:func:`parse_instant_text`)."""
     if date_order is not None and todo.any():
         _us_instants(s, todo, us, status, date_only, date_order)
     if not todo.any():
@@ -923,7 +1043,7 @@ def comma_amounts(arr: pa.Array, column: str, issues: Issues) -> pa.Array:
                 value=value,
             ),
         )
-        plain = pc.if_else(booleans(bad), pa.scalar(None, pa.string()), plain)
+        plain = pc.if_else(booleans(bad), null_scalar(pa.string()), plain)
     return plain
 
 
@@ -957,7 +1077,7 @@ def amounts(arr: pa.Array, field: str, issues: Issues) -> Amounts:
             arr = pc.cast(arr, pa.decimal128(20, 0))
             t = arr.type
         else:
-            out.mant = np.asarray(pc.fill_null(arr.cast(pa.int64()), 0), dtype=np.int64)
+            out.mant = numbers(arr.cast(pa.int64()))
             out.negative = out.mant < 0
             return out
     if pa.types.is_decimal(t):
@@ -968,20 +1088,22 @@ def amounts(arr: pa.Array, field: str, issues: Issues) -> Amounts:
             f"{field}: a column of type {t} cannot hold amounts", field=field, value=str(t)
         )
     s = as_string(arr)
+    if _plain_amounts(s, valid, out):
+        return out
     fast = (
         bools(pc.match_substring_regex(s, pattern=_FAST_AMOUNT))
-        & (np.asarray(pc.fill_null(pc.utf8_length(s), 99), dtype=np.int64) <= 18)
+        & (numbers(pc.binary_length(s), 99) <= 18)
         & valid
     )
     if fast.any():
         rows = np.flatnonzero(fast)
         sub = s if len(rows) == n else take_rows(s, rows)
-        dot = np.asarray(pc.find_substring(sub, "."), dtype=np.int64)
-        length = np.asarray(pc.utf8_length(sub), dtype=np.int64)
+        dot = numbers(pc.find_substring(sub, "."))
+        length = numbers(pc.binary_length(sub))
         digits = pc.replace_substring(sub, ".", "")
-        out.mant[rows] = np.asarray(pc.cast(digits, pa.int64()), dtype=np.int64)
+        out.mant[rows] = numbers(pc.cast(digits, pa.int64()))
         out.scale[rows] = np.where(dot >= 0, length - dot - 1, 0)
-        out.negative[rows] = np.asarray(pc.starts_with(sub, "-"), dtype=np.bool_) & (out.mant[rows] < 0)
+        out.negative[rows] = bools(pc.starts_with(sub, "-")) & (out.mant[rows] < 0)
     slow = valid & ~fast
     if slow.any():
         rows = np.flatnonzero(slow)
@@ -997,6 +1119,46 @@ def amounts(arr: pa.Array, field: str, issues: Issues) -> Amounts:
         for row, k in zip(rows.tolist(), idx.tolist(), strict=True):
             _store(out, row, results[k], issues)
     return out
+
+
+def _plain_amounts(s: pa.Array, valid: B, out: Amounts) -> bool:
+    """Read a column whose every value is of the plain form ``-?D+(.D+)?`` (at most 18 bytes and 18
+    digits at the column's largest scale) by one decimal cast; False (nothing read) when some value is
+    not, for the general path.
+
+    Arrow's decimal parser reads the plain form and a few more (``+3``, ``1e3``, ``.5``, ``5.``): those
+    are ruled out first, so what is read here is exactly what the plain form's regex reads.
+    """
+    n = len(s)
+    if not valid.any():
+        return False
+    length = numbers(pc.binary_length(s))
+    dot = numbers(pc.find_substring(s, "."), -1)
+    negative = bools(pc.starts_with(s, "-"))
+    scale = np.where(dot >= 0, length - dot - 1, 0)
+    whole_digits = np.where(dot >= 0, dot, length) - negative
+    plain = (length <= 18) & (whole_digits >= 1) & ((dot < 0) | (scale >= 1))
+    if not plain[valid].all():
+        return False
+    for other in ("+", "e", "E"):
+        if bools(pc.match_substring(s, other)).any():
+            return False
+    top = int(scale[valid].max())
+    if int((whole_digits + top)[valid].max()) > 18:
+        return False
+    try:
+        cast = pc.cast(s, pa.decimal128(38, top))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return False  # a value of another form (a space, a letter, two points...)
+    words = np.frombuffer(cast.buffers()[1], dtype=np.int64, count=2 * (cast.offset + n))[2 * cast.offset :]
+    mant = np.where(valid, words[0::2], 0) // _POW10[top - np.where(valid, scale, top)]
+    out.mant = mant
+    out.scale = np.where(valid, scale, 0)
+    out.negative = valid & negative & (mant < 0)
+    return True
+
+
+_POW10: Final = np.array([10**k for k in range(19)], dtype=np.int64)
 
 
 def _store(out: Amounts, row: int, value: Decimal | Problem, issues: Issues) -> None:

@@ -23,6 +23,7 @@ from typing import Any
 import pyarrow as pa
 
 from ..errors import InvalidAmountError, InvalidInputError
+from ._read import texts  # not pa.array: it imports pandas when it is installed
 
 __all__ = ["from_table", "read_json", "to_table"]
 
@@ -92,13 +93,13 @@ def to_table(records: Sequence[Any]) -> pa.Table:
 def _array(values: list[Any]) -> pa.Array:
     kinds = {type(v) for v in values if v is not None}
     if kinds <= {str}:
-        return pa.array(values, pa.string())
+        return texts(values)
     if len(kinds) == 1 and kinds <= {Decimal, int, date, datetime}:
         try:
             return pa.array(values)
         except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError, ValueError, TypeError):
             pass
-    return pa.array([_text(v) for v in values], pa.string())
+    return texts([_text(v) for v in values])
 
 
 def from_table(result: pa.Table, records: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
@@ -156,7 +157,7 @@ def read_json(source: str | Path) -> pa.Table:
     items = list(_items(text, refuse, lines=path.suffix.lower() in (".jsonl", ".ndjson")))
     names = _columns(items)
     return pa.table(
-        {n: pa.array([_text(item.get(n)) for item in items], pa.string()) for n in names}
+        {n: texts([_text(item.get(n)) for item in items]) for n in names}
         or {"": pa.nulls(len(items), pa.string())}
     ).select(names)
 

@@ -29,6 +29,7 @@ import pyarrow.compute as pc
 from .. import _l10n
 from .._frozen import FrozenMap
 from ..rulesets import RuleChain, Rules, RuleSet, shipped_chain
+from ._read import int_scalar, numbers, strings, text_scalar  # no pa.array / pa.scalar: they import pandas
 
 __all__ = ["Summary", "summarize"]
 
@@ -268,6 +269,16 @@ class Summary:
         return f"<div>{head}<table>{''.join(parts)}</table></div>"
 
 
+def _instant(column: pa.ChunkedArray) -> datetime | None:
+    """The first instant of a column of UTC timestamps (``as_py`` of one imports pandas when it is installed)."""
+    from datetime import timedelta, timezone
+
+    if column.null_count == len(column):
+        return None
+    us = numbers(pc.drop_null(column).cast(pa.timestamp("us", tz="UTC")))
+    return datetime(1970, 1, 1, tzinfo=timezone.utc) + timedelta(microseconds=int(us.min()))
+
+
 def summarize(result: pa.Table | pa.RecordBatch, *, rules: Rules | None = None) -> Summary:
     """The :class:`Summary` of a table of :func:`csp_rules.batch.evaluate` results (its
     :data:`~csp_rules.batch.RESULT_COLUMNS` read column-wise). ``rules``: the rules the rows were
@@ -289,16 +300,24 @@ def summarize(result: pa.Table | pa.RecordBatch, *, rules: Rules | None = None) 
     errors = counts("error_code")
     examples = {}
     for code in errors:
-        first = pc.index(col("error_code"), code).as_py()
+        first = pc.index(col("error_code"), text_scalar(code)).as_py()
         examples[code] = (first + 1, col("error_message")[first].as_py())
-    judged = pc.is_in(col("row_type"), pa.array(["purchase", "renewal"]))
+    judged = pc.is_in(col("row_type"), strings(["purchase", "renewal"]))
     kinds_table = pa.table({"s": col("kind_source"), "k": col("kind")}).filter(judged)
-    grouped_kinds = kinds_table.group_by(["s", "k"]).aggregate([([], "count_all")]).to_pylist()
-    kinds = _counts(((r["s"], r["k"]), r["count_all"]) for r in grouped_kinds)
+    # (source, kind) pairs counted as one text each (Table.group_by imports pandas when it is installed)
+    pairs = pc.binary_join_element_wise(
+        kinds_table.column("s"), kinds_table.column("k"), text_scalar("\x1f"), null_handling="emit_null"
+    )
+    kinds = _counts(
+        ((None, None) if i["values"] is None else tuple(i["values"].split("\x1f", 1)), i["counts"])
+        for i in pc.value_counts(pairs).to_pylist()
+    )
     support: FrozenMap[str, int] = FrozenMap()
-    is_support = pc.equal(col("cancellation_outcome"), "support_request")
+    is_support = pc.equal(col("cancellation_outcome"), text_scalar("support_request"))
     if pc.any(is_support).as_py():
-        main = pc.list_element(pc.split_pattern(col("reasons").filter(is_support), " ", max_splits=1), 0)
+        main = pc.list_element(
+            pc.split_pattern(col("reasons").filter(is_support), " ", max_splits=1), int_scalar(0)
+        )
         support = _counts((i["values"], i["counts"]) for i in pc.value_counts(main).to_pylist())
     reasons = col("reasons")
     unverified_rows = pc.match_substring(reasons, "rules.unverified_after")
@@ -323,15 +342,15 @@ def summarize(result: pa.Table | pa.RecordBatch, *, rules: Rules | None = None) 
             amounts = amounts.set_column(
                 1, "credit_amount", pc.cast(amount, pa.decimal256(76, amount.type.scale))
             )
-        grouped = amounts.group_by("credit_currency").aggregate(
-            [("credit_amount", "sum"), ("credit_amount", "count")]
-        )
-        for r in grouped.to_pylist():
-            credits[r["credit_currency"]] = r["credit_amount_sum"]
-            credit_rows[r["credit_currency"]] = r["credit_amount_count"]
+        currency = amounts.column("credit_currency")
+        for code in pc.unique(currency).to_pylist():  # a few currencies (no group_by: it imports pandas)
+            mine = pc.is_null(currency) if code is None else pc.equal(currency, text_scalar(code))
+            selected = amounts.column("credit_amount").filter(mine)  # a null drops the row
+            credits[code] = pc.sum(selected).as_py()
+            credit_rows[code] = len(selected)
     at = None
     if "evaluated_at" in result.column_names and result.num_rows:
-        at = pc.min(col("evaluated_at")).as_py()
+        at = _instant(col("evaluated_at"))
     return Summary(
         rows=result.num_rows,
         row_types=counts("row_type"),

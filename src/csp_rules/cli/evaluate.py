@@ -294,12 +294,16 @@ def _run(args: argparse.Namespace, at: datetime, rules: Any, given: _Input) -> i
     schema = schema.with_metadata({**(schema.metadata or {}), batch.EVALUATED_AT: at.isoformat().encode()})
     writer = _Writer(target, to_stdout, schema)
     options = {"lang": args.lang, "date_order": args.date_order, "decimal_comma": args.decimal_comma}
-    with _Stoppable(), writer:
-        for table in source.tables(CHUNK_ROWS):
-            result = batch.evaluate(table, at=at, rules=rules, **options)
-            summary.add(result)
-            writer.write(result)
-            progress.update(summary.rows)
+    # on two cores or more, reading, evaluating and writing overlap (pyarrow releases the GIL while it
+    # parses and writes): the file is read one table ahead and written one table behind, in order
+    overlap = _cores() > 1
+    with _Stoppable(), writer, _Ahead(source.tables(CHUNK_ROWS), enabled=overlap) as tables:
+        with _Behind(writer.write, enabled=overlap) as write:
+            for table in tables:
+                result = batch.evaluate(table, at=at, rules=rules, **options)
+                summary.add(result)
+                write(result)
+                progress.update(summary.rows)
         progress.close()
         writer.finish()  # every row written and on disk (or on standard output)
         if not args.quiet:
@@ -321,6 +325,132 @@ def _run(args: argparse.Namespace, at: datetime, rules: Any, given: _Input) -> i
             summary_stream.flush()
         writer.commit()  # only now does OUT change: renamed over, whole
     return 0
+
+
+def _cores() -> int:
+    """The CPUs this process may run on."""
+    affinity = getattr(os, "sched_getaffinity", None)
+    if affinity is not None:
+        with contextlib.suppress(OSError):
+            return len(affinity(0))
+    return os.cpu_count() or 1
+
+
+class _Ahead:
+    """The items of an iterator, made by a thread one item ahead of their use (or in line, when not
+    ``enabled``). An error the iterator raises is raised where the next item is asked for; leaving
+    the ``with`` block early stops the thread (the iterator is closed in it) before going on."""
+
+    def __init__(self, items: Iterator[Any], *, enabled: bool) -> None:
+        self._items = items
+        self._enabled = enabled
+        self._slot: Any = None
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def __enter__(self) -> Iterator[Any]:
+        if not self._enabled:
+            return self._items
+        import queue
+
+        self._slot = queue.Queue(maxsize=1)
+        self._thread = threading.Thread(target=self._run, name="csp-rules-read", daemon=True)
+        self._thread.start()
+        return self._take()
+
+    def _put(self, item: tuple[bool, Any]) -> bool:
+        import queue
+
+        while not self._stop.is_set():
+            try:
+                self._slot.put(item, timeout=0.05)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def _run(self) -> None:
+        try:
+            for item in self._items:
+                if not self._put((True, item)):
+                    return
+        except BaseException as exc:  # given to the main thread, raised there
+            self._put((False, exc))
+        else:
+            self._put((False, None))
+        finally:
+            close = getattr(self._items, "close", None)
+            if close is not None:
+                with contextlib.suppress(Exception):
+                    close()
+
+    def _take(self) -> Iterator[Any]:
+        while True:
+            ok, item = self._slot.get()
+            if ok:
+                yield item
+                continue
+            if item is not None:
+                raise item
+            return
+
+    def __exit__(self, *exc: object) -> None:
+        if self._thread is None:
+            return
+        self._stop.set()
+        with contextlib.suppress(Exception):
+            while True:
+                self._slot.get_nowait()
+        self._thread.join()
+
+
+class _Behind:
+    """A function called by a thread on each item given, in order, one item behind (or in line, when
+    not ``enabled``). Its first error is raised by the next call, or on leaving the ``with`` block,
+    which waits for every item given to be done (and stops the thread early on an error)."""
+
+    def __init__(self, fn: Any, *, enabled: bool) -> None:
+        self._fn = fn
+        self._enabled = enabled
+        self._slot: Any = None
+        self._error: BaseException | None = None
+        self._thread: threading.Thread | None = None
+
+    def __enter__(self) -> Any:
+        if not self._enabled:
+            return self._fn
+        import queue
+
+        self._slot = queue.Queue(maxsize=1)
+        self._thread = threading.Thread(target=self._run, name="csp-rules-write", daemon=True)
+        self._thread.start()
+        return self._give
+
+    def _run(self) -> None:
+        while True:
+            ok, item = self._slot.get()
+            if not ok:
+                return
+            if self._error is None:
+                try:
+                    self._fn(item)
+                except BaseException as exc:  # raised in the main thread
+                    self._error = exc
+
+    def _give(self, item: Any) -> None:
+        if self._error is not None:
+            raise self._error
+        self._slot.put((True, item))
+
+    def __exit__(self, kind: object, exc: object, tb: object) -> None:
+        if self._thread is None:
+            return
+        if kind is not None:  # failing already: what is queued need not be written
+            self._error = self._error or RuntimeError("stopped")
+        self._slot.put((False, None))
+        self._thread.join()
+        if kind is None and self._error is not None:
+            raise self._error
 
 
 class _Input:
@@ -459,9 +589,13 @@ class _Source:
             pending.append(block)
             count += block.num_rows
             if count >= rows_per_table:
-                yield pa.Table.from_batches(pending, schema=self.schema)
-                pending, count = [], 0
-        if pending:
+                # exactly rows_per_table rows (the rest begins the next table): a table a few rows past
+                # a slice of the engine would be evaluated as two slices, the second tiny
+                table = pa.Table.from_batches(pending, schema=self.schema)
+                yield table.slice(0, rows_per_table)
+                rest = table.slice(rows_per_table)
+                pending, count = rest.to_batches(), rest.num_rows
+        if count:
             yield pa.Table.from_batches(pending, schema=self.schema)
 
     def _blocks(self) -> Iterator[Any]:
@@ -968,7 +1102,7 @@ def _for_csv(result: Any) -> Any:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    from ..batch._read import booleans, plain
+    from ..batch._read import booleans, numbers, plain
     from ..facts import currency_digits
 
     names = result.schema.names
@@ -981,7 +1115,7 @@ def _for_csv(result: Any) -> Any:
     if amount.null_count < len(amount):
         encoded = pc.dictionary_encode(plain(result.column("credit_currency")))
         digits = np.array([currency_digits(c) for c in encoded.dictionary.to_pylist()] + [4], dtype=np.int64)
-        row_digits = digits[np.asarray(pc.fill_null(encoded.indices, len(digits) - 1), dtype=np.int64)]
+        row_digits = digits[numbers(encoded.indices, len(digits) - 1)]
         for d in sorted(set(row_digits.tolist()) - {4}):
             # exact on the rows of this currency (their amounts have d decimals); others are not taken
             exact = pc.cast(pc.cast(amount, pa.decimal128(38, d), safe=False), pa.string())
@@ -995,27 +1129,74 @@ def _iso(column: Any) -> Any:
     when there are some), nulls kept; numpy's own formatting, column-wise (Arrow's strftime is slower)."""
     import numpy as np
     import pyarrow as pa
-    import pyarrow.compute as pc
 
-    from ..batch._read import plain
+    from ..batch._read import ints, numbers, plain, valid_mask
 
     instants = plain(column)
     n = len(instants)
     if instants.null_count == n:
         return pa.nulls(n, pa.string())
-    us = np.asarray(pc.fill_null(instants.cast(pa.int64()), 0), dtype=np.int64)
+    us = numbers(instants.cast(pa.int64()))
     if instants.null_count == 0 and (us == us[0]).all():  # one instant on every row (evaluated_at)
-        one = str(_iso_values(us[:1])[0])
-        return pc.if_else(pa.array(np.ones(n, dtype=np.bool_)), pa.scalar(one), pa.scalar(None, pa.string()))
-    return pa.array(_iso_values(us), pa.string(), mask=~np.asarray(instants.is_valid()))
+        return _iso_text(us[:1], np.ones(1, dtype=np.bool_)).take(
+            ints(np.zeros(n, dtype=np.int32), pa.int32())
+        )
+    return _iso_text(us, valid_mask(instants))
 
 
-def _iso_values(us: Any) -> Any:
+def _iso_text(us: Any, valid: Any) -> Any:
+    """UTC instants (microseconds since 1970, years 1 to 9999) as ISO 8601 text, built digit by digit
+    in a byte matrix (no per-row Python, no ``pa.array``: it imports pandas when it is installed)."""
     import numpy as np
+    import pyarrow as pa
 
-    text = np.datetime_as_string(us.astype("datetime64[us]"), unit="us")  # 2020-03-01T00:00:00.000000
-    whole = us % 1_000_000 == 0
-    return np.where(whole, np.char.add(text.astype("<U19"), "Z"), np.char.add(text, "Z"))
+    valid = np.asarray(valid, dtype=np.bool_)
+    n = len(us)
+    days, micros = np.divmod(us, 86_400_000_000)
+    seconds, fraction = np.divmod(micros, 1_000_000)
+    # the civil date of a day number (proleptic Gregorian; H. Hinnant's days_from_civil inverse)
+    z = days + 719_468
+    era = np.floor_divide(z, 146_097)
+    doe = z - era * 146_097
+    yoe = (doe - doe // 1460 + doe // 36_524 - doe // 146_096) // 365
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp = (5 * doy + 2) // 153
+    day = doy - (153 * mp + 2) // 5 + 1
+    month = np.where(mp < 10, mp + 3, mp - 9)
+    year = yoe + era * 400 + (month <= 2)
+    out = np.empty((n, 27), dtype=np.uint8)
+
+    def digits(column: int, value: Any, width: int) -> None:
+        for k in range(width - 1, -1, -1):
+            value, digit = np.divmod(value, 10)
+            out[:, column + k] = 48 + digit
+
+    digits(0, year, 4)
+    digits(5, month, 2)
+    digits(8, day, 2)
+    digits(11, seconds // 3600, 2)
+    digits(14, seconds // 60 % 60, 2)
+    digits(17, seconds % 60, 2)
+    digits(20, fraction, 6)
+    out[:, [4, 7]] = ord("-")
+    out[:, 10] = ord("T")
+    out[:, [13, 16]] = ord(":")
+    whole = fraction == 0
+    out[:, 19] = np.where(whole, ord("Z"), ord("."))
+    out[:, 26] = ord("Z")
+    lengths = np.where(valid, np.where(whole, 20, 27), 0).astype(np.int32)
+    offsets = np.zeros(n + 1, dtype=np.int32)
+    np.cumsum(lengths, out=offsets[1:])
+    if whole[valid].all():  # the common case (whole seconds): 20 bytes a row, no byte mask
+        data = out[:, :20] if valid.all() else out[:, :20][valid]
+    else:
+        data = out[np.arange(27) < lengths[:, None]]
+    null = ~np.asarray(valid, dtype=np.bool_)
+    validity = pa.py_buffer(np.packbits(~null, bitorder="little")) if null.any() else None
+    return pa.Array.from_buffers(
+        pa.string(), n, [validity, pa.py_buffer(offsets), pa.py_buffer(data.tobytes())],
+        null_count=int(null.sum()),
+    )  # fmt: skip
 
 
 #: a decimal context wide enough for any sum of result amounts (no rounding, no overflow)
