@@ -55,101 +55,18 @@ CHUNK_ROWS = 1 << 16
 
 _TEXT: dict[str, dict[str, Any]] = {
     "en": {
-        "title": "{rows} rows of {file} evaluated at {at}{now} in {seconds} s ({rate} rows/s)",
+        "title_one": "{rows} row of {file} evaluated at {at}{now} in {seconds} s ({rate} rows/s)",
+        "title_other": "{rows} rows of {file} evaluated at {at}{now} in {seconds} s ({rate} rows/s)",
         "now": " (now)",
-        "rules": "rule sets",
-        "colon": ": ",
-        "outcomes": "Cancellation outcomes",
-        "credits": "Credits if cancelled at {at} (R8.4)",
-        "no_credits": "none",
-        "credit_rows": "{n} rows",
-        "errors": "Rows in error: {n}",
-        "no_errors": "Rows in error: none",
-        "example": "e.g. line {line}: {message}",
-        "example_row": "e.g. row {row}: {message}",
         "written": "Rows with their results written to {out}",
         "not_written": "Rows with their results were not written: give -o OUT.csv (or .parquet), or pipe the output.",
-        "or": " or ",
-        "unverified": "Warning: {n} rows were judged by rules last checked against the sources on {day} "
-        "(their purchase or term start is later); later changes are not known (R11.4, reason rules.unverified_after).",
-        "uncertain": "Note: for {n} rows the date of a rule change is uncertain and the other version answers "
-        "otherwise (R11.3, reason rules.change_date_uncertain).",
-        "lines": "Lines (ChargeType)",
-        "line": {
-            "purchase": "purchases, judged",
-            "renewal": "renewals, judged from their term's start (R11.2)",
-            "credit": "credit lines, not judged",
-            "other": "other lines, not judged",
-        },
-        "kinds": "Kinds, and what told them",
-        "no_kind": "(not told)",
-        "source": {
-            "kind": "the kind column",
-            "reservation_order_id": "a ReservationOrderId",
-            "reservation_name": "reservation wording in a name",
-            "software_plan_name": "a software-plan name",
-            "term": "a term in TermAndBillingCycle",
-            "one_time_term": "One-Time / Perpetual / None",
-            "blank_term_no_end": "no term and no ChargeEndDate",
-            None: "nothing (error.unknown_kind)",
-        },
-        "outcome": {
-            "self_service": "can be cancelled now (self-service)",
-            "window_closed": "cancellation window closed",
-            "support_request": "only through a support request",
-            "not_cancellable": "cannot be cancelled",
-            "not_covered": "not covered by these rules",
-            "not_permitted": "not permitted for the roles given",
-        },
     },
     "fr": {
-        "title": "{rows} lignes de {file} évaluées au {at}{now} en {seconds} s ({rate} lignes/s)",
+        "title_one": "{rows} ligne de {file} évaluée au {at}{now} en {seconds} s ({rate} lignes/s)",
+        "title_other": "{rows} lignes de {file} évaluées au {at}{now} en {seconds} s ({rate} lignes/s)",
         "now": " (maintenant)",
-        "rules": "versions des règles",
-        "colon": " : ",
-        "outcomes": "Annulation",
-        "credits": "Avoirs en cas d'annulation au {at} (R8.4)",
-        "no_credits": "aucun",
-        "credit_rows": "{n} lignes",
-        "errors": "Lignes en erreur : {n}",
-        "no_errors": "Lignes en erreur : aucune",
-        "example": "p. ex. ligne {line} : {message}",
-        "example_row": "p. ex. enregistrement {row} : {message}",
         "written": "Lignes et résultats écrits dans {out}",
         "not_written": "Lignes et résultats non écrits : indiquez -o SORTIE.csv (ou .parquet), ou redirigez la sortie.",
-        "or": " ou ",
-        "unverified": "Attention : {n} lignes ont été jugées selon des règles vérifiées pour la dernière fois dans les "
-        "sources le {day} (leur achat ou leur début de période est postérieur) ; les changements ultérieurs ne sont "
-        "pas connus (R11.4, raison rules.unverified_after).",
-        "uncertain": "Remarque : pour {n} lignes, la date d'un changement de règle est incertaine et l'autre version "
-        "répond autrement (R11.3, raison rules.change_date_uncertain).",
-        "lines": "Lignes (ChargeType)",
-        "line": {
-            "purchase": "achats, jugés",
-            "renewal": "renouvellements, jugés depuis le début de leur période (R11.2)",
-            "credit": "lignes d'avoir, non jugées",
-            "other": "autres lignes, non jugées",
-        },
-        "kinds": "Types de produit, et ce qui les a indiqués",
-        "no_kind": "(non indiqué)",
-        "source": {
-            "kind": "la colonne kind",
-            "reservation_order_id": "un ReservationOrderId",
-            "reservation_name": "un nom de réservation",
-            "software_plan_name": "un nom de plan logiciel",
-            "term": "une durée dans TermAndBillingCycle",
-            "one_time_term": "One-Time / Perpetual / None",
-            "blank_term_no_end": "ni durée ni ChargeEndDate",
-            None: "rien (error.unknown_kind)",
-        },
-        "outcome": {
-            "self_service": "annulable maintenant (libre-service)",
-            "window_closed": "fenêtre d'annulation dépassée",
-            "support_request": "uniquement par une demande de support",
-            "not_cancellable": "non annulable",
-            "not_covered": "non couvert par ces règles",
-            "not_permitted": "non autorisé pour les rôles indiqués",
-        },
     },
 }
 
@@ -1240,7 +1157,7 @@ class _Summary:
     ) -> None:
         from babel.numbers import format_decimal
 
-        from .._l10n import babel_locale, format_number
+        from .._l10n import babel_locale, format_number, plural_form
         from ..decision import format_value
 
         t = _TEXT[lang]
@@ -1248,7 +1165,7 @@ class _Summary:
         s = self.summary
         rate = format_number(round(s.rows / seconds), lang) if seconds > 0 else "—"
         print(
-            t["title"].format(
+            t["title_one" if plural_form(s.rows, lang) == "one" else "title_other"].format(
                 rows=format_number(s.rows, lang),
                 file=source.name,
                 at=format_value(at, lang),
