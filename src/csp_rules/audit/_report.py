@@ -1,0 +1,244 @@
+"""The audit's report: one row per credit, totals per currency, counts per status, and its pictures.
+
+Private; :class:`AuditReport` is public through :mod:`csp_rules.audit`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from decimal import Context, Decimal
+from typing import Any, Final, NamedTuple
+
+import pyarrow as pa
+
+from .. import decision
+from ..facts import Money
+from . import _expect
+
+_AMOUNT: Final = pa.decimal128(38, 4)
+_WIDE: Final = Context(prec=200, Emax=10**6, Emin=-(10**6))
+
+#: the columns of :attr:`AuditReport.arrow`, in order
+REPORT_SCHEMA: Final = pa.schema(
+    [
+        pa.field("source", pa.string()),
+        pa.field("row", pa.int64()),
+        pa.field("order_id", pa.string()),
+        pa.field("line", pa.string()),
+        pa.field("charge_type", pa.string()),
+        pa.field("cancelled_on", pa.date32()),
+        pa.field("invoice_number", pa.string()),
+        pa.field("invoice_date", pa.date32()),
+        pa.field("purchase_source", pa.string()),
+        pa.field("purchase_row", pa.int64()),
+        pa.field("product_name", pa.string()),
+        pa.field("kind", pa.string()),
+        pa.field("purchased_on", pa.date32()),
+        pa.field("rules_version", pa.string()),
+        pa.field("currency", pa.string()),
+        pa.field("quantity", pa.int64()),
+        pa.field("paid", _AMOUNT),
+        pa.field("credited", _AMOUNT),
+        pa.field("expected", _AMOUNT),
+        pa.field("line_half_up", _AMOUNT),
+        pa.field("unit_down", _AMOUNT),
+        pa.field("rounding", pa.string()),
+        pa.field("difference", _AMOUNT),
+        pa.field("expected_invoice", pa.date32()),
+        pa.field("status", pa.string()),
+        pa.field("reasons", pa.string()),
+        pa.field("rule_numbers", pa.string()),
+        pa.field("explanation", pa.string()),
+        pa.field("error_code", pa.string()),
+        pa.field("error_message", pa.string()),
+    ]
+)
+
+#: the names of :data:`REPORT_SCHEMA`
+REPORT_COLUMNS: Final = tuple(REPORT_SCHEMA.names)
+
+
+class Totals(NamedTuple):
+    """The sums of one currency: ``credited`` (every credit row), ``expected`` and ``difference`` (the
+    rows judged: a credit not due expects 0)."""
+
+    currency: str
+    credits: int
+    credited: Money
+    expected: Money
+    difference: Money
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    return value if isinstance(value, str) else str(value)
+
+
+class AuditReport:
+    """What :func:`csp_rules.audit.audit` found: :attr:`table` (one row per credit row, of the input's
+    kind), :attr:`arrow` (the same as a :class:`pyarrow.Table`), :attr:`counts` per status,
+    :attr:`errors` (rows that could not be audited), :attr:`totals` per currency, and
+    :meth:`largest_differences`; :meth:`to_html` writes a self-contained page, which notebooks show."""
+
+    def __init__(self, arrow: pa.Table, kind: str, lang: str, billing_day: int | None) -> None:
+        self.arrow = arrow
+        self.kind = kind
+        self.lang = lang
+        self.billing_day = billing_day
+        self.table: Any = _as_kind(arrow, kind)
+        statuses = arrow.column("status").to_pylist()
+        counts = {s: 0 for s in _expect.STATUSES}
+        errors = 0
+        for s in statuses:
+            if s is None:
+                errors += 1
+            else:
+                counts[s] += 1
+        #: credits per status, in the order of :data:`~csp_rules.audit.STATUSES` (statuses present only)
+        self.counts: dict[str, int] = {s: n for s, n in counts.items() if n}
+        #: credit rows that could not be audited (their ``error_code`` says why)
+        self.errors = errors
+        self.totals: dict[str, Totals] = _totals(arrow)
+
+    def __len__(self) -> int:
+        return int(self.arrow.num_rows)
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{s} {n}" for s, n in self.counts.items()) or "no credits"
+        return f"<AuditReport {len(self)} credits: {shown}{f', {self.errors} errors' if self.errors else ''}>"
+
+    @classmethod
+    def build(
+        cls,
+        *,
+        kind: str,
+        first: Any,
+        findings: Sequence[_expect.Finding],
+        sources: list[str],
+        row_numbers: list[int],
+        order_ids: list[Any],
+        lines: list[str | None],
+        charge_types: list[Any],
+        cancelled: list[date | None],
+        invoice_numbers: list[Any],
+        invoices: list[date | None],
+        purchase_sources: list[str | None],
+        purchase_rows: list[int | None],
+        lang: str,
+        billing_day: int | None,
+    ) -> AuditReport:
+        """The report of findings, one per credit row in input order."""
+        explanations: list[str | None] = []
+        codes: list[str | None] = []
+        messages: list[str | None] = []
+        for f in findings:
+            if f.error is not None:
+                explanations.append(decision.error_message(f.error, lang))
+                codes.append(f.error.code)
+                messages.append(str(f.error).replace("\n", " "))
+            else:
+                explanations.append(_expect.sentence(f, lang))
+                codes.append(None)
+                messages.append(None)
+        columns: dict[str, list[Any]] = {
+            "source": sources,
+            "row": row_numbers,
+            "order_id": [_text(v) for v in order_ids],
+            "line": lines,
+            "charge_type": [_text(v) for v in charge_types],
+            "cancelled_on": cancelled,
+            "invoice_number": [_text(v) for v in invoice_numbers],
+            "invoice_date": invoices,
+            "purchase_source": purchase_sources,
+            "purchase_row": purchase_rows,
+            "product_name": [f.product_name for f in findings],
+            "kind": [f.kind for f in findings],
+            "purchased_on": [f.purchased_on for f in findings],
+            "rules_version": [f.version for f in findings],
+            "currency": [f.currency for f in findings],
+            "quantity": [f.quantity for f in findings],
+            "paid": [f.paid for f in findings],
+            "credited": [f.credited for f in findings],
+            "expected": [f.expected for f in findings],
+            "line_half_up": [f.line_half_up for f in findings],
+            "unit_down": [f.unit_down for f in findings],
+            "rounding": [f.rounding for f in findings],
+            "difference": [f.difference for f in findings],
+            "expected_invoice": [f.expected_invoice for f in findings],
+            "status": [f.status for f in findings],
+            "reasons": [" ".join(f.reasons) if f.error is None else None for f in findings],
+            "rule_numbers": [" ".join(dict.fromkeys(f.rule_numbers)) if f.error is None else None for f in findings],
+            "explanation": explanations,
+            "error_code": codes,
+            "error_message": messages,
+        }
+        arrays = [pa.array(columns[field.name], field.type) for field in REPORT_SCHEMA]
+        return cls(pa.Table.from_arrays(arrays, schema=REPORT_SCHEMA), kind, lang, billing_day)
+
+    def largest_differences(self, k: int = 5) -> list[dict[str, Any]]:
+        """The ``k`` credit rows whose ``difference`` is largest in magnitude (ties: the first rows)."""
+        rows = [r for r in self.arrow.select(["source", "row", "order_id", "status", "currency", "credited",
+                                              "expected", "difference"]).to_pylist()
+                if r["difference"] is not None and r["difference"] != 0]  # fmt: skip
+        rows.sort(key=lambda r: -abs(r["difference"]))
+        return rows[:k]
+
+    def summary(self, lang: str | None = None) -> str:
+        """The summary in words: counts per status, totals per currency, the five largest differences."""
+        from ._html import summary_text
+
+        return summary_text(self, lang or self.lang)
+
+    def to_html(self, lang: str | None = None) -> str:
+        """One self-contained HTML page: the summary, then the findings (sortable by status and amount)."""
+        from ._html import page
+
+        return page(self, lang or self.lang)
+
+    def _repr_html_(self) -> str:
+        from ._html import fragment
+
+        return fragment(self, self.lang)
+
+
+def _totals(arrow: pa.Table) -> dict[str, Totals]:
+    sums: dict[str, list[Any]] = {}
+    for r in arrow.select(["currency", "credited", "expected", "difference"]).to_pylist():
+        currency = r["currency"]
+        if currency is None:
+            continue
+        entry = sums.setdefault(currency, [0, Decimal(0), Decimal(0), Decimal(0)])
+        entry[0] += 1
+        entry[1] = _WIDE.add(entry[1], r["credited"] or 0)
+        if r["expected"] is not None:
+            entry[2] = _WIDE.add(entry[2], r["expected"])
+        if r["difference"] is not None:
+            entry[3] = _WIDE.add(entry[3], r["difference"])
+    return {
+        c: Totals(c, n, Money(_q(a, c), c), Money(_q(b, c), c), Money(_q(d, c), c))
+        for c, (n, a, b, d) in sorted(sums.items())
+    }
+
+
+def _q(amount: Decimal, currency: str) -> Decimal:
+    from ..facts import currency_digits
+
+    return amount.quantize(Decimal(1).scaleb(-currency_digits(currency)), context=_WIDE)
+
+
+def _as_kind(arrow: pa.Table, kind: str) -> Any:
+    if kind in ("arrow", "batch"):
+        return arrow if kind == "arrow" else arrow.combine_chunks().to_batches()[0] if arrow.num_rows else arrow
+    if kind == "pandas":
+        import pandas as pd
+
+        mapper = {pa.int64(): pd.Int64Dtype(), _AMOUNT: pd.ArrowDtype(_AMOUNT)}
+        return arrow.to_pandas(types_mapper=mapper.get)
+    if kind in ("polars", "lazy"):
+        import polars as pl
+
+        frame = pl.from_arrow(arrow)
+        return frame.lazy() if kind == "lazy" else frame
+    return arrow.to_pylist()
