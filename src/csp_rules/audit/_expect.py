@@ -19,6 +19,7 @@ from ..cancellation import judged_on
 from ..errors import CspRulesError, CurrencyMismatchError, InvalidAmountError, InvalidDateError, MissingFieldError
 from ..facts import Money, Purchase, to_decimal
 from ..rulesets import CreditRounding, Rules
+from . import _text
 
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
@@ -35,7 +36,7 @@ STATUSES: Final = (
     "ok",
 )
 
-_OTHER: Final = {
+OTHER_ROUNDING: Final = {
     CreditRounding.LINE_HALF_UP: CreditRounding.UNIT_DOWN,
     CreditRounding.UNIT_DOWN: CreditRounding.LINE_HALF_UP,
 }
@@ -43,6 +44,13 @@ _OTHER: Final = {
 
 def instant(us: int) -> datetime:
     return _EPOCH + timedelta(microseconds=us)
+
+
+class Amount(NamedTuple):
+    """An amount of a finding's facts (formatted when the explanation is written)."""
+
+    amount: Decimal
+    currency: str
 
 
 class Credit(NamedTuple):
@@ -197,7 +205,7 @@ def _amounts(credit: billing.Credit, units: int, q_p: int, q: int) -> tuple[int,
     return int(line), None if unit is None else int(unit)
 
 
-def _invoice_billing_day(invoice: date) -> int:
+def invoice_billing_day(invoice: date) -> int:
     """The billing day an invoice date shows: its day, or 31 for a month's last day (a clamped day)."""
     last = (invoice.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
     return 31 if invoice == last else invoice.day
@@ -240,8 +248,8 @@ def judge(
     base = {
         "order_id": purchase.order_id,
         "product_name": purchase.product_name,
-        "credited": credited_money,
-        "paid": price,
+        "credited": Amount(credited_money.amount, credited_money.currency),
+        "paid": Amount(price.amount, price.currency),
         "ruleset": when.rules.version,
         "cancelled_on": cancelled.date(),
         "quantity": q_c,
@@ -280,14 +288,14 @@ def judge(
     got = credited_money.minor_units("credited")
     expected = _money(mine, currency, digits)
     facts = dict(base)
-    facts.update(rounding=method.value, other_rounding=_OTHER[method].value)
+    facts.update(rounding=method.value, other_rounding=OTHER_ROUNDING[method].value)
     if mine is not None:
-        facts["expected"] = Money(Decimal(mine).scaleb(-digits), currency)
+        facts["expected"] = Amount(Decimal(mine).scaleb(-digits), currency)
     if other is not None:
-        facts["other_expected"] = Money(Decimal(other).scaleb(-digits), currency)
+        facts["other_expected"] = Amount(Decimal(other).scaleb(-digits), currency)
     difference = None if expected is None else credited_money.amount - expected
     if difference is not None:
-        facts["difference"] = Money(difference, currency)
+        facts["difference"] = Amount(difference, currency)
     common.update(
         expected=expected,
         line_half_up=_money(line, currency, digits),
@@ -300,7 +308,7 @@ def judge(
     credited_before[purchase_key] = total
     extra = ()
     if total > price.amount:
-        facts["credited_total"] = Money(total, currency)
+        facts["credited_total"] = Amount(total, currency)
         status = "over_credit"
     elif got == mine:
         status = "ok"
@@ -314,7 +322,7 @@ def judge(
             facts.update(found)
             numbers.append("R11.3")
     expected_invoice = None
-    day = billing_day if billing_day is not None else (None if c.invoice is None else _invoice_billing_day(c.invoice))
+    day = billing_day if billing_day is not None else (None if c.invoice is None else invoice_billing_day(c.invoice))
     if day is not None:
         expected_invoice = billing.next_invoice_date(cancelled, day)
         facts["expected_invoice"] = expected_invoice
@@ -368,9 +376,10 @@ def _other_version(
 
 def sentence(finding: Finding, lang: str) -> str:
     """The explanation of a finding: its status sentence, then what the rules said, in ``lang``."""
-    parts = [decision.message(finding.reasons[0], lang, finding.facts)]
+    facts = {k: _text.money(v.amount, v.currency, lang) if type(v) is Amount else v for k, v in finding.facts.items()}
+    parts = [decision.message(finding.reasons[0], lang, facts)]
     if "audit.matches_other_version" in finding.reasons:
-        parts.append(decision.message("audit.matches_other_version", lang, finding.facts))
+        parts.append(decision.message("audit.matches_other_version", lang, facts))
     if finding.explain is not None:
         parts.append(finding.explain.explain(lang))
     if "audit.invoice_not_checked" in finding.reasons:
