@@ -95,6 +95,7 @@ except ImportError as _exc:  # pragma: no cover - depends on the installation
 
 from .. import _l10n, billing
 from ..errors import CspRulesError, InvalidFieldError
+from ..facts import currency_digits
 from ..rulesets import RuleChain, Rules, RuleSet
 from . import _expect, _fast, _match
 from ._expect import STATUSES
@@ -211,8 +212,7 @@ def _audit(
     for c in np.lexsort((np.arange(n), np.where(cancel_ok, cancel_us, 0))).tolist():
         p = int(chosen[c])
         if p < 0:
-            findings[c] = _expect.Finding("unmatched_credit", ("audit.unmatched_credit",), (), {
-                "order_id": credit_values["order_id"][c], "line": None})  # fmt: skip
+            findings[c] = _unmatched(credit_values, c)
             continue
         credit = _expect.Credit(
             order_id=credit_values["order_id"][c],
@@ -255,6 +255,22 @@ def _audit(
         lang=lang,
         billing_day=billing_day,
     )
+
+
+def _unmatched(values: dict[str, list[Any]], c: int) -> _expect.Finding:
+    """The finding of a credit without a purchase row: its amount and currency when they can be read."""
+    currency = values["currency"][c]
+    currency = currency.strip() if isinstance(currency, str) and currency.strip() else None
+    credited = None
+    if currency is not None:
+        try:
+            units = _fast._units(_first(values["price"][c], values["total"][c]), currency_digits(currency))
+        except CspRulesError:
+            units, currency = None, None
+        credited = None if units is None else Decimal(abs(units)).scaleb(-currency_digits(currency or "EUR"))
+    facts = {"order_id": values["order_id"][c], "line": None}
+    return _expect.Finding("unmatched_credit", ("audit.unmatched_credit",), (), facts,
+                           credited=credited, currency=currency if credited is not None else None)  # fmt: skip
 
 
 def _first(value: Any, fallback: Any) -> Any:

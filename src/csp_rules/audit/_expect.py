@@ -310,6 +310,7 @@ def judge(
     if total > price.amount:
         facts["credited_total"] = Amount(total, currency)
         status = "over_credit"
+        common["difference"] = total - price.amount  # what the credits add up to past the price
     elif got == mine:
         status = "ok"
     elif got == other:

@@ -233,6 +233,8 @@ def judge(
     difference = credited - expected
     facts["difference"] = _expect.Amount(difference, currency)
     if status == "over_credit":
+        difference = total - paid  # what the credits add up to past the price
+    if status == "over_credit":
         facts["credited_total"] = _expect.Amount(total, currency)
     expected_invoice: date | None = None
     day = billing_day if billing_day is not None else (
