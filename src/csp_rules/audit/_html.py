@@ -28,7 +28,7 @@ _WORDS: Final[dict[str, dict[str, str]]] = {
     "difference": {"en": "Difference", "fr": "Écart"},
     "largest": {"en": "Largest differences", "fr": "Plus grands écarts"},
     "findings": {"en": "Findings", "fr": "Constats"},
-    "row": {"en": "Row", "fr": "Ligne"},
+    "row": {"en": "Row (from 0)", "fr": "Ligne (depuis 0)"},
     "order": {"en": "Order", "fr": "Commande"},
     "product": {"en": "Product", "fr": "Produit"},
     "cancelled": {"en": "Cancelled", "fr": "Annulé le"},
@@ -49,7 +49,7 @@ body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:1.5em;colo
 h1{font-size:1.4em}h2{font-size:1.1em;margin-top:1.4em}
 table{border-collapse:collapse;margin:.4em 0}
 th,td{border:1px solid #ccc;padding:.25em .5em;text-align:left;vertical-align:top}
-th{background:#f2f2f2}td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+th{background:#f2f2f2;white-space:nowrap}td.x{min-width:22em;max-width:40em}td.v{white-space:nowrap}td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 table.sortable th{cursor:pointer}table.sortable th:after{content:" \\2195";color:#999}
 .s-ok{background:#e6f4ea}.s-ok_rounding{background:#eef7e0}.s-late_invoice{background:#fff4d6}
 .s-wrong_amount,.s-over_credit,.s-credit_not_due{background:#fde2e1}
@@ -83,6 +83,11 @@ def _w(key: str, lang: str) -> str:
 
 def _e(value: Any) -> str:
     return "" if value is None else html.escape(str(value))
+
+
+def _short(source: str | None) -> str:
+    """A source's file name without its folders (the whole name stays in the report's table)."""
+    return "" if source is None else source.replace("\\", "/").rsplit("/", 1)[-1]
 
 
 def _amount(value: Any, currency: str | None, lang: str) -> str:
@@ -143,7 +148,7 @@ def _summary_html(report: AuditReport, lang: str) -> str:
                      f"<th>{_e(_w('difference', lang))}</th></tr></thead><tbody>")  # fmt: skip
         for r in largest:
             parts.append(
-                f"<tr><td>{_e(r['source'])}:{r['row']}</td><td>{_e(r['order_id'])}</td><td>{_e(r['status'])}</td>"
+                f"<tr><td>{_e(_short(r['source']))}:{r['row']}</td><td>{_e(r['order_id'])}</td><td>{_e(r['status'])}</td>"
                 f'<td class="n">{_e(_amount(r["difference"], r["currency"], lang))}</td></tr>'
             )
         parts.append("</tbody></table>")
@@ -172,11 +177,11 @@ def _findings_html(report: AuditReport, lang: str, limit: int | None) -> str:
         status = r["status"] or "error"
         rank = _STATUS_RANK.get(status, len(_STATUS_RANK))
         cells = [
-            f"<td>{_e(r['source'])}:{r['row']}</td>",
+            f'<td data-sort="{_e(r["source"])}:{r["row"]:09d}">{_e(_short(r["source"]))}:{r["row"]}</td>',
             f"<td>{_e(r['order_id'])}</td>",
             f"<td>{_e(r['product_name'])}</td>",
-            f"<td>{_e(r['cancelled_on'])}</td>",
-            f"<td>{_e(r['rules_version'])}</td>",
+            f'<td class="v">{_e(r["cancelled_on"])}</td>',
+            f'<td class="v">{_e(r["rules_version"])}</td>',
             f'<td data-sort="{rank}">{_e(r["status"] or r["error_code"])}</td>',
         ]
         for key in ("credited", "expected", "difference"):
@@ -184,7 +189,7 @@ def _findings_html(report: AuditReport, lang: str, limit: int | None) -> str:
             cells.append(
                 f'<td class="n" data-sort="{"" if value is None else value}">{_e(_amount(value, r["currency"], lang))}</td>'
             )
-        cells.append(f"<td>{_e(r['explanation'])}</td>")
+        cells.append(f"<td class=\"x\">{_e(r['explanation'])}</td>")
         parts.append(f'<tr class="s-{status}">{"".join(cells)}</tr>')
     parts.append("</tbody></table>")
     return "".join(parts)
