@@ -227,3 +227,31 @@ def test_bad_arguments() -> None:
     with pytest.raises(TypeError):
         audit.audit(42)
     assert len(audit.audit(table)) == 0
+
+
+def test_a_cancellation_dated_the_purchase_day_is_not_before_it() -> None:
+    rows = _month(0, 1)  # bought 2020-03-01 09:00
+    same_day = _row("O-0", "S-0", "Cancel", datetime(2020, 3, 1, tzinfo=UTC), date(2020, 3, 1), None, "-100.00",
+                    -1, "USD", "Windows Server 2019 Standard", "One-Time")  # fmt: skip
+    row = audit.audit(pa.Table.from_pylist([*rows, same_day])).table.to_pylist()[0]
+    assert (row["status"], row["error_code"]) == ("ok", None)
+
+
+def test_ids_are_compared_without_surrounding_spaces() -> None:
+    rows = _month(0, 2)
+    rows[1]["OrderId"] = "  O-1 "
+    credit = _row("O-1", "S-1", "Cancel", datetime(2020, 3, 5, tzinfo=UTC), date(2020, 3, 5), None, "-100.00", -1,
+                  "USD", "Windows Server 2019 Standard", "One-Time")  # fmt: skip
+    credit["SubscriptionId"] = " S-1"
+    row = audit.audit(pa.Table.from_pylist([*rows, credit])).table.to_pylist()[0]
+    assert (row["status"], row["purchase_row"]) == ("ok", 1)
+
+
+def test_a_line_without_subscription_id_is_told_by_product_sku_and_availability() -> None:
+    rows = _month(0, 1)
+    for r in rows:
+        r.update(SubscriptionId=None, ProductId="DG7", SkuId="0001", AvailabilityId="A1")
+    other = dict(rows[0], SkuId="0002", Subtotal="50.00")  # another line of the same order
+    credit = dict(rows[0], ChargeType="Cancel", Subtotal="-50.00", ChargeStartDate="2020-03-05T00:00:00", SkuId="0002")
+    row = audit.audit(pa.Table.from_pylist([*rows, other, credit])).table.to_pylist()[0]
+    assert (row["status"], row["purchase_row"], row["line"]) == ("ok", 1, "DG7/0002/A1")

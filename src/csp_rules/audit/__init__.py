@@ -11,7 +11,8 @@ and returns an :class:`AuditReport`: one row per **credit row** (``ChargeType`` 
 **What a credit row says.** It credits the line of one order: the rows with the same ``OrderId``
 and the same ``SubscriptionId`` (else the same ``ProductId`` + ``SkuId`` + ``AvailabilityId``).
 The cancellation date is its ``ChargeStartDate`` (else its ``OrderDate``), read as Partner Center
-writes it (UTC). Its amount (``Subtotal``, else ``Total``: before tax) is the credit; Partner Center
+writes it (UTC; a date is 00:00 that day, and a cancellation dated the day of its purchase is at the
+purchase instant at the earliest). Its amount (``Subtotal``, else ``Total``: before tax) is the credit; Partner Center
 writes credits negative, and the audit compares magnitudes. It covers the quantity it names
 (``Quantity``, else ``BillableQuantity``; without one, the purchase's); several credits against one
 purchase add up.
@@ -157,8 +158,7 @@ def _audit(
     arrow = [(name, _match.to_arrow(t, k)) for (name, t), k in zip(items, kinds, strict=True)]
     rows = _match.read_rows(arrow)
     types = _match.row_types(rows)
-    key = _match.keys(rows)
-    credits, pair_p, pair_c = _match.match(key, types)
+    credits, pair_p, pair_c = _match.match(rows, types)
     n = len(credits)
     # the cancellation: ChargeStartDate, else OrderDate
     c_us, c_ok = _match.instants(rows, "term_start", credits, date_order)
@@ -219,7 +219,7 @@ def _audit(
             amount=_first(credit_values["price"][c], credit_values["total"][c]),
             currency=credit_values["currency"][c],
             quantity=_first(credit_values["quantity"][c], credit_values["billable_quantity"][c]),
-            cancelled_us=int(cancel_us[c]) if cancel_ok[c] else None,
+            cancelled_us=_same_day(int(cancel_us[c]), bought[p].purchased_us) if cancel_ok[c] else None,
             invoice=invoices[c],
             field="term_start" if has_start[c] else "purchased_at",
         )
@@ -271,6 +271,14 @@ def _unmatched(values: dict[str, list[Any]], c: int) -> _expect.Finding:
     facts = {"order_id": values["order_id"][c], "line": None}
     return _expect.Finding("unmatched_credit", ("audit.unmatched_credit",), (), facts,
                            credited=credited, currency=currency if credited is not None else None)  # fmt: skip
+
+
+def _same_day(cancelled: int, purchased: int | None) -> int:
+    """A cancellation dated the purchase's day (a date: 00:00 UTC) is at the purchase instant at the earliest."""
+    day = 86_400_000_000
+    if purchased is not None and cancelled < purchased and cancelled // day == purchased // day:
+        return purchased
+    return cancelled
 
 
 def _first(value: Any, fallback: Any) -> Any:

@@ -193,19 +193,21 @@ def _text(column: pa.ChunkedArray) -> pa.Array:
     return _read.as_string(arr)
 
 
-def _part(rows: Rows, field: str) -> pa.Array:
+def _part(rows: Rows, field: str, where: I64) -> pa.Array:
+    """``field`` at the rows ``where`` as trimmed text, blank for null (a table without it: all blank)."""
     column = rows.fields.get(field)
     if column is None:
-        return pa.array([""] * 0, pa.string()) if rows.n == 0 else pa.nulls(rows.n, pa.string()).fill_null("")
-    return pc.fill_null(pc.utf8_trim_whitespace(_text(column)), "")
+        return pa.array([""] * len(where), pa.string())
+    return pc.fill_null(pc.utf8_trim_whitespace(_text(column).take(pa.array(where, pa.int64()))), "")
 
 
-def keys(rows: Rows) -> pa.Array:
-    """Each row's line key: ``order ID``, then the SubscriptionId, else ProductId + SkuId + AvailabilityId."""
-    order = pc.utf8_trim_whitespace(_text(rows.fields["order_id"]))
-    sub = _part(rows, "subscription_id")
+def keys(rows: Rows, where: I64) -> pa.Array:
+    """The line key of the rows ``where``: ``order ID``, then the SubscriptionId, else ProductId + SkuId +
+    AvailabilityId (null without an order ID)."""
+    order = pc.utf8_trim_whitespace(_text(rows.fields["order_id"]).take(pa.array(where, pa.int64())))
+    sub = _part(rows, "subscription_id", where)
     product = pc.binary_join_element_wise(
-        _part(rows, "product_id"), _part(rows, "sku_id"), _part(rows, "availability_id"), "\x1f"
+        _part(rows, "product_id", where), _part(rows, "sku_id", where), _part(rows, "availability_id", where), "\x1f"
     )
     by_sub = pc.not_equal(sub, "")
     line = pc.if_else(by_sub, pc.binary_join_element_wise("S", sub, ""), pc.binary_join_element_wise("P", product, ""))
@@ -214,9 +216,8 @@ def keys(rows: Rows) -> pa.Array:
 
 def lines(rows: Rows, where: I64) -> list[str | None]:
     """What names the line of the rows ``where``: the SubscriptionId, else ``ProductId/SkuId/AvailabilityId``."""
-    take = pa.array(where, pa.int64())
-    sub = _part(rows, "subscription_id").take(take).to_pylist()
-    parts = [_part(rows, f).take(take).to_pylist() for f in ("product_id", "sku_id", "availability_id")]
+    sub = _part(rows, "subscription_id", where).to_pylist()
+    parts = [_part(rows, f, where).to_pylist() for f in ("product_id", "sku_id", "availability_id")]
     out: list[str | None] = []
     for i, s in enumerate(sub):
         if s:
@@ -227,15 +228,27 @@ def lines(rows: Rows, where: I64) -> list[str | None]:
     return out
 
 
-def match(key: pa.Array, types: npt.NDArray[np.int8]) -> tuple[I64, I64, I64]:
+def match(rows: Rows, types: npt.NDArray[np.int8]) -> tuple[I64, I64, I64]:
     """``(credit rows, purchase row of each pair, credit index of each pair)``: every credit row, and the
-    pairs (credit, purchase or renewal row of the same line), by a hash join on the line key."""
+    pairs (credit, purchase or renewal row of the same line).
+
+    The order IDs of the credits pick the purchase rows that may match (one hash set of the credits'
+    IDs over every row); only those and the credits get line keys, joined by a hash join.
+    """
     credits = np.flatnonzero(types == CREDIT).astype(np.int64)
-    purchases = np.flatnonzero(types <= RENEWAL).astype(np.int64)
-    if not len(credits) or not len(purchases):
+    purchase = types <= RENEWAL
+    if not len(credits) or not purchase.any():
         return credits, np.zeros(0, np.int64), np.zeros(0, np.int64)
-    left = pa.table({"k": key.take(pa.array(credits)), "c": pa.array(np.arange(len(credits)), pa.int64())})
-    right = pa.table({"k": key.take(pa.array(purchases)), "p": pa.array(purchases, pa.int64())})
+    order = _text(rows.fields["order_id"])
+    wanted = pc.unique(pc.utf8_trim_whitespace(order.take(pa.array(credits))).drop_null())
+    # the IDs as written, and trimmed (a purchase row may carry spaces its credit has not)
+    found = np.asarray(pc.fill_null(pc.is_in(order, value_set=wanted), False))
+    spaced = np.asarray(pc.fill_null(pc.match_substring_regex(order, r"^\s|\s$"), False))
+    maybe = np.flatnonzero(purchase & (found | spaced)).astype(np.int64)
+    if not len(maybe):
+        return credits, np.zeros(0, np.int64), np.zeros(0, np.int64)
+    left = pa.table({"k": keys(rows, credits), "c": pa.array(np.arange(len(credits)), pa.int64())})
+    right = pa.table({"k": keys(rows, maybe), "p": pa.array(maybe, pa.int64())})
     joined = left.join(right, keys="k", join_type="inner", use_threads=True)
     c = np.asarray(joined.column("c").combine_chunks(), dtype=np.int64)
     p = np.asarray(joined.column("p").combine_chunks(), dtype=np.int64)
@@ -262,7 +275,7 @@ def choose(
     credit_us: I64, credit_ok: B, pair_p: I64, pair_c: I64, p_us: I64, p_ok: B, n_credits: int
 ) -> I64:
     """The purchase row of each credit (-1: none): among the line's purchase and renewal rows, the latest
-    whose date (a renewal's term start, else its order date) is on or before the cancellation
+    whose date (a renewal's term start, else its order date) is on or before the cancellation's day
     (ties: the last row); when none is, the earliest (the audit then reports the credit as dated
     before its purchase)."""
     chosen = np.full(n_credits, -1, dtype=np.int64)
@@ -270,7 +283,7 @@ def choose(
         return chosen
     cancel = credit_us[pair_c]
     usable = p_ok & credit_ok[pair_c]
-    before = usable & (p_us <= cancel)
+    before = usable & (p_us // _read.DAY_US <= cancel // _read.DAY_US)  # a cancellation is dated to the day
     # sort each credit's pairs so the wanted one comes last: before the cancellation first by date,
     # then the others by reverse date
     rank = np.where(before, p_us, -p_us)
