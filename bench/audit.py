@@ -161,7 +161,10 @@ def peak_memory(table: pa.Table) -> tuple[int, int]:
     with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
         writer.write_table(table)
     done = subprocess.run(
-        [sys.executable, "-c", MEMORY_SCRIPT, str(path), str(HERE)], capture_output=True, text=True, check=True
+        [sys.executable, "-c", MEMORY_SCRIPT, str(path), str(HERE)],
+        capture_output=True,
+        text=True,
+        check=True,
     )
     size, extra, _ = (int(x) for x in done.stdout.split())
     return size, extra
@@ -186,14 +189,18 @@ def main(argv: list[str]) -> int:
         result = audit.audit(both)
         audit_s.append(time.perf_counter() - start)
     report.figure(f"batch.evaluate, {n:,} purchase rows (median of 3)", statistics.median(batch_s), "s")
-    report.figure(f"audit.audit, {n:,} purchases + {credits:,} credits (median)", statistics.median(audit_s), "s")
+    report.figure(
+        f"audit.audit, {n:,} purchases + {credits:,} credits (median)", statistics.median(audit_s), "s"
+    )
     ratio = statistics.median(audit_s) / statistics.median(batch_s)
     report.figure("audit.audit time / batch.evaluate time", ratio, "x", target="< 3x", ok=ratio < 3)
     for status, count in result.counts.items():
         report.figure(f"  credits {status}", count, "")
     size, extra = peak_memory(both)
     report.figure("input table (Arrow)", size / 2**20, "MiB")
-    report.figure("peak extra RSS of audit.audit / input size", extra / size, "x", target="<= 3x", ok=extra <= 3 * size)
+    report.figure(
+        "peak extra RSS of audit.audit / input size", extra / size, "x", target="<= 3x", ok=extra <= 3 * size
+    )
     return report.done()
 
 

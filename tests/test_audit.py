@@ -59,7 +59,9 @@ def purchases(draw: st.DrawFn) -> tuple[Purchase, int, datetime, str]:
     return p, seats, cancelled, text
 
 
-def _pair(i: int, p: Purchase, seats: int, cancelled: datetime, text: str, credited: Decimal) -> list[dict[str, object]]:
+def _pair(
+    i: int, p: Purchase, seats: int, cancelled: datetime, text: str, credited: Decimal
+) -> list[dict[str, object]]:
     assert p.price is not None
     day = cancelled.date()
     buy = _row(f"O-{i}", f"S-{i}", "New", p.purchased_at, p.purchased_at.date(), p.term_end, str(p.price.amount),
@@ -83,11 +85,15 @@ def test_credits_the_rules_give_audit_ok_and_one_unit_a_seat_off_never_does(item
         ups.append(up)
         changed += _pair(i, p, seats, cancelled, text, credit.amount.amount + (unit if up else -unit))
     report = audit.audit(pa.Table.from_pylist(rows))
-    assert report.table.column("status").to_pylist() == ["ok"] * len(items), report.table.column("explanation")
+    assert report.table.column("status").to_pylist() == ["ok"] * len(items), report.table.column(
+        "explanation"
+    )
     off = audit.audit(pa.Table.from_pylist(changed)).table.column("status").to_pylist()
     for status, up in zip(off, ups, strict=True):
         assert status != "ok"
-        assert status in (("ok_rounding", "wrong_amount", "over_credit") if up else ("ok_rounding", "wrong_amount"))
+        assert status in (
+            ("ok_rounding", "wrong_amount", "over_credit") if up else ("ok_rounding", "wrong_amount")
+        )
 
 
 def _month(first: int, n: int) -> list[dict[str, object]]:
@@ -147,7 +153,13 @@ def test_a_credit_dated_before_its_purchase_is_an_error_on_its_row() -> None:
 def test_several_credits_against_one_purchase_add_up() -> None:
     buy = _row("O-1", "S-1", "New", datetime(2020, 3, 1, tzinfo=UTC), date(2020, 3, 1), None, "100.00", 2, "USD",
                "Windows Server 2019 Standard", "One-Time")  # fmt: skip
-    one = dict(buy, ChargeType="removeQuantity", Quantity=-1, Subtotal="-50.00", ChargeStartDate="2020-03-05T00:00:00")
+    one = dict(
+        buy,
+        ChargeType="removeQuantity",
+        Quantity=-1,
+        Subtotal="-50.00",
+        ChargeStartDate="2020-03-05T00:00:00",
+    )
     two = dict(one, ChargeStartDate="2020-03-06T00:00:00")
     three = dict(one, ChargeStartDate="2020-03-07T00:00:00")
     t = audit.audit(pa.Table.from_pylist([buy, three, one, two])).table.to_pylist()
@@ -252,6 +264,8 @@ def test_a_line_without_subscription_id_is_told_by_product_sku_and_availability(
     for r in rows:
         r.update(SubscriptionId=None, ProductId="DG7", SkuId="0001", AvailabilityId="A1")
     other = dict(rows[0], SkuId="0002", Subtotal="50.00")  # another line of the same order
-    credit = dict(rows[0], ChargeType="Cancel", Subtotal="-50.00", ChargeStartDate="2020-03-05T00:00:00", SkuId="0002")
+    credit = dict(
+        rows[0], ChargeType="Cancel", Subtotal="-50.00", ChargeStartDate="2020-03-05T00:00:00", SkuId="0002"
+    )
     row = audit.audit(pa.Table.from_pylist([*rows, other, credit])).table.to_pylist()[0]
     assert (row["status"], row["purchase_row"], row["line"]) == ("ok", 1, "DG7/0002/A1")

@@ -6,8 +6,8 @@ from decimal import Decimal
 
 import pyarrow as pa
 import pytest
-from _cases import opt, read_cases
 
+from _cases import opt, read_cases
 from csp_rules import audit
 
 CASES = read_cases("audit", "cases.tsv")

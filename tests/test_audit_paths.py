@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pyarrow as pa
 import pytest
-from _cases import read_cases
 
+from _cases import read_cases
 from csp_rules import audit
 
 sys.path.insert(0, str(Path(__file__).parent))
-from test_audit_cases import _table  # noqa: E402
+from test_audit_cases import _table
 
 HERE = Path(__file__).resolve().parent
 BENCH = HERE.parent / "bench"
@@ -35,7 +35,9 @@ def test_the_paths_agree_on_the_golden_cases(case: dict[str, str]) -> None:
 @pytest.mark.parametrize("lang", ["en", "fr"])
 def test_the_paths_agree_on_a_generated_table(lang: str) -> None:
     sys.path.insert(0, str(BENCH))
-    from audit import make_tables  # bench/audit.py's generator: due credits, a tenth a cent off, some unmatched
+    from audit import (
+        make_tables,  # bench/audit.py's generator: due credits, a tenth a cent off, some unmatched
+    )
 
     _, both = make_tables(3000, 600, seed=5)
     fast, slow = _both(both, billing_day=1, lang=lang)

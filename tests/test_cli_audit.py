@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-from _cli import one_line_error, run, run_json
 
+from _cli import one_line_error, run, run_json
 from csp_rules import audit
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -107,7 +107,9 @@ def _page(capsys: pytest.CaptureFixture[str], tmp_path: Path, *flags: str) -> _T
     return parser
 
 
-def test_the_html_report_is_one_page_with_its_tables(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def test_the_html_report_is_one_page_with_its_tables(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     page = _page(capsys, tmp_path)
     assert not page.links, "self-contained: nothing fetched"
     assert page.scripts == 1
@@ -156,7 +158,9 @@ def test_help_has_examples_in_both_languages(capsys: pytest.CaptureFixture[str])
 
 
 @pytest.mark.skipif(shutil.which("chromium") is None, reason="chromium is not installed")
-def test_a_headless_browser_renders_the_page_and_sorts_it(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_headless_browser_renders_the_page_and_sorts_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = tmp_path / "report.html"
     run(capsys, "audit", *MONTHS, "--billing-day", "1", "-o", str(out), "--quiet")
     # click the Difference header twice: the largest difference comes first

@@ -88,7 +88,9 @@ class Writer:
             PricingCurrency="EUR", PCToBCExchangeRate="1", PCToBCExchangeRateDate=f"{start:%Y-%m}-01T00:00:00",
         )  # fmt: skip
         if "Reserved" in name:
-            row["ReservationOrderId"] = f"{self._id(8)}-{self._id(4)}-{self._id(4)}-{self._id(4)}-{self._id(12)}"
+            row["ReservationOrderId"] = (
+                f"{self._id(8)}-{self._id(4)}-{self._id(4)}-{self._id(4)}-{self._id(12)}"
+            )
         self.rows[month].append(row)
         return row
 
@@ -149,10 +151,14 @@ def build(seed: int, filler: int) -> Writer:
     # wrong_amount: a subscription credited 10% too little
     bought = w.purchase(1, sub, at(date(2020, 1, 23)), 4)
     cancelled = datetime(2020, 2, 5, tzinfo=UTC)
-    w.credit(2, bought, cancelled, (rules_credit(bought, cancelled) * Decimal("0.9")).quantize(Decimal("0.01")))
+    w.credit(
+        2, bought, cancelled, (rules_credit(bought, cancelled) * Decimal("0.9")).quantize(Decimal("0.01"))
+    )
     # over_credit: 2 seats removed, then the whole order cancelled and credited in full again
     bought = w.purchase(1, perpetual, at(date(2020, 1, 22)), 3)
-    w.credit(1, bought, datetime(2020, 1, 25, tzinfo=UTC), Decimal("1944.00"), seats=2, charge="removeQuantity")
+    w.credit(
+        1, bought, datetime(2020, 1, 25, tzinfo=UTC), Decimal("1944.00"), seats=2, charge="removeQuantity"
+    )
     w.credit(2, bought, datetime(2020, 2, 3, tzinfo=UTC), Decimal("2916.00"))
     # late_invoice: cancelled in January, credited on February's invoice (issued 2020-03-01)
     bought = w.purchase(1, PRODUCTS[2], at(date(2020, 1, 24)), 2)
@@ -180,7 +186,9 @@ def build(seed: int, filler: int) -> Writer:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
     parser.add_argument("--seed", type=int, default=15, help="random seed (default 15)")
-    parser.add_argument("--purchases", type=int, default=120, help="ordinary purchases per month (default 120)")
+    parser.add_argument(
+        "--purchases", type=int, default=120, help="ordinary purchases per month (default 120)"
+    )
     parser.add_argument("--out", default="examples", help="folder to write to (default examples/)")
     args = parser.parse_args(argv)
     w = build(args.seed, args.purchases)

@@ -95,9 +95,10 @@ except ImportError as _exc:  # pragma: no cover - depends on the installation
     raise ImportError("csp_rules.audit needs pyarrow: pip install 'csp-rules[arrow]'") from _exc
 
 from .. import _l10n, billing
+from ..batch import _read
 from ..errors import CspRulesError, InvalidFieldError
 from ..facts import currency_digits
-from ..rulesets import RuleChain, Rules, RuleSet
+from ..rulesets import RuleChain, RuleSet
 from . import _expect, _fast, _match
 from ._expect import STATUSES
 from ._report import REPORT_COLUMNS, REPORT_SCHEMA, AuditReport
@@ -151,7 +152,9 @@ def _audit(
     _l10n.babel_locale(lang)
     if date_order not in ("mdy", "dmy"):
         raise InvalidFieldError(
-            f"date_order: expected 'mdy' or 'dmy', got {str(date_order)[:40]!r}", field="date_order", value=date_order
+            f"date_order: expected 'mdy' or 'dmy', got {str(date_order)[:40]!r}",
+            field="date_order",
+            value=date_order,
         )
     items = _match.split_inputs(tables)
     kinds = [_match.kind_of(t) for _, t in items]
@@ -178,7 +181,19 @@ def _audit(
     chosen = _match.choose(cancel_us, cancel_ok, pair_p, pair_c, p_sel[at], p_sel_ok[at], n)
     invoices = _invoices(rows, credits, billing_day, date_order)
     # python values of the credits and their purchases
-    credit_values = {f: _match.take(rows, f, credits) for f in ("order_id", "charge_type", "price", "currency", "quantity", "billable_quantity", "invoice_number", "total")}
+    credit_values = {
+        f: _match.take(rows, f, credits)
+        for f in (
+            "order_id",
+            "charge_type",
+            "price",
+            "currency",
+            "quantity",
+            "billable_quantity",
+            "invoice_number",
+            "total",
+        )
+    }
     matched = chosen[chosen >= 0]
     where = np.searchsorted(distinct_p, matched)
     fields = ("order_id", "product_name", "sku_name", "kind", "reservation_order_id", "term_and_billing_cycle",
@@ -206,9 +221,13 @@ def _audit(
         )  # fmt: skip
     findings: list[_expect.Finding | None] = [None] * n
     running: dict[int, Decimal] = {}
-    judged = _fast.Judged(arrow, rows, np.unique(matched), rules, date_order) if fast and len(matched) else None
+    judged = (
+        _fast.Judged(arrow, rows, np.unique(matched), rules, date_order) if fast and len(matched) else None
+    )
     by_version = _fast.versions(rules)
-    selecting = p_sel[np.searchsorted(distinct_p, np.maximum(chosen, 0))].tolist() if len(distinct_p) else [0] * n
+    selecting = (
+        p_sel[np.searchsorted(distinct_p, np.maximum(chosen, 0))].tolist() if len(distinct_p) else [0] * n
+    )
     for c in np.lexsort((np.arange(n), np.where(cancel_ok, cancel_us, 0))).tolist():
         p = int(chosen[c])
         if p < 0:
@@ -224,7 +243,9 @@ def _audit(
             field="term_start" if has_start[c] else "purchased_at",
         )
         if judged is not None:
-            found = _fast.judge(credit, bought[p], p, judged, by_version, rules, billing_day, running, selecting[c])
+            found = _fast.judge(
+                credit, bought[p], p, judged, by_version, rules, billing_day, running, selecting[c]
+            )
             if found is not None:
                 findings[c] = found
                 continue
@@ -247,7 +268,10 @@ def _audit(
         order_ids=credit_values["order_id"],
         lines=line,
         charge_types=credit_values["charge_type"],
-        cancelled=[_expect.instant(int(u)).date() if ok else None for u, ok in zip(cancel_us.tolist(), cancel_ok.tolist(), strict=True)],
+        cancelled=[
+            _expect.instant(int(u)).date() if ok else None
+            for u, ok in zip(cancel_us.tolist(), cancel_ok.tolist(), strict=True)
+        ],
         invoice_numbers=credit_values["invoice_number"],
         invoices=invoices,
         purchase_sources=[s if p >= 0 else None for s, p in zip(bought_names, chosen.tolist(), strict=True)],
@@ -292,11 +316,11 @@ def _has(rows: _match.Rows, field: str, where: Any) -> Any:
     column = rows.fields.get(field)
     if column is None:
         return np.zeros(len(where), np.bool_)
-    arr = _match._read.plain(column).take(pa.array(where, pa.int64()))
-    if _match._read.is_string(arr.type):
-        arr = pc.utf8_trim_whitespace(_match._read.as_string(arr))
+    arr = _read.plain(column).take(pa.array(where, pa.int64()))
+    if _read.is_string(arr.type):
+        arr = pc.utf8_trim_whitespace(_read.as_string(arr))
         return np.asarray(pc.fill_null(pc.not_equal(arr, ""), False))
-    return _match._read.valid_mask(arr)
+    return _read.valid_mask(arr)
 
 
 def _invoices(rows: _match.Rows, credits: Any, billing_day: int | None, date_order: str) -> list[date | None]:
@@ -306,12 +330,17 @@ def _invoices(rows: _match.Rows, credits: Any, billing_day: int | None, date_ord
     out: list[date | None] = [None] * n
     if "invoice_date" in rows.fields:
         us, ok = _match.instants(rows, "invoice_date", credits, date_order)
-        out = [_expect.instant(int(u)).date() if k else None for u, k in zip(us.tolist(), ok.tolist(), strict=True)]
+        out = [
+            _expect.instant(int(u)).date() if k else None
+            for u, k in zip(us.tolist(), ok.tolist(), strict=True)
+        ]
     if billing_day is None or "invoice_number" not in rows.fields or not n:
         return out
     numbers = _match._text(rows.fields["invoice_number"])
     mine = pc.unique(numbers.take(pa.array(credits, pa.int64())).drop_null())
-    where = np.flatnonzero(np.asarray(pc.fill_null(pc.is_in(numbers, value_set=mine), False))).astype(np.int64)
+    where = np.flatnonzero(np.asarray(pc.fill_null(pc.is_in(numbers, value_set=mine), False))).astype(
+        np.int64
+    )
     start, start_ok = _match.instants(rows, "term_start", where, date_order)
     order, order_ok = _match.instants(rows, "purchased_at", where, date_order)
     day = np.where(start_ok, start, order)
@@ -324,4 +353,3 @@ def _invoices(rows: _match.Rows, credits: Any, billing_day: int | None, date_ord
     }
     mine_numbers = numbers.take(pa.array(credits, pa.int64())).to_pylist()
     return [out[i] if out[i] is not None else dates.get(v) for i, v in enumerate(mine_numbers)]
-

@@ -8,15 +8,22 @@ at the purchase), and :func:`csp_rules.billing.prorate` for the two roundings of
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any, Final, NamedTuple
 
-from .. import billing, decision, rulesets
+from .. import _l10n, billing, decision, rulesets
 from ..batch._columns import derive_kind
 from ..billing import CreditOutcome
 from ..cancellation import judged_on
-from ..errors import CspRulesError, CurrencyMismatchError, InvalidAmountError, InvalidDateError, MissingFieldError
+from ..errors import (
+    CspRulesError,
+    CurrencyMismatchError,
+    InvalidAmountError,
+    InvalidDateError,
+    MissingFieldError,
+)
 from ..facts import Money, Purchase, to_decimal
 from ..rulesets import CreditRounding, Rules
 from . import _text
@@ -134,7 +141,9 @@ def _amount(value: Any, field: str) -> Decimal:
     if value is None or (isinstance(value, str) and not value.strip()):
         raise MissingFieldError(f"{field}: the row has no amount", field=field)
     if isinstance(value, float):
-        raise InvalidAmountError(f"{field}: a float is not an exact amount ({value!r})", field=field, value=value)
+        raise InvalidAmountError(
+            f"{field}: a float is not an exact amount ({value!r})", field=field, value=value
+        )
     return to_decimal(value.strip() if isinstance(value, str) else value, field)
 
 
@@ -146,7 +155,9 @@ def purchase_of(b: Bought) -> tuple[Purchase, int]:
             b.reservation_order_id,
             b.product_name,
             b.term_and_billing_cycle,
-            charge_end=b.term_end_raw if isinstance(b.term_end_raw, str) else (None if b.term_end_raw is None else "x"),
+            charge_end=b.term_end_raw
+            if isinstance(b.term_end_raw, str)
+            else (None if b.term_end_raw is None else "x"),
             end_column=b.has_end_column,
             sku_name=b.sku_name,
             meter=b.meter_description,
@@ -162,7 +173,9 @@ def purchase_of(b: Bought) -> tuple[Purchase, int]:
             )
         kind = found[0]
     if b.purchased_us is None:
-        raise InvalidDateError("purchased_at: the purchase row's OrderDate cannot be read", field="purchased_at")
+        raise InvalidDateError(
+            "purchased_at: the purchase row's OrderDate cannot be read", field="purchased_at"
+        )
     if b.currency is None:
         raise MissingFieldError("currency: the purchase row has no currency", field="currency")
     price = Money(_amount(b.price, "price"), str(b.currency).strip())
@@ -323,7 +336,11 @@ def judge(
             facts.update(found)
             numbers.append("R11.3")
     expected_invoice = None
-    day = billing_day if billing_day is not None else (None if c.invoice is None else invoice_billing_day(c.invoice))
+    day = (
+        billing_day
+        if billing_day is not None
+        else (None if c.invoice is None else invoice_billing_day(c.invoice))
+    )
     if day is not None:
         expected_invoice = billing.next_invoice_date(cancelled, day)
         facts["expected_invoice"] = expected_invoice
@@ -375,14 +392,46 @@ def _other_version(
     }
 
 
+_NEEDS: dict[tuple[str, str], frozenset[str]] = {}
+_PLAIN: dict[tuple[str, str], str] = {}
+
+
+def _needs(code: str, lang: str) -> frozenset[str]:
+    """The facts a message names (its placeholders), read once per code and language."""
+    key = (code, lang)
+    found = _NEEDS.get(key)
+    if found is None:
+        texts = decision.messages()[code]
+        template = texts.get(_l10n.language(lang), texts["en"])
+        found = _NEEDS[key] = frozenset(re.findall(r"\{(\w+)", template))
+    return found
+
+
+def _message(code: str, lang: str, facts: dict[str, Any]) -> str:
+    """:func:`csp_rules.decision.message` with only the facts it names, amounts formatted here (fast)."""
+    needs = _needs(code, lang)
+    if not needs:
+        key = (code, lang)
+        text = _PLAIN.get(key)
+        if text is None:
+            text = _PLAIN[key] = decision.message(code, lang, {})
+        return text
+    named = {}
+    for k in needs:
+        v = facts.get(k)
+        if v is None:
+            continue
+        named[k] = _text.money(v.amount, v.currency, lang) if type(v) is Amount else v
+    return decision.message(code, lang, named)
+
+
 def sentence(finding: Finding, lang: str) -> str:
     """The explanation of a finding: its status sentence, then what the rules said, in ``lang``."""
-    facts = {k: _text.money(v.amount, v.currency, lang) if type(v) is Amount else v for k, v in finding.facts.items()}
-    parts = [decision.message(finding.reasons[0], lang, facts)]
+    parts = [_message(finding.reasons[0], lang, finding.facts)]
     if "audit.matches_other_version" in finding.reasons:
-        parts.append(decision.message("audit.matches_other_version", lang, facts))
+        parts.append(_message("audit.matches_other_version", lang, finding.facts))
     if finding.explain is not None:
         parts.append(finding.explain.explain(lang))
     if "audit.invoice_not_checked" in finding.reasons:
-        parts.append(decision.message("audit.invoice_not_checked", lang, finding.facts))
+        parts.append(_message("audit.invoice_not_checked", lang, finding.facts))
     return " ".join(parts)

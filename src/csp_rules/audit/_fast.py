@@ -81,7 +81,7 @@ def versions(rules: Any) -> dict[str, RuleSet]:
     return {rs.version: rs for rs in chain}
 
 
-def _quantity(value: Any) -> int | None | bool:
+def _quantity(value: Any) -> int | bool | None:
     """A quantity's magnitude; None when absent; False when it is no whole number from 1 to 10**9."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
@@ -109,6 +109,57 @@ def _units(value: Any, digits: int) -> int | None:
     if scaled != scaled.to_integral_value():
         return None
     return int(scaled)
+
+
+_VERDICTS: dict[tuple[int, str], Any] = {}
+_DIGITS: dict[str, int] = {}
+_CLEAN: dict[Any, str | None] = {}
+_DATINGS: dict[tuple[int, int], tuple[Any, rulesets.Dating]] = {}
+
+
+def _verdict(rs: RuleSet, kind: str) -> Any:
+    """:data:`csp_rules.billing.CREDIT` of a self-service cancellation of ``kind`` under ``rs`` (cached)."""
+    key = (id(rs), kind)
+    found = _VERDICTS.get(key)
+    if found is None:
+        rule = rs.credits.by_kind.get(ProductKind(kind), CreditRule.NONE_STATED)
+        found = billing.CREDIT[Outcome.SELF_SERVICE, False, rule]
+        if len(_VERDICTS) < 4096:
+            _VERDICTS[key] = found
+    return found
+
+
+def _digits(currency: str) -> int:
+    found = _DIGITS.get(currency)
+    if found is None:
+        found = currency_digits(currency)
+        if len(_DIGITS) < 4096:
+            _DIGITS[currency] = found
+    return found
+
+
+def _clean(value: Any, field: str) -> str | None:
+    """:func:`csp_rules.facts.clean_text` of a required text (cached for text values)."""
+    if type(value) is not str:
+        return clean_text(value, field)
+    found = _CLEAN.get(value, _CLEAN)
+    if found is _CLEAN:
+        found = clean_text(value, field)
+        if len(_CLEAN) < 1 << 16:
+            _CLEAN[value] = found
+    return found  # type: ignore[return-value]
+
+
+def _dating(rules: Any, day: int) -> rulesets.Dating:
+    """:func:`csp_rules.rulesets.dating` of a day number (kept per rules object and day)."""
+    key = (id(rules), day)
+    kept = _DATINGS.get(key)
+    if kept is None or kept[0] is not rules:
+        kept = (rules, rulesets.dating(rules, _expect.instant(day * _DAY_US).date()))
+        if len(_DATINGS) >= 1 << 14:
+            _DATINGS.clear()
+        _DATINGS[key] = kept
+    return kept[1]
 
 
 def judge(
@@ -144,9 +195,7 @@ def judge(
         return None
     if not inside:
         return None
-    product_kind = ProductKind(kind)
-    rule = rs.credits.by_kind.get(product_kind, CreditRule.NONE_STATED)
-    verdict = billing.CREDIT[Outcome.SELF_SERVICE, False, rule]
+    verdict = _verdict(rs, kind)
     if verdict.outcome is not CreditOutcome.FULL and verdict.outcome is not CreditOutcome.PRORATED:
         return None
     currency = b.currency.strip() if isinstance(b.currency, str) else None
@@ -154,7 +203,7 @@ def judge(
     if currency is None or currency != credit_currency:
         return None
     try:
-        digits = currency_digits(currency)
+        digits = _digits(currency)
     except CspRulesError:
         return None
     units = _units(b.price, digits)
@@ -193,8 +242,8 @@ def judge(
     if mine is None:
         return None
     try:
-        order_id = clean_text(b.order_id, "order_id")
-        product_name = clean_text(b.product_name, "product_name")
+        order_id = _clean(b.order_id, "order_id")
+        product_name = _clean(b.product_name, "product_name")
     except (TypeError, CspRulesError):
         return None
     if order_id is None or product_name is None or b.purchased_us is None:
@@ -203,7 +252,7 @@ def judge(
     credited = Decimal(got).scaleb(-digits)
     expected = Decimal(mine).scaleb(-digits)
     total = running.get(p, Decimal(0)) + credited
-    when = rulesets.dating(rules, _expect.instant(selecting_us).date())
+    when = _dating(rules, selecting_us // _DAY_US)
     if total > paid:
         status = "over_credit"
     elif got == mine:

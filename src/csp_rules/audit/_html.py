@@ -20,7 +20,10 @@ _WORDS: Final[dict[str, dict[str, str]]] = {
     "credits": {"en": "credit rows", "fr": "lignes d'avoir"},
     "status": {"en": "Status", "fr": "Statut"},
     "count": {"en": "Credits", "fr": "Avoirs"},
-    "errors": {"en": "could not be audited (see error_code)", "fr": "n'ont pas pu être contrôlées (voir error_code)"},
+    "errors": {
+        "en": "could not be audited (see error_code)",
+        "fr": "n'ont pas pu être contrôlées (voir error_code)",
+    },
     "totals": {"en": "Totals per currency", "fr": "Totaux par devise"},
     "currency": {"en": "Currency", "fr": "Devise"},
     "credited": {"en": "Credited", "fr": "Crédité"},
@@ -34,7 +37,10 @@ _WORDS: Final[dict[str, dict[str, str]]] = {
     "cancelled": {"en": "Cancelled", "fr": "Annulé le"},
     "version": {"en": "Rules", "fr": "Règles"},
     "explanation": {"en": "Explanation", "fr": "Explication"},
-    "sort": {"en": "click a column's title to sort by it", "fr": "cliquez sur le titre d'une colonne pour trier"},
+    "sort": {
+        "en": "click a column's title to sort by it",
+        "fr": "cliquez sur le titre d'une colonne pour trier",
+    },
     "unseen": {
         "en": "Purchases cancelled without any credit row are not in these files as cancellations: they cannot be seen.",
         "fr": "Les achats annulés sans aucune ligne d'avoir ne figurent pas comme annulations dans ces fichiers : ils ne peuvent pas être vus.",
@@ -104,7 +110,9 @@ def summary_text(report: AuditReport, lang: str) -> str:
     if report.errors:
         lines.append(f"  {'error':<17} {report.errors:>8}  {_w('errors', lang)}")
     if report.totals:
-        lines.append(f"{_w('totals', lang)} ({_w('credited', lang)} / {_w('expected', lang)} / {_w('difference', lang)}):")
+        lines.append(
+            f"{_w('totals', lang)} ({_w('credited', lang)} / {_w('expected', lang)} / {_w('difference', lang)}):"
+        )
         for t in report.totals.values():
             lines.append(
                 f"  {t.currency}  {t.credited.format(lang)} / {t.expected.format(lang)} / {t.difference.format(lang)}"
@@ -122,7 +130,9 @@ def summary_text(report: AuditReport, lang: str) -> str:
 
 def _summary_html(report: AuditReport, lang: str) -> str:
     parts = [f"<p>{len(report)} {_e(_w('credits', lang))}</p>"]
-    parts.append(f"<table class=\"counts\"><thead><tr><th>{_w('status', lang)}</th><th>{_w('count', lang)}</th></tr></thead><tbody>")
+    parts.append(
+        f'<table class="counts"><thead><tr><th>{_w("status", lang)}</th><th>{_w("count", lang)}</th></tr></thead><tbody>'
+    )
     for status, count in report.counts.items():
         parts.append(f'<tr class="s-{status}"><td>{status}</td><td class="n">{count}</td></tr>')
     if report.errors:
@@ -131,7 +141,7 @@ def _summary_html(report: AuditReport, lang: str) -> str:
     if report.totals:
         parts.append(f"<h2>{_e(_w('totals', lang))}</h2>")
         parts.append(
-            f"<table class=\"totals\"><thead><tr><th>{_e(_w('currency', lang))}</th><th>{_e(_w('count', lang))}</th>"
+            f'<table class="totals"><thead><tr><th>{_e(_w("currency", lang))}</th><th>{_e(_w("count", lang))}</th>'
             f"<th>{_e(_w('credited', lang))}</th><th>{_e(_w('expected', lang))}</th><th>{_e(_w('difference', lang))}</th>"
             "</tr></thead><tbody>"
         )
@@ -189,7 +199,7 @@ def _findings_html(report: AuditReport, lang: str, limit: int | None) -> str:
             cells.append(
                 f'<td class="n" data-sort="{"" if value is None else value}">{_e(_amount(value, r["currency"], lang))}</td>'
             )
-        cells.append(f"<td class=\"x\">{_e(r['explanation'])}</td>")
+        cells.append(f'<td class="x">{_e(r["explanation"])}</td>')
         parts.append(f'<tr class="s-{status}">{"".join(cells)}</tr>')
     parts.append("</tbody></table>")
     return "".join(parts)
@@ -202,7 +212,7 @@ def page(report: AuditReport, lang: str) -> str:
         f'<!DOCTYPE html><html lang="{code}"><head><meta charset="utf-8">'
         f"<title>{_e(_w('title', lang))}</title><style>{_STYLE}</style></head><body>"
         f"<h1>{_e(_w('title', lang))}</h1>{_summary_html(report, lang)}"
-        f"<h2>{_e(_w('findings', lang))}</h2><p class=\"note\">{_e(_w('sort', lang))}. {_e(_w('unseen', lang))}</p>"
+        f'<h2>{_e(_w("findings", lang))}</h2><p class="note">{_e(_w("sort", lang))}. {_e(_w("unseen", lang))}</p>'
         f"{_findings_html(report, lang, None)}<script>{_SCRIPT}</script></body></html>"
     )
 
@@ -212,6 +222,6 @@ def fragment(report: AuditReport, lang: str) -> str:
     more = len(report) - 50
     tail = f"<p>… {more} more</p>" if more > 0 else ""
     return (
-        f"<div class=\"csp-rules-audit\"><strong>{_e(_w('title', lang))}</strong>"
+        f'<div class="csp-rules-audit"><strong>{_e(_w("title", lang))}</strong>'
         f"{_summary_html(report, lang)}{_findings_html(report, lang, 50)}{tail}</div>"
     )

@@ -189,7 +189,9 @@ def _text(column: pa.ChunkedArray) -> pa.Array:
         try:
             arr = pc.cast(arr, pa.string())
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-            raise InvalidInputError(f"a column of type {arr.type} cannot be read as text", value=str(arr.type)) from None
+            raise InvalidInputError(
+                f"a column of type {arr.type} cannot be read as text", value=str(arr.type)
+            ) from None
     return _read.as_string(arr)
 
 
@@ -207,10 +209,15 @@ def keys(rows: Rows, where: I64) -> pa.Array:
     order = pc.utf8_trim_whitespace(_text(rows.fields["order_id"]).take(pa.array(where, pa.int64())))
     sub = _part(rows, "subscription_id", where)
     product = pc.binary_join_element_wise(
-        _part(rows, "product_id", where), _part(rows, "sku_id", where), _part(rows, "availability_id", where), "\x1f"
+        _part(rows, "product_id", where),
+        _part(rows, "sku_id", where),
+        _part(rows, "availability_id", where),
+        "\x1f",
     )
     by_sub = pc.not_equal(sub, "")
-    line = pc.if_else(by_sub, pc.binary_join_element_wise("S", sub, ""), pc.binary_join_element_wise("P", product, ""))
+    line = pc.if_else(
+        by_sub, pc.binary_join_element_wise("S", sub, ""), pc.binary_join_element_wise("P", product, "")
+    )
     return pc.binary_join_element_wise(order, line, "\x1e")
 
 
@@ -271,9 +278,7 @@ def instants(rows: Rows, field: str, where: I64, date_order: str) -> tuple[I64, 
     return us, status == _read.OK
 
 
-def choose(
-    credit_us: I64, credit_ok: B, pair_p: I64, pair_c: I64, p_us: I64, p_ok: B, n_credits: int
-) -> I64:
+def choose(credit_us: I64, credit_ok: B, pair_p: I64, pair_c: I64, p_us: I64, p_ok: B, n_credits: int) -> I64:
     """The purchase row of each credit (-1: none): among the line's purchase and renewal rows, the latest
     whose date (a renewal's term start, else its order date) is on or before the cancellation's day
     (ties: the last row); when none is, the earliest (the audit then reports the credit as dated
@@ -299,7 +304,8 @@ def take(rows: Rows, field: str, where: I64) -> list[Any]:
     column = rows.fields.get(field)
     if column is None:
         return [None] * len(where)
-    return _read.plain(column).take(pa.array(where, pa.int64())).to_pylist()
+    values: list[Any] = _read.plain(column).take(pa.array(where, pa.int64())).to_pylist()
+    return values
 
 
 def locate(rows: Rows, where: I64) -> tuple[list[str], list[int]]:

@@ -50,12 +50,15 @@ def register(sub: Any) -> None:
         + "\n".join(f"  {line}" for line in _EXAMPLES)
         + "\n\n-o writes one row per credit: OUT.csv, OUT.parquet, or OUT.html (one self-contained page:\n"
         "the summary, then the findings, sortable by status and amount).\n"
-        "-o écrit une ligne par avoir : OUT.csv, OUT.parquet, ou OUT.html (une page autonome).\n\n"
-        + _EXIT,
+        "-o écrit une ligne par avoir : OUT.csv, OUT.parquet, ou OUT.html (une page autonome).\n\n" + _EXIT,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("files", metavar="FILE", nargs="+", help="reconciliation files: .csv, .parquet, .json, .jsonl")
-    parser.add_argument("-o", "--output", metavar="OUT", help="write the findings to OUT.csv, OUT.parquet or OUT.html")
+    parser.add_argument(
+        "files", metavar="FILE", nargs="+", help="reconciliation files: .csv, .parquet, .json, .jsonl"
+    )
+    parser.add_argument(
+        "-o", "--output", metavar="OUT", help="write the findings to OUT.csv, OUT.parquet or OUT.html"
+    )
     parser.add_argument(
         "--billing-day",
         metavar="N",
@@ -162,7 +165,9 @@ def run(args: argparse.Namespace) -> int:
             raise FileNotFoundError(2, "no such file", path)
         tables[_unique(path, tables)] = read_file(path)
     progress.step(len(args.files), total, "auditing")
-    report = audit.audit(tables, rules=rules, billing_day=billing_day, lang=args.lang, date_order=args.date_order)
+    report = audit.audit(
+        tables, rules=rules, billing_day=billing_day, lang=args.lang, date_order=args.date_order
+    )
     if output is not None:
         progress.step(total - 1, total, f"writing {output}")
         _write(report, output, args.lang)
@@ -219,9 +224,13 @@ def _summary_json(report: Any) -> dict[str, Any]:
         "counts": report.counts,
         "errors": report.errors,
         "totals": {
-            c: {"credits": t.credits, "credited": _money(t.credited), "expected": _money(t.expected),
-                "difference": _money(t.difference)}
+            c: {
+                "credits": t.credits,
+                "credited": _money(t.credited),
+                "expected": _money(t.expected),
+                "difference": _money(t.difference),
+            }
             for c, t in report.totals.items()
-        },  # fmt: skip
+        },
         "largest_differences": [{k: plain(v) for k, v in r.items()} for r in report.largest_differences()],
     }
