@@ -4,10 +4,13 @@ the rows the scalar one (billing.refund_credit per credit) gives, on every kind 
 from __future__ import annotations
 
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 import pyarrow as pa
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from _cases import read_cases
 from csp_rules import audit
@@ -43,3 +46,27 @@ def test_the_paths_agree_on_a_generated_table(lang: str) -> None:
     fast, slow = _both(both, billing_day=1, lang=lang)
     assert fast == slow
     assert {r["status"] for r in fast} >= {"ok", "wrong_amount", "unmatched_credit"}
+
+
+@given(st.decimals(allow_nan=False, allow_infinity=False, places=4, min_value=-(10**9), max_value=10**9),
+       st.sampled_from([0, 2, 3]), st.sampled_from(["", " ", "  "]))  # fmt: skip
+def test_amount_text_is_read_as_decimal_reads_it(value: Decimal, digits: int, pad: str) -> None:
+    from csp_rules.audit._fast import _units
+
+    text = pad + format(value, "f") + pad
+    scaled = value.scaleb(digits)
+    assert _units(text, digits) == (int(scaled) if scaled == scaled.to_integral_value() else None)
+
+
+def test_amount_text_the_fast_reading_refuses() -> None:
+    from csp_rules.audit._fast import _units
+
+    assert [_units(t, 2) for t in ("12,50", "1.2.3", "", "-", "١٢", "1E+2", "+5")] == [
+        None,
+        None,
+        None,
+        None,
+        1200,
+        10000,
+        500,
+    ]  # as to_decimal reads them

@@ -201,23 +201,33 @@ def _audit(
     bought_values = {f: _match.take(rows, f, matched) for f in fields}
     has_end = "term_end" in rows.fields
     bought: dict[int, _expect.Bought] = {}
-    for k, p in enumerate(matched.tolist()):
-        i = int(where[k])
-
-        def value(f: str, k: int = k) -> Any:
-            return bought_values[f][k]
-
+    po, pok = p_order.tolist(), p_order_ok.tolist()
+    ps, psk = p_start.tolist(), p_start_ok.tolist()
+    pe, pek = p_end.tolist(), p_end_ok.tolist()
+    pr = p_renewal.tolist()
+    for p, i, values in zip(
+        matched.tolist(), where.tolist(), zip(*(bought_values[f] for f in fields)), strict=True
+    ):
+        (
+            order_id,
+            product,
+            sku,
+            kind,
+            roi,
+            term,
+            meter,
+            end_raw,
+            price,
+            total,
+            currency,
+            qty,
+            billable,
+            sub,
+        ) = values
         bought[p] = _expect.Bought(
-            order_id=value("order_id"), product_name=value("product_name"), sku_name=value("sku_name"),
-            kind=value("kind"), reservation_order_id=value("reservation_order_id"),
-            term_and_billing_cycle=value("term_and_billing_cycle"), meter_description=value("meter_description"),
-            has_end_column=has_end,
-            purchased_us=int(p_order[i]) if p_order_ok[i] else None,
-            term_start_us=int(p_start[i]) if p_start_ok[i] else None,
-            term_end_us=int(p_end[i]) if p_end_ok[i] else None,
-            term_end_raw=value("term_end"), renewal=bool(p_renewal[i]),
-            price=_first(value("price"), value("total")), currency=value("currency"),
-            quantity=_first(value("quantity"), value("billable_quantity")), subscription_id=value("subscription_id"),
+            order_id, product, sku, kind, roi, term, meter, has_end,
+            po[i] if pok[i] else None, ps[i] if psk[i] else None, pe[i] if pek[i] else None,
+            end_raw, pr[i], _first(price, total), currency, _first(qty, billable), sub,
         )  # fmt: skip
     findings: list[_expect.Finding | None] = [None] * n
     running: dict[int, Decimal] = {}

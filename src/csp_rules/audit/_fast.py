@@ -98,7 +98,18 @@ def _quantity(value: Any) -> int | bool | None:
 
 
 def _units(value: Any, digits: int) -> int | None:
-    """An amount as whole minor units (its magnitude when ``magnitude``), None when it is not one."""
+    """An amount as whole minor units, None when it is not one (plain decimal text read without Decimal)."""
+    if type(value) is str:
+        text = value.strip()
+        body = text[1:] if text[:1] == "-" else text
+        whole, dot, frac = body.partition(".")
+        if whole.isascii() and whole.isdigit() and (not dot or (frac.isascii() and frac.isdigit())):
+            if len(frac) > digits:
+                if frac[digits:].strip("0"):
+                    return None
+                frac = frac[:digits]
+            number = int(whole) * 10**digits + (int(frac.ljust(digits, "0")) if digits else 0)
+            return -number if body is not text else number
     if value is None or isinstance(value, float) or (isinstance(value, str) and not value.strip()):
         return None
     try:
@@ -111,6 +122,13 @@ def _units(value: Any, digits: int) -> int | None:
     return int(scaled)
 
 
+_SELF: Final = Outcome.SELF_SERVICE.value
+_CLOSED: Final = Outcome.WINDOW_CLOSED.value
+_SUBSCRIPTION: Final = ProductKind.SOFTWARE_SUBSCRIPTION.value
+_FULL: Final = CreditOutcome.FULL
+_PRORATED: Final = CreditOutcome.PRORATED
+_LINE: Final = CreditRounding.LINE_HALF_UP
+_UNIT: Final = CreditRounding.UNIT_DOWN
 _VERDICTS: dict[tuple[int, str], Any] = {}
 _DIGITS: dict[str, int] = {}
 _CLEAN: dict[Any, str | None] = {}
@@ -178,7 +196,7 @@ def judge(
         return None
     version = judged.version[p]
     kind = judged.kind[p]
-    if not (b.renewal and kind == ProductKind.SOFTWARE_SUBSCRIPTION.value and b.term_start_us is not None):
+    if not (b.renewal and kind == _SUBSCRIPTION and b.term_start_us is not None):
         selecting_us = b.purchased_us if b.purchased_us is not None else selecting_us
     if c.cancelled_us < selecting_us:
         return None
@@ -187,16 +205,16 @@ def judge(
         return None
     far = judged.outcome[p]
     deadline = judged.deadline[p]
-    if far == Outcome.SELF_SERVICE.value:
+    if far == _SELF:
         inside = deadline is None or c.cancelled_us < deadline
-    elif far == Outcome.WINDOW_CLOSED.value:
+    elif far == _CLOSED:
         inside = deadline is not None and c.cancelled_us < deadline
     else:
         return None
     if not inside:
         return None
     verdict = _verdict(rs, kind)
-    if verdict.outcome is not CreditOutcome.FULL and verdict.outcome is not CreditOutcome.PRORATED:
+    if verdict.outcome is not _FULL and verdict.outcome is not _PRORATED:
         return None
     currency = b.currency.strip() if isinstance(b.currency, str) else None
     credit_currency = c.currency.strip() if isinstance(c.currency, str) else None
@@ -219,7 +237,7 @@ def judge(
     q_c = q_c or q_p
     q = min(q_c, q_p)
     cancel_day = c.cancelled_us // _DAY_US
-    if verdict.outcome is CreditOutcome.PRORATED:
+    if verdict.outcome is _PRORATED:
         if b.term_start_us is None or b.term_end_us is None:
             return None
         start, end = b.term_start_us // _DAY_US, b.term_end_us // _DAY_US + 1
@@ -233,12 +251,12 @@ def judge(
         reason = "billing.credit_full"
     line = int(billing.prorate(units * q, unused, term * q_p))
     unit = (
-        int(billing.prorate(units // q_p * q, unused, term, quantity=q, method=CreditRounding.UNIT_DOWN))
+        int(billing.prorate(units // q_p * q, unused, term, quantity=q, method=_UNIT))
         if units % q_p == 0
         else None
     )
     method = rs.credits.rounding_method
-    mine, other = (line, unit) if method is CreditRounding.LINE_HALF_UP else (unit, line)
+    mine, other = (line, unit) if method is _LINE else (unit, line)
     if mine is None:
         return None
     try:

@@ -195,7 +195,9 @@ class AuditReport:
         # the few largest by their float size, then exactly (in row order among equals)
         order = candidates[np.argsort(-size[candidates], kind="stable")][: max(4 * k, 32)]
         names = ["source", "row", "order_id", "status", "currency", "credited", "expected", "difference"]
-        rows = self.arrow.select(names).take(pa.array(np.sort(order), pa.int64())).to_pylist()
+        rows: list[dict[str, Any]] = (
+            self.arrow.select(names).take(pa.array(np.sort(order), pa.int64())).to_pylist()
+        )
         rows.sort(key=lambda r: -abs(r["difference"]))
         return rows[:k]
 
