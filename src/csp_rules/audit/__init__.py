@@ -206,7 +206,7 @@ def _audit(
     pe, pek = p_end.tolist(), p_end_ok.tolist()
     pr = p_renewal.tolist()
     for p, i, values in zip(
-        matched.tolist(), where.tolist(), zip(*(bought_values[f] for f in fields)), strict=True
+        matched.tolist(), where.tolist(), zip(*(bought_values[f] for f in fields), strict=True), strict=True
     ):
         (
             order_id,

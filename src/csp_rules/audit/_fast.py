@@ -100,7 +100,7 @@ def _quantity(value: Any) -> int | bool | None:
 def _units(value: Any, digits: int) -> int | None:
     """An amount as whole minor units, None when it is not one (plain decimal text read without Decimal)."""
     if type(value) is str:
-        text = value.strip()
+        text: str = value.strip()
         body = text[1:] if text[:1] == "-" else text
         whole, dot, frac = body.partition(".")
         if whole.isascii() and whole.isdigit() and (not dot or (frac.isascii() and frac.isdigit())):
@@ -108,7 +108,7 @@ def _units(value: Any, digits: int) -> int | None:
                 if frac[digits:].strip("0"):
                     return None
                 frac = frac[:digits]
-            number = int(whole) * 10**digits + (int(frac.ljust(digits, "0")) if digits else 0)
+            number: int = int(whole) * 10**digits + (int(frac.ljust(digits, "0")) if digits else 0)
             return -number if body is not text else number
     if value is None or isinstance(value, float) or (isinstance(value, str) and not value.strip()):
         return None
