@@ -238,10 +238,11 @@ def _audit(
     selecting = (
         p_sel[np.searchsorted(distinct_p, np.maximum(chosen, 0))].tolist() if len(distinct_p) else [0] * n
     )
+    line = _match.lines(rows, credits)
     for c in np.lexsort((np.arange(n), np.where(cancel_ok, cancel_us, 0))).tolist():
         p = int(chosen[c])
         if p < 0:
-            findings[c] = _unmatched(credit_values, c)
+            findings[c] = _expect.written(_unmatched(credit_values, c, line[c]), lang)
             continue
         credit = _expect.Credit(
             order_id=credit_values["order_id"][c],
@@ -257,18 +258,16 @@ def _audit(
                 credit, bought[p], p, judged, by_version, rules, billing_day, running, selecting[c]
             )
             if found is not None:
-                findings[c] = found
+                findings[c] = _expect.written(found, lang)
                 continue
         try:
-            findings[c] = _expect.judge(credit, bought[p], rules, billing_day, running, p)
+            findings[c] = _expect.written(
+                _expect.judge(credit, bought[p], rules, billing_day, running, p), lang
+            )
         except CspRulesError as exc:
             findings[c] = _expect.Finding(None, (), (), {}, error=exc)
     credit_names, credit_rows = _match.locate(rows, credits)
     bought_names, bought_rows = _match.locate(rows, np.where(chosen >= 0, chosen, 0))
-    line = _match.lines(rows, credits)
-    for c, f in enumerate(findings):
-        if f is not None and f.status == "unmatched_credit":
-            f.facts["line"] = line[c] or ""
     return AuditReport.build(
         kind=kinds[0],
         first=items[0][1],
@@ -291,7 +290,7 @@ def _audit(
     )
 
 
-def _unmatched(values: dict[str, list[Any]], c: int) -> _expect.Finding:
+def _unmatched(values: dict[str, list[Any]], c: int, line: str | None) -> _expect.Finding:
     """The finding of a credit without a purchase row: its amount and currency when they can be read."""
     currency = values["currency"][c]
     currency = currency.strip() if isinstance(currency, str) and currency.strip() else None
@@ -302,7 +301,7 @@ def _unmatched(values: dict[str, list[Any]], c: int) -> _expect.Finding:
         except CspRulesError:
             units, currency = None, None
         credited = None if units is None else Decimal(abs(units)).scaleb(-currency_digits(currency or "EUR"))
-    facts = {"order_id": values["order_id"][c], "line": None}
+    facts = {"order_id": values["order_id"][c], "line": line or ""}
     return _expect.Finding("unmatched_credit", ("audit.unmatched_credit",), (), facts,
                            credited=credited, currency=currency if credited is not None else None)  # fmt: skip
 

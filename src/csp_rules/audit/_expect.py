@@ -117,6 +117,7 @@ class Finding(NamedTuple):
     expected_invoice: date | None = None
     error: CspRulesError | None = None
     explain: Any = None  # a decision whose explanation follows the status sentence
+    text: str | None = None  # the explanation, once written (the facts are then dropped)
 
 
 def _quantity(value: Any, field: str) -> int | None:
@@ -425,8 +426,20 @@ def _message(code: str, lang: str, facts: dict[str, Any]) -> str:
     return decision.message(code, lang, named)
 
 
+def written(finding: Finding, lang: str) -> Finding:
+    """The finding with its explanation written, its facts dropped (they are only for the sentence)."""
+    if finding.error is not None:
+        return finding
+    return finding._replace(facts=_NO_FACTS, explain=None, text=sentence(finding, lang))
+
+
+_NO_FACTS: Final[dict[str, Any]] = {}
+
+
 def sentence(finding: Finding, lang: str) -> str:
     """The explanation of a finding: its status sentence, then what the rules said, in ``lang``."""
+    if finding.text is not None:
+        return finding.text
     parts = [_message(finding.reasons[0], lang, finding.facts)]
     if "audit.matches_other_version" in finding.reasons:
         parts.append(_message("audit.matches_other_version", lang, finding.facts))
