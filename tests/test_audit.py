@@ -269,3 +269,27 @@ def test_a_line_without_subscription_id_is_told_by_product_sku_and_availability(
     )
     row = audit.audit(pa.Table.from_pylist([*rows, other, credit])).table.to_pylist()[0]
     assert (row["status"], row["purchase_row"], row["line"]) == ("ok", 1, "DG7/0002/A1")
+
+
+def test_one_rule_set_judges_every_purchase() -> None:
+    from csp_rules import S2020
+
+    buy = _row("O-1", "S-1", "New", datetime(2022, 8, 1, 10, tzinfo=UTC), date(2022, 8, 1), date(2022, 9, 1), "31.00",
+               1, "EUR", "Microsoft 365 E3", "1 Month")  # fmt: skip
+    cancel = dict(buy, ChargeType="Cancel", Subtotal="-12.00", Quantity=-1, ChargeStartDate="2022-08-20T00:00:00")
+    table = pa.Table.from_pylist([buy, cancel])
+    # the chain: S2022-07-11 gives no credit after 7 days; S2020 alone: a 60-day window, 31.00 x 12/31
+    assert audit.audit(table).table.column("status").to_pylist() == ["credit_not_due"]
+    row = audit.audit(table, rules=S2020).table.to_pylist()[0]
+    assert (row["status"], row["rules_version"], row["expected"]) == ("ok", "S2020", Decimal("12.00"))
+
+
+def test_a_pandas_frame_read_as_text_with_blank_cells() -> None:
+    rows = _month(0, 2)
+    rows.append(_row("O-1", "S-1", "Cancel", datetime(2020, 3, 5, tzinfo=UTC), date(2020, 3, 5), None, "-100.00",
+                     -1, "USD", "Windows Server 2019 Standard", "One-Time"))  # fmt: skip
+    frame = pd.DataFrame(rows).astype(object).where(pd.DataFrame(rows).notna(), None)
+    frame = frame.astype(str).where(frame.notna(), float("nan"))  # as pd.read_csv(dtype=str) gives it
+    out = audit.audit(frame).table
+    assert isinstance(out, pd.DataFrame)
+    assert out["status"].tolist() == ["ok"] and out["row"].tolist() == [2]
