@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import shutil
 import subprocess
+import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -180,3 +181,14 @@ def test_a_headless_browser_renders_the_page_and_sorts_it(
             if r["difference"] is not None]  # fmt: skip
     largest = max(rows, key=lambda r: r["difference"])
     assert f"<title>first:{largest['status']}</title>" in done.stdout, done.stderr[-2000:]
+
+
+def test_the_example_months_are_what_the_generator_writes(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "tools" / "make_audit_example.py"), "--out", str(tmp_path)],
+        capture_output=True, text=True, timeout=300, check=True,
+    )  # fmt: skip
+    assert "wrote" in done.stdout
+    for month in MONTHS:
+        name = Path(month).name
+        assert (tmp_path / name).read_bytes() == Path(month).read_bytes(), name

@@ -83,6 +83,7 @@ Credit of €94.20 for order O-1 matches the rules only rounded unit_down (R8.4)
 
 from __future__ import annotations
 
+import decimal
 from datetime import date
 from decimal import Decimal
 from typing import Any, Final
@@ -104,6 +105,10 @@ from ._expect import STATUSES
 from ._report import REPORT_COLUMNS, REPORT_SCHEMA, AuditReport
 
 __all__ = ["REASON_CODES", "REPORT_COLUMNS", "REPORT_SCHEMA", "STATUSES", "AuditReport", "audit"]
+
+#: the decimal context of the audit's arithmetic (exact: sums and differences of amounts never round)
+_EXACT: Final = decimal.Context(prec=200, rounding=decimal.ROUND_HALF_UP, Emax=10**6, Emin=-(10**6),
+                                traps=[decimal.InvalidOperation, decimal.DivisionByZero, decimal.Overflow])  # fmt: skip
 
 #: every reason code the audit emits (messages in ``data/messages/audit.json``)
 REASON_CODES: Final[frozenset[str]] = frozenset(
@@ -145,6 +150,13 @@ def _audit(
     tables: Any, *, rules: Any, billing_day: int | None, lang: str, date_order: str, fast: bool
 ) -> AuditReport:
     """:func:`audit`; ``fast`` False judges every credit by the scalar path (the tests compare both)."""
+    with decimal.localcontext(_EXACT):  # the caller's decimal context never changes an amount
+        return _run(tables, rules=rules, billing_day=billing_day, lang=lang, date_order=date_order, fast=fast)
+
+
+def _run(
+    tables: Any, *, rules: Any, billing_day: int | None, lang: str, date_order: str, fast: bool
+) -> AuditReport:
     if rules is not None and not isinstance(rules, (RuleSet, RuleChain)):
         raise TypeError(f"rules: expected a RuleSet or a RuleChain, got {type(rules).__name__}")
     if billing_day is not None:
@@ -268,7 +280,7 @@ def _audit(
             findings[c] = _expect.Finding(None, (), (), {}, error=exc)
     credit_names, credit_rows = _match.locate(rows, credits)
     bought_names, bought_rows = _match.locate(rows, np.where(chosen >= 0, chosen, 0))
-    return AuditReport.build(
+    return AuditReport._build(
         kind=kinds[0],
         first=items[0][1],
         findings=[f for f in findings if f is not None] if n else [],

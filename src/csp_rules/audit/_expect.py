@@ -9,8 +9,10 @@ at the purchase), and :func:`csp_rules.billing.prorate` for the two roundings of
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
+from types import MappingProxyType
 from typing import Any, Final, NamedTuple
 
 from .. import _l10n, billing, decision, rulesets
@@ -100,7 +102,7 @@ class Finding(NamedTuple):
     status: str | None
     reasons: tuple[str, ...]
     rule_numbers: tuple[str, ...]
-    facts: dict[str, Any]
+    facts: Mapping[str, Any]
     product_name: str | None = None
     kind: str | None = None
     purchased_on: date | None = None
@@ -408,7 +410,7 @@ def _needs(code: str, lang: str) -> frozenset[str]:
     return found
 
 
-def _message(code: str, lang: str, facts: dict[str, Any]) -> str:
+def _message(code: str, lang: str, facts: Mapping[str, Any]) -> str:
     """:func:`csp_rules.decision.message` with only the facts it names, amounts formatted here (fast)."""
     needs = _needs(code, lang)
     if not needs:
@@ -433,7 +435,7 @@ def written(finding: Finding, lang: str) -> Finding:
     return finding._replace(facts=_NO_FACTS, explain=None, text=sentence(finding, lang))
 
 
-_NO_FACTS: Final[dict[str, Any]] = {}
+_NO_FACTS: Final[Mapping[str, Any]] = MappingProxyType({})
 
 
 def sentence(finding: Finding, lang: str) -> str:

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from decimal import Context, Decimal
+from decimal import Context, Decimal, localcontext
 from typing import Any, Final, NamedTuple
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .. import decision
+from .. import _l10n, decision
+from ..errors import InvalidFieldError
 from ..facts import Money
 from . import _expect
 
@@ -106,12 +107,23 @@ class AuditReport:
     def __len__(self) -> int:
         return int(self.arrow.num_rows)
 
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, AuditReport):
+            return NotImplemented
+        return (self.kind, self.lang, self.billing_day) == (
+            other.kind,
+            other.lang,
+            other.billing_day,
+        ) and bool(self.arrow.equals(other.arrow, check_metadata=True))
+
+    __hash__ = None  # type: ignore[assignment]
+
     def __repr__(self) -> str:
         shown = ", ".join(f"{s} {n}" for s, n in self.counts.items()) or "no credits"
         return f"<AuditReport {len(self)} credits: {shown}{f', {self.errors} errors' if self.errors else ''}>"
 
     @classmethod
-    def build(
+    def _build(
         cls,
         *,
         kind: str,
@@ -187,6 +199,10 @@ class AuditReport:
 
     def largest_differences(self, k: int = 5) -> list[dict[str, Any]]:
         """The ``k`` credit rows whose ``difference`` is largest in magnitude (ties: the first rows)."""
+        if isinstance(k, bool) or not isinstance(k, int):
+            raise TypeError(f"k: expected an int, got {type(k).__name__}")
+        if k < 0:
+            raise InvalidFieldError(f"k: a number of rows is 0 or more (got {k})", field="k", value=k)
         import numpy as np
 
         difference = self.arrow.column("difference")
@@ -205,18 +221,21 @@ class AuditReport:
         """The summary in words: counts per status, totals per currency, the five largest differences."""
         from ._html import summary_text
 
-        return summary_text(self, lang or self.lang)
+        with localcontext(_WIDE):
+            return summary_text(self, _lang(lang, self.lang))
 
     def to_html(self, lang: str | None = None) -> str:
         """One self-contained HTML page: the summary, then the findings (sortable by status and amount)."""
         from ._html import page
 
-        return page(self, lang or self.lang)
+        with localcontext(_WIDE):
+            return page(self, _lang(lang, self.lang))
 
     def _repr_html_(self) -> str:
         from ._html import fragment
 
-        return fragment(self, self.lang)
+        with localcontext(_WIDE):
+            return fragment(self, self.lang)
 
 
 _LIMIT: Final = 2**63 - 1
@@ -246,6 +265,14 @@ def _decimals(values: list[Decimal | None]) -> pa.Array:
     return pa.Array.from_buffers(
         _AMOUNT, n, [validity, pa.py_buffer(words.tobytes())], null_count=int(n - valid.sum())
     )
+
+
+def _lang(lang: Any, default: str) -> str:
+    """A language asked for (checked: English or French), else the report's."""
+    if lang is None:
+        return default
+    _l10n.babel_locale(lang)  # TypeError or UnsupportedLocaleError
+    return str(lang)
 
 
 def _totals(arrow: pa.Table) -> dict[str, Totals]:

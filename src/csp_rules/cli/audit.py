@@ -17,7 +17,7 @@ from ..errors import InvalidInputError
 from ._common import add_lang, add_rules, load_rules, one_line_errors, parse_int, print_json
 
 _EXAMPLES = (
-    "csp-rules audit examples/audit_2022_11.csv examples/audit_2022_12.csv",
+    "csp-rules audit examples/audit_2020_01.csv examples/audit_2020_02.csv --billing-day 1",
     "csp-rules audit november.csv december.csv --billing-day 1 -o report.html",
     "csp-rules audit *.csv --lang fr -o constats.csv",
     "csp-rules audit line_items.json --json",
