@@ -70,3 +70,29 @@ def test_amount_text_the_fast_reading_refuses() -> None:
         10000,
         500,
     ]  # as to_decimal reads them
+
+
+@pytest.mark.parametrize("lang", ["en", "fr", "fr_CA"])
+@pytest.mark.parametrize("code", sorted(audit.REASON_CODES))
+@pytest.mark.parametrize("quantity", [1, 2, 0])
+def test_the_fast_message_is_decision_message(code: str, lang: str, quantity: int) -> None:
+    from datetime import date
+
+    from csp_rules import decision
+    from csp_rules.audit import _expect, _text
+
+    facts = {"order_id": "O-1", "line": "S-1", "product_name": "Office 365 E3", "ruleset": "S2020",
+             "cancelled_on": date(2020, 3, 10), "quantity": quantity, "rounding": "line_half_up",
+             "other_rounding": "unit_down", "credited": _expect.Amount(Decimal("94.20"), "EUR"),
+             "expected": _expect.Amount(Decimal("94.30"), "EUR"), "paid": _expect.Amount(Decimal("1234.5"), "JPY"),
+             "difference": _expect.Amount(Decimal("-0.10"), "EUR"), "invoice_date": date(2020, 5, 5),
+             "expected_invoice": date(2020, 4, 5), "other_ruleset": "S2021-06-02",
+             "uncertain_from": date(2021, 10, 6), "uncertain_to": date(2023, 6, 30)}  # fmt: skip
+    shown = {
+        k: _text.money(v.amount, v.currency, lang) if isinstance(v, _expect.Amount) else v
+        for k, v in facts.items()
+    }
+    assert _expect._message(code, lang, facts) == decision.message(code, lang, shown)
+    partial = {k: v for k, v in facts.items() if k not in ("credited", "quantity")}
+    shown_partial = {k: v for k, v in shown.items() if k not in ("credited", "quantity")}
+    assert _expect._message(code, lang, partial) == decision.message(code, lang, shown_partial)

@@ -410,22 +410,43 @@ def _needs(code: str, lang: str) -> frozenset[str]:
     return found
 
 
+class _Filled(dict[str, str]):
+    """Formatted facts; a fact the finding does not have stays a ``{placeholder}``, as in decision.message."""
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+_TEMPLATES: dict[tuple[str, str], str] = {}
+
+
 def _message(code: str, lang: str, facts: Mapping[str, Any]) -> str:
-    """:func:`csp_rules.decision.message` with only the facts it names, amounts formatted here (fast)."""
+    """:func:`csp_rules.decision.message` of a finding's facts, faster: the template and its plural
+    selections as decision.message reads them, only the facts it names formatted (amounts here)."""
+    key = (code, lang)
     needs = _needs(code, lang)
     if not needs:
-        key = (code, lang)
         text = _PLAIN.get(key)
         if text is None:
             text = _PLAIN[key] = decision.message(code, lang, {})
         return text
-    named = {}
+    template = _TEMPLATES.get(key)
+    if template is None:
+        texts = decision.messages()[code]
+        template = _TEMPLATES[key] = texts[_l10n.language(lang)]
+    named = _Filled()
     for k in needs:
         v = facts.get(k)
         if v is None:
             continue
-        named[k] = _text.money(v.amount, v.currency, lang) if type(v) is Amount else v
-    return decision.message(code, lang, named)
+        kind = type(v)
+        if kind is str:
+            named[k] = v
+        elif kind is Amount:
+            named[k] = _text.money(v.amount, v.currency, lang)
+        else:
+            named[k] = decision.format_value(v, lang)
+    return decision._plurals(template, facts, lang).format_map(named)
 
 
 def written(finding: Finding, lang: str) -> Finding:

@@ -35,6 +35,7 @@ from . import _expect, _match
 #: depend on it)
 _LATE: Final = datetime(9999, 12, 1, tzinfo=timezone.utc)
 _DAY_US: Final = 86_400_000_000
+_ORDINAL_1970: Final = date(1970, 1, 1).toordinal()
 
 
 class Judged:
@@ -282,14 +283,14 @@ def judge(
             return None  # the other version may give it: the scalar path says
         status = "wrong_amount"
     running[p] = total
-    cancelled = _expect.instant(c.cancelled_us)
+    cancelled_on = date.fromordinal(_ORDINAL_1970 + c.cancelled_us // _DAY_US)
     facts: dict[str, Any] = {
         "order_id": order_id,
         "product_name": product_name,
         "credited": _expect.Amount(credited, currency),
         "paid": _expect.Amount(paid, currency),
         "ruleset": rs.version,
-        "cancelled_on": cancelled.date(),
+        "cancelled_on": cancelled_on,
         "quantity": q_c,
         "rounding": method.value,
         "other_rounding": _expect.OTHER_ROUNDING[method].value,
@@ -308,7 +309,7 @@ def judge(
         None if c.invoice is None else _expect.invoice_billing_day(c.invoice)
     )  # fmt: skip
     if day is not None:
-        expected_invoice = billing.next_invoice_date(cancelled, day)
+        expected_invoice = billing.next_invoice_date(cancelled_on, day)
         facts["expected_invoice"] = expected_invoice
         if c.invoice is not None:
             facts["invoice_date"] = c.invoice
@@ -328,7 +329,7 @@ def judge(
         facts,
         product_name=product_name,
         kind=kind,
-        purchased_on=_expect.instant(b.purchased_us).date(),
+        purchased_on=date.fromordinal(_ORDINAL_1970 + b.purchased_us // _DAY_US),
         version=rs.version,
         paid=paid,
         credited=credited,

@@ -9,7 +9,6 @@ only if it writes every sample exactly as babel does, else babel answers every t
 
 from __future__ import annotations
 
-import decimal
 import threading
 from collections.abc import Callable
 from decimal import Decimal
@@ -19,7 +18,6 @@ from .. import _l10n
 from ..facts import currency_digits
 
 _LOCK: Final = threading.Lock()
-_EXACT: Final = decimal.Context(prec=200, Emax=10**6, Emin=-(10**6))
 _CACHE: dict[tuple[str, str], Callable[[Decimal], str]] = {}
 _SAMPLES: Final = ("0", "0.05", "1", "7.5", "999.99", "1000", "1234.5", "123456.78", "1000000", "-0.2", "-4.3",
                    "-1234.56", "-1000000.01")  # fmt: skip
@@ -69,7 +67,10 @@ def _compile(currency: str, locale: str) -> Callable[[Decimal], str]:
 
 
 def money(amount: Decimal, currency: str, locale: str) -> str:
-    """``amount`` in ``currency`` as babel writes it in ``locale`` (``'€94.20'``, ``'94,20\xa0€'``)."""
+    """``amount`` in ``currency`` as babel writes it in ``locale`` (``'€94.20'``, ``'94,20\xa0€'``).
+
+    Called inside the audit's exact decimal context (:func:`csp_rules.audit.audit` and the report's
+    methods set it), never the caller's."""
     key = (currency, locale)
     fn = _CACHE.get(key)
     if fn is None:
@@ -77,5 +78,4 @@ def money(amount: Decimal, currency: str, locale: str) -> str:
             fn = _compile(currency, locale)
             if len(_CACHE) < 1024:
                 _CACHE[key] = fn
-    with decimal.localcontext(_EXACT):
-        return fn(amount)
+    return fn(amount)
