@@ -276,7 +276,9 @@ def test_one_rule_set_judges_every_purchase() -> None:
 
     buy = _row("O-1", "S-1", "New", datetime(2022, 8, 1, 10, tzinfo=UTC), date(2022, 8, 1), date(2022, 9, 1), "31.00",
                1, "EUR", "Microsoft 365 E3", "1 Month")  # fmt: skip
-    cancel = dict(buy, ChargeType="Cancel", Subtotal="-12.00", Quantity=-1, ChargeStartDate="2022-08-20T00:00:00")
+    cancel = dict(
+        buy, ChargeType="Cancel", Subtotal="-12.00", Quantity=-1, ChargeStartDate="2022-08-20T00:00:00"
+    )
     table = pa.Table.from_pylist([buy, cancel])
     # the chain: S2022-07-11 gives no credit after 7 days; S2020 alone: a 60-day window, 31.00 x 12/31
     assert audit.audit(table).table.column("status").to_pylist() == ["credit_not_due"]
