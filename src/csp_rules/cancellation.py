@@ -798,7 +798,6 @@ _NO_TEXTS: Final[FrozenMap[str, FrozenMap[str, str]]] = FrozenMap()
 
 _DATING_RULES: Final = (("rules.change_date_uncertain", "R11.3"), ("rules.unverified_after", "R11.4"))
 
-
 def _dated(
     verdict: Verdict,
     judged: Outcome,

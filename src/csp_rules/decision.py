@@ -97,9 +97,7 @@ def error_message(error: CspRulesError, locale: str = "en") -> str:
         getattr(cls, "code", None) for cls in type(error).__mro__
     ]  # a subclass of a user's: its parent's
     texts = next(catalog[code] for code in codes if isinstance(code, str) and code in catalog)
-    suggestions = getattr(error, "localized_suggestions", {}).get(lang) or tuple(
-        getattr(error, "suggestions", ())
-    )
+    suggestions = getattr(error, "localized_suggestions", {}).get(lang) or tuple(getattr(error, "suggestions", ()))
     problems = tuple(getattr(error, "problems", ()))
     facts = {
         "field": error.field or "valeur",
