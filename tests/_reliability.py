@@ -592,6 +592,28 @@ def _calls() -> Iterator[Call]:
     yield "batch.summarize", _summary
     yield "batch.summarize, summed", lambda: _summary() + _summary()
 
+    # --- audit ---
+    for lang in ("en", "fr"):
+        yield f"audit {lang}", lambda lang=lang: _audit(lang)
+
+
+def _audit(lang: str) -> Any:
+    """An audit of a purchase and its credit (R8.4's 10 seats at 10.08) and a credit with no purchase."""
+    import pyarrow as pa
+
+    from csp_rules import audit
+
+    row = {"CustomerCountry": "FR", "OrderId": "O-1", "SubscriptionId": "S-1", "OrderDate": "2022-11-01T10:00:00",
+           "ProductName": "Microsoft 365 E3", "ChargeType": "New", "Quantity": 10, "Subtotal": "100.80",
+           "Currency": "EUR", "ChargeStartDate": "2022-11-01T00:00:00", "ChargeEndDate": "2022-12-01T23:59:59",
+           "TermAndBillingCycle": "1 Month"}  # fmt: skip
+    credit = dict(
+        row, ChargeType="Cancel", Quantity=-10, Subtotal="-94.20", ChargeStartDate="2022-11-03T00:00:00"
+    )
+    other = dict(credit, OrderId="O-2", Subtotal="-94.30")
+    report = audit.audit(pa.Table.from_pylist([row, credit, other]), lang=lang)
+    return report.table.to_pylist(), report
+
 
 def _batch() -> Any:
     from csp_rules import batch

@@ -240,6 +240,7 @@ def _any_hints() -> dict[str, Any]:
         "Timeline.from_purchase.link": DownloadLink | None,
         "Timeline.from_purchase.credit": Money | Credit | None,
         "to_decimal.value": Decimal | int | str,
+        "audit.tables": typing.TypeVar("Tables"),  # a table of any kind, as batch.evaluate's
         "clean_text.value": str | None,
         "format_value.value": Any,
     }

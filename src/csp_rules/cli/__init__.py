@@ -33,7 +33,7 @@ from ._common import (
 )
 
 #: subcommand modules, in the order ``--help`` lists them
-COMMANDS = ("evaluate", "rules", "market", "cancel", "credit", "link")
+COMMANDS = ("evaluate", "audit", "rules", "market", "cancel", "credit", "link")
 
 _DEBUG_HELP = "on an internal error, print the whole traceback (for a bug report)"
 

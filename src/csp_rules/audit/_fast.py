@@ -1,0 +1,344 @@
+"""The columnar path of :mod:`csp_rules.audit`: the credits that are due, judged from one batch evaluation.
+
+Private. :func:`csp_rules.batch.evaluate` judges every matched purchase row once, at an instant
+after every cancellation: its kind, the version in force, its R7 route and the end of its window
+(``cancel_deadline``, which does not depend on the instant). A credit's cancellation is then
+inside the window or not; the credit rule of the version (``rules.credits.by_kind``) and
+:data:`csp_rules.billing.CREDIT` say what is due, and :func:`csp_rules.billing.proration_days` and
+:func:`csp_rules.billing.prorate` compute it under both roundings, as the scalar path does.
+
+Only the common case is judged here: a credit that is due (self-service, inside the window, a
+credit rule stated), with every value readable. Every other credit (an error, a support request,
+a credit not due, no rule stated, a wrong amount inside an R11.3 span...) is left to the scalar
+path of :mod:`._expect` (``None``), so both paths give the same row: ``tests/test_audit_paths.py``
+checks they agree.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from decimal import Decimal
+from typing import Any, Final
+
+import numpy as np
+import pyarrow as pa
+
+from .. import batch, billing, rulesets
+from ..billing import CreditOutcome
+from ..cancellation import Outcome
+from ..errors import CspRulesError
+from ..facts import ProductKind, clean_text, currency_digits, to_decimal
+from ..rulesets import CreditRounding, CreditRule, RuleChain, RuleSet
+from . import _expect, _match
+
+#: the instant the purchases are evaluated at: after any cancellation (``cancel_deadline`` does not
+#: depend on it)
+_LATE: Final = datetime(9999, 12, 1, tzinfo=timezone.utc)
+_DAY_US: Final = 86_400_000_000
+_ORDINAL_1970: Final = date(1970, 1, 1).toordinal()
+
+
+class Judged:
+    """What :func:`csp_rules.batch.evaluate` says of each matched purchase row (by row index)."""
+
+    def __init__(self, arrow: list[tuple[str, pa.Table]], rows: _match.Rows, distinct: Any, rules: Any,
+                 date_order: str) -> None:  # fmt: skip
+        self.kind: dict[int, str | None] = {}
+        self.version: dict[int, str | None] = {}
+        self.outcome: dict[int, str | None] = {}
+        self.deadline: dict[int, int | None] = {}
+        self.unverified: dict[int, bool] = {}
+        self.error: dict[int, bool] = {}
+        bounds = np.cumsum([0, *rows.sizes])
+        table_of = np.searchsorted(bounds, distinct, side="right") - 1
+        for t, (_, table) in enumerate(arrow):
+            mine = distinct[table_of == t]
+            if not len(mine):
+                continue
+            local = pa.array(mine - bounds[t], pa.int64())
+            out = batch.evaluate(table.take(local), at=_LATE, rules=rules, date_order=date_order)
+            cols = {
+                name: out.column(name).to_pylist()
+                for name in ("kind", "rules_version", "cancellation_outcome", "reasons", "error_code")
+            }
+            deadline = out.column("cancel_deadline")
+            dl = np.asarray(deadline.cast(pa.int64()).fill_null(-1), dtype=np.int64)
+            has = np.asarray(deadline.is_valid())
+            for k, p in enumerate(mine.tolist()):
+                self.kind[p] = cols["kind"][k]
+                self.version[p] = cols["rules_version"][k]
+                self.outcome[p] = cols["cancellation_outcome"][k]
+                self.deadline[p] = int(dl[k]) if has[k] else None
+                reasons = cols["reasons"][k] or ""
+                self.unverified[p] = "rules.unverified_after" in reasons.split()
+                self.error[p] = cols["error_code"][k] is not None
+
+
+def versions(rules: Any) -> dict[str, RuleSet]:
+    """The rule sets by version name: the one given, the chain's, or the shipped chain's."""
+    if isinstance(rules, RuleSet):
+        return {rules.version: rules}
+    chain = rules if isinstance(rules, RuleChain) else rulesets.shipped_chain()
+    return {rs.version: rs for rs in chain}
+
+
+def _quantity(value: Any) -> int | bool | None:
+    """A quantity's magnitude; None when absent; False when it is no whole number from 1 to 10**9."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        number = abs(value)
+        return number if 1 <= number <= 10**9 else False
+    try:
+        d = abs(to_decimal(value.strip() if isinstance(value, str) else value, "quantity"))
+    except (TypeError, CspRulesError):
+        return False
+    return int(d) if d == d.to_integral_value() and 1 <= d <= 10**9 else False
+
+
+def _units(value: Any, digits: int) -> int | None:
+    """An amount as whole minor units, None when it is not one (plain decimal text read without Decimal)."""
+    if type(value) is str:
+        text: str = value.strip()
+        body = text[1:] if text[:1] == "-" else text
+        whole, dot, frac = body.partition(".")
+        if whole.isascii() and whole.isdigit() and (not dot or (frac.isascii() and frac.isdigit())):
+            if len(frac) > digits:
+                if frac[digits:].strip("0"):
+                    return None
+                frac = frac[:digits]
+            number: int = int(whole) * 10**digits + (int(frac.ljust(digits, "0")) if digits else 0)
+            return -number if body is not text else number
+    if value is None or isinstance(value, float) or (isinstance(value, str) and not value.strip()):
+        return None
+    try:
+        d = to_decimal(value.strip() if isinstance(value, str) else value, "amount")
+    except (TypeError, CspRulesError):
+        return None
+    scaled = d.scaleb(digits)
+    if scaled != scaled.to_integral_value():
+        return None
+    return int(scaled)
+
+
+_SELF: Final = Outcome.SELF_SERVICE.value
+_CLOSED: Final = Outcome.WINDOW_CLOSED.value
+_SUBSCRIPTION: Final = ProductKind.SOFTWARE_SUBSCRIPTION.value
+_FULL: Final = CreditOutcome.FULL
+_PRORATED: Final = CreditOutcome.PRORATED
+_LINE: Final = CreditRounding.LINE_HALF_UP
+_UNIT: Final = CreditRounding.UNIT_DOWN
+_VERDICTS: dict[tuple[int, str], Any] = {}
+_DIGITS: dict[str, int] = {}
+_CLEAN: dict[Any, str | None] = {}
+_DATINGS: dict[tuple[int, int], tuple[Any, rulesets.Dating]] = {}
+
+
+def _verdict(rs: RuleSet, kind: str) -> Any:
+    """:data:`csp_rules.billing.CREDIT` of a self-service cancellation of ``kind`` under ``rs`` (cached)."""
+    key = (id(rs), kind)
+    found = _VERDICTS.get(key)
+    if found is None:
+        rule = rs.credits.by_kind.get(ProductKind(kind), CreditRule.NONE_STATED)
+        found = billing.CREDIT[Outcome.SELF_SERVICE, False, rule]
+        if len(_VERDICTS) < 4096:
+            _VERDICTS[key] = found
+    return found
+
+
+def _digits(currency: str) -> int:
+    found = _DIGITS.get(currency)
+    if found is None:
+        found = currency_digits(currency)
+        if len(_DIGITS) < 4096:
+            _DIGITS[currency] = found
+    return found
+
+
+def _clean(value: Any, field: str) -> str | None:
+    """:func:`csp_rules.facts.clean_text` of a required text (cached for text values)."""
+    if type(value) is not str:
+        return clean_text(value, field)
+    found = _CLEAN.get(value, _CLEAN)
+    if found is _CLEAN:
+        found = clean_text(value, field)
+        if len(_CLEAN) < 1 << 16:
+            _CLEAN[value] = found
+    return found  # type: ignore[return-value]
+
+
+def _dating(rules: Any, day: int) -> rulesets.Dating:
+    """:func:`csp_rules.rulesets.dating` of a day number (kept per rules object and day)."""
+    key = (id(rules), day)
+    kept = _DATINGS.get(key)
+    if kept is None or kept[0] is not rules:
+        kept = (rules, rulesets.dating(rules, _expect.instant(day * _DAY_US).date()))
+        if len(_DATINGS) >= 1 << 14:
+            _DATINGS.clear()
+        _DATINGS[key] = kept
+    return kept[1]
+
+
+def judge(
+    c: _expect.Credit,
+    b: _expect.Bought,
+    p: int,
+    judged: Judged,
+    by_version: dict[str, RuleSet],
+    rules: Any,
+    billing_day: int | None,
+    running: dict[int, Decimal],
+    selecting_us: int,
+) -> _expect.Finding | None:
+    """The finding of a credit that is due, as :func:`._expect.judge` gives it, or None (the scalar path's)."""
+    if c.cancelled_us is None or judged.error.get(p, True):
+        return None
+    version = judged.version[p]
+    kind = judged.kind[p]
+    if not (b.renewal and kind == _SUBSCRIPTION and b.term_start_us is not None):
+        selecting_us = b.purchased_us if b.purchased_us is not None else selecting_us
+    if c.cancelled_us < selecting_us:
+        return None
+    rs = by_version.get(version or "")
+    if rs is None or kind is None:
+        return None
+    far = judged.outcome[p]
+    deadline = judged.deadline[p]
+    if far == _SELF:
+        inside = deadline is None or c.cancelled_us < deadline
+    elif far == _CLOSED:
+        inside = deadline is not None and c.cancelled_us < deadline
+    else:
+        return None
+    if not inside:
+        return None
+    verdict = _verdict(rs, kind)
+    if verdict.outcome is not _FULL and verdict.outcome is not _PRORATED:
+        return None
+    currency = b.currency.strip() if isinstance(b.currency, str) else None
+    credit_currency = c.currency.strip() if isinstance(c.currency, str) else None
+    if currency is None or currency != credit_currency:
+        return None
+    try:
+        digits = _digits(currency)
+    except CspRulesError:
+        return None
+    units = _units(b.price, digits)
+    got = _units(c.amount, digits)
+    if units is None or got is None or units < 0:
+        return None
+    got = abs(got)
+    q_p = _quantity(b.quantity)
+    q_c = _quantity(c.quantity)
+    if q_p is False or q_c is False:
+        return None
+    q_p = q_p or 1
+    q_c = q_c or q_p
+    q = min(q_c, q_p)
+    cancel_day = c.cancelled_us // _DAY_US
+    if verdict.outcome is _PRORATED:
+        if b.term_start_us is None or b.term_end_us is None:
+            return None
+        start, end = b.term_start_us // _DAY_US, b.term_end_us // _DAY_US + 1
+        if end <= start:
+            return None
+        offset = 0 if rs.credits.cancellation_day_credited else 1
+        _, unused, term = billing.proration_days(cancel_day, start, end, offset)
+        reason = "billing.credit_prorated" if unused else "billing.credit_nothing_unused"
+    else:
+        unused, term = 1, 1
+        reason = "billing.credit_full"
+    line = int(billing.prorate(units * q, unused, term * q_p))
+    unit = (
+        int(billing.prorate(units // q_p * q, unused, term, quantity=q, method=_UNIT))
+        if units % q_p == 0
+        else None
+    )
+    method = rs.credits.rounding_method
+    mine, other = (line, unit) if method is _LINE else (unit, line)
+    if mine is None:
+        return None
+    try:
+        order_id = _clean(b.order_id, "order_id")
+        product_name = _clean(b.product_name, "product_name")
+    except (TypeError, CspRulesError):
+        return None
+    if order_id is None or product_name is None or b.purchased_us is None:
+        return None
+    paid = Decimal(units).scaleb(-digits)
+    credited = Decimal(got).scaleb(-digits)
+    expected = Decimal(mine).scaleb(-digits)
+    total = running.get(p, Decimal(0)) + credited
+    when = _dating(rules, selecting_us // _DAY_US)
+    if total > paid:
+        status = "over_credit"
+    elif got == mine:
+        status = "ok"
+    elif got == other:
+        status = "ok_rounding"
+    else:
+        if when.other is not None:
+            return None  # the other version may give it: the scalar path says
+        status = "wrong_amount"
+    running[p] = total
+    cancelled_on = date.fromordinal(_ORDINAL_1970 + c.cancelled_us // _DAY_US)
+    facts: dict[str, Any] = {
+        "order_id": order_id,
+        "product_name": product_name,
+        "credited": _expect.Amount(credited, currency),
+        "paid": _expect.Amount(paid, currency),
+        "ruleset": rs.version,
+        "cancelled_on": cancelled_on,
+        "quantity": q_c,
+        "rounding": method.value,
+        "other_rounding": _expect.OTHER_ROUNDING[method].value,
+        "expected": _expect.Amount(expected, currency),
+    }
+    if other is not None:
+        facts["other_expected"] = _expect.Amount(Decimal(other).scaleb(-digits), currency)
+    difference = credited - expected
+    facts["difference"] = _expect.Amount(difference, currency)
+    if status == "over_credit":
+        difference = total - paid  # what the credits add up to past the price
+    if status == "over_credit":
+        facts["credited_total"] = _expect.Amount(total, currency)
+    expected_invoice: date | None = None
+    day = billing_day if billing_day is not None else (
+        None if c.invoice is None else _expect.invoice_billing_day(c.invoice)
+    )  # fmt: skip
+    if day is not None:
+        expected_invoice = billing.next_invoice_date(cancelled_on, day)
+        facts["expected_invoice"] = expected_invoice
+        if c.invoice is not None:
+            facts["invoice_date"] = c.invoice
+            if status in ("ok", "ok_rounding") and c.invoice > expected_invoice:
+                status = "late_invoice"
+    reasons: tuple[str, ...] = (f"audit.{status}", reason)
+    numbers = verdict.rule_numbers
+    if when.unverified:
+        reasons = (*reasons, "rules.unverified_after")
+        numbers = (*numbers, "R11.4")
+    if day is None or c.invoice is None:
+        reasons = (*reasons, "audit.invoice_not_checked")
+    return _expect.Finding(
+        status,
+        reasons,
+        numbers,
+        facts,
+        product_name=product_name,
+        kind=kind,
+        purchased_on=date.fromordinal(_ORDINAL_1970 + b.purchased_us // _DAY_US),
+        version=rs.version,
+        paid=paid,
+        credited=credited,
+        currency=currency,
+        quantity=q_c,
+        expected=expected,
+        line_half_up=Decimal(line).scaleb(-digits),
+        unit_down=None if unit is None else Decimal(unit).scaleb(-digits),
+        rounding=method.value,
+        difference=difference,
+        expected_invoice=expected_invoice,
+    )
