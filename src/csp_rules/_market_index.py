@@ -53,6 +53,10 @@ True
 ('saint helena', 'saint helene', 'saint helene')
 >>> name_tokens("République démocratique du Congo") == name_tokens("Rép. dém. du Congo")
 True
+
+The module is long (over 600 lines) because it is the one place that knows the index's format:
+folding, tokens, every matching family (word subsets, script variants, near words, readings) and
+the mmap search. The build script imports the same functions, so index and reader cannot drift.
 """
 
 from __future__ import annotations

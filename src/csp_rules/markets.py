@@ -44,6 +44,10 @@ csp_rules.errors.NotAMarketError: market: 'Europe' is a region or grouping (150)
 'Azure reservations are not available in St. Helena (SH): it is on the list first seen on October 18, 2019.'
 >>> sorted(unavailable_markets(date(2018, 7, 1)))
 ['BR', 'CN', 'IN', 'KR', 'RU', 'TW']
+
+The module is long (over 600 lines) because R3 is one family: the market value, the name
+resolver with its outcomes and messages, and the dated reservation lists (R3.4) with their
+decisions. The index format itself lives in :mod:`csp_rules._market_index`.
 """
 
 from __future__ import annotations

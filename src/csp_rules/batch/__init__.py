@@ -257,7 +257,7 @@ def evaluate(
         result = _frames.evaluate_lazy(table, at_utc, rules, options)
     elif isinstance(table, Sequence) and not isinstance(table, (str, bytes, bytearray)):
         records = _records.to_table(table)
-        result = _records.from_table(_evaluate_table(records, at_utc, rules, options), table)
+        result = _records.from_table(_evaluate_table(records, at_utc, rules, options), table, RESULT_COLUMNS)
     else:
         result = None
     if result is not None:

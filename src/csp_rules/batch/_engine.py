@@ -15,6 +15,11 @@ evidence only (:mod:`._columns`); a renewal's ``ChargeStartDate`` is its ``term_
 (R11.2). The reasons and rule numbers are built once per distinct :data:`OUTCOME` key, the
 sentences once per distinct template (:mod:`._explain`), whose constants come from the scalar
 decision of one row of that template.
+
+The module is long (over 600 lines) because the engine is the columnar twin of the rule
+modules' tables (R3, R4, R7, R8.4, R11): routing, windows, credits, versions by date and the
+uncertainty re-judgement, each indexing the same tables; split, every part would pass the same
+slice state around.
 """
 
 from __future__ import annotations

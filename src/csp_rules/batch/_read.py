@@ -17,6 +17,10 @@ Before any of this, :func:`prepare` checks each column's Arrow type once per tab
 naming the column; binary columns are decoded as UTF-8 (a value that is not UTF-8 is its row's
 error), string views and run-end encoded columns become plain ones, so the readers below only
 ever see the types they know.
+
+The module is long (over 600 lines) because it reads every Arrow type and text form the batch
+accepts (instants in ISO and en-US forms, exact amounts, decimal commas) column-wise, each with
+its row-error path; those readers share one set of null, validity and error helpers.
 """
 
 from __future__ import annotations

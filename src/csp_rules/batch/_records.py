@@ -102,11 +102,11 @@ def _array(values: list[Any]) -> pa.Array:
     return texts([_text(v) for v in values])
 
 
-def from_table(result: pa.Table, records: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """Each record as a new dict, its own keys and values first, then the result columns of its row."""
-    from ._engine import RESULT_COLUMNS
-
-    added = result.select(list(RESULT_COLUMNS)).to_pylist()
+def from_table(
+    result: pa.Table, records: Sequence[Mapping[str, Any]], columns: Sequence[str]
+) -> list[dict[str, Any]]:
+    """Each record as a new dict, its own keys and values first, then the result ``columns`` of its row."""
+    added = result.select(list(columns)).to_pylist()
     out = []
     for row, extra in zip(records, added, strict=True):
         merged = {k: v for k, v in row.items() if k not in extra}

@@ -19,6 +19,10 @@ last row and the summary: on any failure the old file is untouched (see ``docs/c
 Exit status: 0 when the file was processed (rows in error included, they are reported), 2 when
 it cannot be read, lacks required columns, cannot be written, or a flag is wrong (one line on
 standard error), 3 on an internal error.
+
+The module is long (over 600 lines) because the main job is one pipeline that must not lose
+data: reading in blocks with the file's own line numbers, the pipelined read/evaluate/write, the
+atomic output beside its target, and the summary. Split, each part would need the others' state.
 """
 
 from __future__ import annotations
