@@ -33,7 +33,7 @@ def test_the_summary_in_both_languages(capsys: pytest.CaptureFixture[str]) -> No
     assert status == 0 and err == ""
     assert out.startswith("Credit audit:") and "ok_rounding" in out and "Largest differences:" in out
     status, out, _ = run(capsys, "audit", *MONTHS, "--lang", "fr")
-    assert status == 0 and out.startswith("Contrôle des avoirs") and "Plus grands écarts" in out
+    assert status == 0 and out.startswith("Contrôle des crédits : ") and "Plus grands écarts" in out
 
 
 def test_without_a_billing_day_the_invoice_is_not_checked(capsys: pytest.CaptureFixture[str]) -> None:
@@ -192,3 +192,26 @@ def test_the_example_months_are_what_the_generator_writes(tmp_path: Path) -> Non
     for month in MONTHS:
         name = Path(month).name
         assert (tmp_path / name).read_bytes() == Path(month).read_bytes(), name
+
+
+def test_the_largest_differences_name_the_line_an_editor_shows(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, _ = run(capsys, "audit", *MONTHS, "--billing-day", "1")
+    assert status == 0
+    named = [line.split() for line in out.splitlines() if line.startswith("  /") and ".csv:" in line]
+    assert len(named) >= 3
+    for where, order_id, *_ in named:
+        path, line = where.rsplit(":", 1)
+        text = Path(path).read_text("utf-8-sig").splitlines()[int(line) - 1]
+        assert order_id in text, (where, order_id)
+
+
+def test_totals_add_up() -> None:
+    """credited - not judged - expected == difference, per currency, on the example months."""
+    from csp_rules.cli.audit import read_file
+
+    tables = {Path(m).name: read_file(m) for m in MONTHS}
+    report = audit.audit(tables, billing_day=1)
+    assert report.totals
+    for t in report.totals.values():
+        assert t.credited.amount - t.not_judged.amount - t.expected.amount == t.difference.amount, t
+        assert t.not_judged.amount > 0  # the examples hold unmatched and support-request credits

@@ -326,7 +326,15 @@ def judge(
     if total > price.amount:
         facts["credited_total"] = Amount(total, currency)
         status = "over_credit"
-        common["difference"] = total - price.amount  # what the credits add up to past the price
+        # what was left to credit after the earlier credits: more than that is never due
+        left = max(price.amount - before, Decimal(0))
+        if expected is not None and expected > left:
+            expected = left
+            facts["expected"] = Amount(expected, currency)
+            common["expected"] = expected
+        common["difference"] = credited_money.amount - expected if expected is not None else None
+        if expected is not None:
+            facts["difference"] = Amount(credited_money.amount - expected, currency)
     elif got == mine:
         status = "ok"
     elif got == other:

@@ -274,6 +274,7 @@ def judge(
     when = _dating(rules, selecting_us // _DAY_US)
     if total > paid:
         status = "over_credit"
+        expected = min(expected, max(paid - (total - credited), Decimal(0)))  # left after earlier credits
     elif got == mine:
         status = "ok"
     elif got == other:
@@ -300,8 +301,6 @@ def judge(
         facts["other_expected"] = _expect.Amount(Decimal(other).scaleb(-digits), currency)
     difference = credited - expected
     facts["difference"] = _expect.Amount(difference, currency)
-    if status == "over_credit":
-        difference = total - paid  # what the credits add up to past the price
     if status == "over_credit":
         facts["credited_total"] = _expect.Amount(total, currency)
     expected_invoice: date | None = None

@@ -8,6 +8,7 @@ script inline, nothing fetched), so a finance person can open it from a mail or 
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Final
 
 from . import _expect, _text
@@ -16,10 +17,13 @@ if TYPE_CHECKING:
     from ._report import AuditReport
 
 _WORDS: Final[dict[str, dict[str, str]]] = {
-    "title": {"en": "Credit audit", "fr": "Contrôle des avoirs"},
-    "credits": {"en": "credit rows", "fr": "lignes d'avoir"},
+    "title": {"en": "Credit audit", "fr": "Contrôle des crédits"},
+    "credits": {"en": "credit rows", "fr": "lignes de crédit"},
+    "credit_one": {"en": "credit row", "fr": "ligne de crédit"},
+    "not_judged": {"en": "not judged", "fr": "non jugé"},
+    "row_of": {"en": "row {row} (from 0)", "fr": "ligne {row} (depuis 0)"},
     "status": {"en": "Status", "fr": "Statut"},
-    "count": {"en": "Credits", "fr": "Avoirs"},
+    "count": {"en": "Credits", "fr": "Crédits"},
     "errors": {
         "en": "could not be audited (see error_code)",
         "fr": "n'ont pas pu être contrôlées (voir error_code)",
@@ -43,9 +47,9 @@ _WORDS: Final[dict[str, dict[str, str]]] = {
     },
     "unseen": {
         "en": "Purchases cancelled without any credit row are not in these files as cancellations: they cannot be seen.",
-        "fr": "Les achats annulés sans aucune ligne d'avoir ne figurent pas comme annulations dans ces fichiers : ils ne peuvent pas être vus.",
+        "fr": "Les achats annulés sans aucune ligne de crédit ne figurent pas comme annulations dans ces fichiers : ils ne peuvent pas être vus.",
     },
-    "none": {"en": "no credit rows", "fr": "aucune ligne d'avoir"},
+    "none": {"en": "no credit rows", "fr": "aucune ligne de crédit"},
 }
 
 _STATUS_RANK: Final = {s: i for i, s in enumerate(_expect.STATUSES)}
@@ -102,34 +106,53 @@ def _amount(value: Any, currency: str | None, lang: str) -> str:
     return _text.money(value, currency, lang)
 
 
-def summary_text(report: AuditReport, lang: str) -> str:
-    """Counts per status, totals per currency, the five largest differences, as lines of text."""
-    lines = [f"{_w('title', lang)}: {len(report)} {_w('credits', lang)}"]
+def _credit_rows(n: int, lang: str) -> str:
+    from .._l10n import format_number, plural_form
+
+    return (
+        f"{format_number(n, lang)} {_w('credit_one' if plural_form(n, lang) == 'one' else 'credits', lang)}"
+    )
+
+
+def summary_text(
+    report: AuditReport, lang: str, *, line_of: Callable[[str, int], int | None] | None = None
+) -> str:
+    """Counts per status, totals per currency, the five largest differences, as lines of text; a row
+    is named ``file:line`` when ``line_of`` knows its line, else by its index in its table."""
+    colon = " : " if lang.startswith("fr") else ": "
+    lines = [f"{_w('title', lang)}{colon}{_credit_rows(len(report), lang)}"]
     for status, count in report.counts.items():
         lines.append(f"  {status:<17} {count:>8}")
     if report.errors:
         lines.append(f"  {'error':<17} {report.errors:>8}  {_w('errors', lang)}")
     if report.totals:
         lines.append(
-            f"{_w('totals', lang)} ({_w('credited', lang)} / {_w('expected', lang)} / {_w('difference', lang)}):"
+            f"{_w('totals', lang)} ({_w('credited', lang)} / {_w('not_judged', lang)} / {_w('expected', lang)}"
+            f" / {_w('difference', lang)}){colon.rstrip()}"
         )
         for t in report.totals.values():
             lines.append(
-                f"  {t.currency}  {t.credited.format(lang)} / {t.expected.format(lang)} / {t.difference.format(lang)}"
+                f"  {t.currency}  {t.credited.format(lang)} / {t.not_judged.format(lang)} / "
+                f"{t.expected.format(lang)} / {t.difference.format(lang)}"
             )
     largest = report.largest_differences()
     if largest:
-        lines.append(f"{_w('largest', lang)}:")
+        lines.append(f"{_w('largest', lang)}{colon.rstrip()}")
         for r in largest:
+            line = line_of(r["source"], r["row"]) if line_of is not None else None
+            where = (
+                f"{r['source']}:{line}"
+                if line
+                else f"{r['source']}, {_w('row_of', lang).format(row=r['row'])}"
+            )
             lines.append(
-                f"  {r['source']}:{r['row']}  {r['order_id']}  {r['status']}  "
-                f"{_amount(r['difference'], r['currency'], lang)}"
+                f"  {where}  {r['order_id']}  {r['status']}  {_amount(r['difference'], r['currency'], lang)}"
             )
     return "\n".join(lines)
 
 
 def _summary_html(report: AuditReport, lang: str) -> str:
-    parts = [f"<p>{len(report)} {_e(_w('credits', lang))}</p>"]
+    parts = [f"<p>{_e(_credit_rows(len(report), lang))}</p>"]
     parts.append(
         f'<table class="counts"><thead><tr><th>{_w("status", lang)}</th><th>{_w("count", lang)}</th></tr></thead><tbody>'
     )
@@ -142,12 +165,14 @@ def _summary_html(report: AuditReport, lang: str) -> str:
         parts.append(f"<h2>{_e(_w('totals', lang))}</h2>")
         parts.append(
             f'<table class="totals"><thead><tr><th>{_e(_w("currency", lang))}</th><th>{_e(_w("count", lang))}</th>'
-            f"<th>{_e(_w('credited', lang))}</th><th>{_e(_w('expected', lang))}</th><th>{_e(_w('difference', lang))}</th>"
+            f"<th>{_e(_w('credited', lang))}</th><th>{_e(_w('not_judged', lang))}</th>"
+            f"<th>{_e(_w('expected', lang))}</th><th>{_e(_w('difference', lang))}</th>"
             "</tr></thead><tbody>"
         )
         for t in report.totals.values():
             parts.append(
                 f'<tr><td>{_e(t.currency)}</td><td class="n">{t.credits}</td><td class="n">{_e(t.credited.format(lang))}</td>'
+                f'<td class="n">{_e(t.not_judged.format(lang))}</td>'
                 f'<td class="n">{_e(t.expected.format(lang))}</td><td class="n">{_e(t.difference.format(lang))}</td></tr>'
             )
         parts.append("</tbody></table>")

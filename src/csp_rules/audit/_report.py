@@ -5,7 +5,7 @@ Private; :class:`AuditReport` is public through :mod:`csp_rules.audit`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from decimal import Context, Decimal, localcontext
 from typing import Any, Final, NamedTuple
@@ -62,12 +62,15 @@ REPORT_COLUMNS: Final = tuple(REPORT_SCHEMA.names)
 
 
 class Totals(NamedTuple):
-    """The sums of one currency: ``credited`` (every credit row), ``expected`` and ``difference`` (the
-    rows judged: a credit not due expects 0)."""
+    """The sums of one currency: ``credited`` (every credit row), ``not_judged`` (the part of it no
+    rule judged: unmatched, no rule stated, support requests), ``expected`` and ``difference`` (the
+    rows judged: a credit not due expects 0), so that ``credited - not_judged - expected ==
+    difference``."""
 
     currency: str
     credits: int
     credited: Money
+    not_judged: Money
     expected: Money
     difference: Money
 
@@ -217,12 +220,17 @@ class AuditReport:
         rows.sort(key=lambda r: -abs(r["difference"]))
         return rows[:k]
 
-    def summary(self, lang: str | None = None) -> str:
-        """The summary in words: counts per status, totals per currency, the five largest differences."""
+    def summary(
+        self, lang: str | None = None, *, line_of: Callable[[str, int], int | None] | None = None
+    ) -> str:
+        """The summary in words: counts per status, totals per currency, the five largest differences.
+
+        ``line_of(source, row)`` gives the line of a row in its file as an editor shows it (the CLI
+        passes one); without it, rows are named by their index in their table, counted from 0."""
         from ._html import summary_text
 
         with localcontext(_WIDE):
-            return summary_text(self, _lang(lang, self.lang))
+            return summary_text(self, _lang(lang, self.lang), line_of=line_of)
 
     def to_html(self, lang: str | None = None) -> str:
         """One self-contained HTML page: the summary, then the findings (sortable by status and amount)."""
@@ -280,14 +288,24 @@ def _totals(arrow: pa.Table) -> dict[str, Totals]:
     rows = arrow.filter(pc.is_valid(arrow.column("currency")))
     if not rows.num_rows:
         return {}
+    unjudged = pc.if_else(pc.is_null(rows.column("expected")), rows.column("credited"), None)
+    rows = rows.append_column("not_judged", unjudged)
     sums = rows.group_by("currency").aggregate(
-        [("currency", "count"), ("credited", "sum"), ("expected", "sum"), ("difference", "sum")]
+        [
+            ("currency", "count"),
+            ("credited", "sum"),
+            ("not_judged", "sum"),
+            ("expected", "sum"),
+            ("difference", "sum"),
+        ]
     )
     out = {}
     for r in sorted(sums.to_pylist(), key=lambda r: r["currency"]):
         c = r["currency"]
-        a, b, d = (r[f"{k}_sum"] or Decimal(0) for k in ("credited", "expected", "difference"))
-        out[c] = Totals(c, r["currency_count"], Money(_q(a, c), c), Money(_q(b, c), c), Money(_q(d, c), c))
+        a, n, b, d = (
+            r[f"{k}_sum"] or Decimal(0) for k in ("credited", "not_judged", "expected", "difference")
+        )
+        out[c] = Totals(c, r["currency_count"], *(Money(_q(x, c), c) for x in (a, n, b, d)))
     return out
 
 

@@ -50,7 +50,7 @@ def register(sub: Any) -> None:
         + "\n".join(f"  {line}" for line in _EXAMPLES)
         + "\n\n-o writes one row per credit: OUT.csv, OUT.parquet, or OUT.html (one self-contained page:\n"
         "the summary, then the findings, sortable by status and amount).\n"
-        "-o écrit une ligne par avoir : OUT.csv, OUT.parquet, ou OUT.html (une page autonome).\n\n" + _EXIT,
+        "-o écrit une ligne par crédit : OUT.csv, OUT.parquet, ou OUT.html (une page autonome).\n\n" + _EXIT,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
@@ -175,8 +175,38 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print_json(_summary_json(report))
     elif not args.quiet:
-        print(report.summary(args.lang))
+        print(report.summary(args.lang, line_of=_LineFinder(args.files, tables)))
     return 0
+
+
+class _LineFinder:
+    """The line an editor shows for a row of a CSV file given (its records counted with the csv
+    module, so quoted line breaks count): read only as far as the rows asked for, once per file."""
+
+    def __init__(self, files: list[str], tables: dict[str, Any]) -> None:
+        self.paths = {name: Path(f) for name, f in zip(tables, files, strict=True)}
+        self.starts: dict[str, list[int]] = {}
+
+    def __call__(self, source: str, row: int) -> int | None:
+        path = self.paths.get(source)
+        if path is None or path.suffix.lower() in (".parquet", ".json", ".jsonl"):
+            return None
+        starts = self.starts.setdefault(source, [])
+        if len(starts) <= row:
+            starts.clear()
+            with path.open(encoding="utf-8-sig", newline="") as fh:
+                first = fh.readline()
+                delimiter = max(",;\t", key=first.count)
+                fh.seek(0)
+                reader = csv.reader(fh, delimiter=delimiter)
+                line = 1
+                for k, _ in enumerate(reader):
+                    if k:
+                        starts.append(line)
+                    line = reader.line_num + 1
+                    if len(starts) > row:
+                        break
+        return starts[row] if row < len(starts) else None
 
 
 def _unique(path: str, seen: dict[str, Any]) -> str:
