@@ -27,7 +27,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any, Final, Literal, TypeVar, cast
 
-from .errors import InvalidDateError, UnsupportedLocaleError
+from .errors import InvalidAmountError, InvalidDateError, UnsupportedLocaleError
 
 __all__ = [
     "BABEL_LOCK",
@@ -226,6 +226,10 @@ def format_number(value: int | Decimal, locale: str) -> str:
     from babel import numbers
 
     loc = babel_locale(locale)
+    if isinstance(value, decimal.Decimal) and value.is_snan():  # babel would let InvalidOperation out
+        raise InvalidAmountError(
+            f"value: a signaling NaN is not a number to show (got {value})", field="value", value=value
+        )
     if type(locale) is str and locale not in _SMALL_INTS:
         _SMALL_INTS[locale] = _small_ints(loc)
     with decimal.localcontext(_FORMAT_CONTEXT):
