@@ -195,6 +195,8 @@ class AuditReport:
         arrays = [
             _decimals(columns[field.name])
             if field.type == _AMOUNT
+            else _dates(columns[field.name])
+            if field.type == _DATE
             else pa.array(columns[field.name], field.type)
             for field in REPORT_SCHEMA
         ]
@@ -247,6 +249,16 @@ class AuditReport:
 
 
 _LIMIT: Final = 2**63 - 1
+_DATE: Final = pa.date32()
+_ORDINAL_1970: Final = date(1970, 1, 1).toordinal()
+
+
+def _dates(values: list[Any]) -> pa.Array:
+    """A ``date32`` column, built from the days' ordinals (``pa.array`` of dates is slow: ~5 µs each)."""
+    if not all(type(v) is date for v in values if v is not None):
+        return pa.array(values, _DATE)
+    days = [None if v is None else v.toordinal() - _ORDINAL_1970 for v in values]
+    return pa.array(days, pa.int32()).cast(_DATE)
 
 
 def _decimals(values: list[Decimal | None]) -> pa.Array:
