@@ -497,7 +497,7 @@ def written(finding: Finding, lang: str) -> Finding:
     """The finding with its explanation written, its facts dropped (they are only for the sentence)."""
     if finding.error is not None:
         return finding
-    return finding._replace(facts=_NO_FACTS, explain=None, text=sentence(finding, lang))
+    return Finding._make((*finding[:3], _NO_FACTS, *finding[4:19], None, sentence(finding, lang)))
 
 
 _NO_FACTS: Final[Mapping[str, Any]] = MappingProxyType({})
