@@ -27,7 +27,7 @@ from .. import batch, billing, rulesets
 from ..billing import CreditOutcome
 from ..cancellation import Outcome
 from ..errors import CspRulesError
-from ..facts import ProductKind, clean_text, currency_digits, to_decimal
+from ..facts import Money, ProductKind, clean_text, currency_digits, to_decimal
 from ..rulesets import CreditRounding, CreditRule, RuleChain, RuleSet
 from . import _expect, _match
 
@@ -356,8 +356,11 @@ def judge(
     elif got == other:
         status = "ok_rounding"
     else:
-        if _dating(rules, selecting_us // _DAY_US).other is not None:
-            return None  # the other version may give it: the scalar path says
+        when = _dating(rules, selecting_us // _DAY_US)
+        if when.other is not None and _other_version_gives(
+            when, b, cancelled_us, got, digits, currency, q_p, q
+        ):
+            return None  # the other version gives it: the scalar path says
         status = "wrong_amount"
     when = _dating(rules, selecting_us // _DAY_US)
     running[p] = total
@@ -420,6 +423,20 @@ def judge(
         difference,
         expected_invoice,
     )
+
+
+def _other_version_gives(
+    when: rulesets.Dating, b: _expect.Bought, cancelled_us: int, got: int, digits: int, currency: str, q_p: int,
+    q: int,
+) -> bool:  # fmt: skip
+    """Whether the other version of an R11.3 span may give the credit (then the scalar path writes the row)."""
+    try:
+        purchase, _ = _expect.purchase_of(b)
+        credited = Money(Decimal(got).scaleb(-digits), currency)
+        found = _expect._other_version(when, purchase, _expect.instant(cancelled_us), credited, q_p, q)
+    except CspRulesError:
+        return True
+    return found is not None
 
 
 _STATUS_CODES: Final = {s: f"audit.{s}" for s in _expect.STATUSES}
