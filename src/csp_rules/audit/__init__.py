@@ -283,9 +283,11 @@ def _run(
             field_list[c],
         )
         if judged is not None:
-            found = fast_judge(credit, b, p, judged, by_version, rules, billing_day, running, selecting[c])
+            found = fast_judge(
+                credit, b, p, judged, by_version, rules, billing_day, running, selecting[c], lang
+            )
             if found is not None:
-                findings[c] = write(found, lang)
+                findings[c] = found  # written
                 continue
         try:
             findings[c] = write(_expect.judge(credit, b, rules, billing_day, running, p), lang)

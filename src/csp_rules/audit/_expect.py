@@ -497,21 +497,26 @@ def written(finding: Finding, lang: str) -> Finding:
     """The finding with its explanation written, its facts dropped (they are only for the sentence)."""
     if finding.error is not None:
         return finding
-    return Finding._make((*finding[:3], _NO_FACTS, *finding[4:19], None, sentence(finding, lang)))
+    return Finding._make((*finding[:3], NO_FACTS, *finding[4:19], None, sentence(finding, lang)))
 
 
-_NO_FACTS: Final[Mapping[str, Any]] = MappingProxyType({})
+NO_FACTS: Final[Mapping[str, Any]] = MappingProxyType({})
 
 
 def sentence(finding: Finding, lang: str) -> str:
     """The explanation of a finding: its status sentence, then what the rules said, in ``lang``."""
     if finding.text is not None:
         return finding.text
-    parts = [_message(finding.reasons[0], lang, finding.facts)]
-    if "audit.matches_other_version" in finding.reasons:
-        parts.append(_message("audit.matches_other_version", lang, finding.facts))
-    if finding.explain is not None:
-        parts.append(finding.explain.explain(lang))
-    if "audit.invoice_not_checked" in finding.reasons:
-        parts.append(_message("audit.invoice_not_checked", lang, finding.facts))
+    return sentence_of(finding.reasons, finding.facts, finding.explain, lang)
+
+
+def sentence_of(reasons: tuple[str, ...], facts: Mapping[str, Any], explain: Any, lang: str) -> str:
+    """:func:`sentence` of a finding's reasons, facts and decision."""
+    parts = [_message(reasons[0], lang, facts)]
+    if "audit.matches_other_version" in reasons:
+        parts.append(_message("audit.matches_other_version", lang, facts))
+    if explain is not None:
+        parts.append(explain.explain(lang))
+    if "audit.invoice_not_checked" in reasons:
+        parts.append(_message("audit.invoice_not_checked", lang, facts))
     return " ".join(parts)

@@ -43,12 +43,9 @@ class Judged:
 
     def __init__(self, arrow: list[tuple[str, pa.Table]], rows: _match.Rows, distinct: Any, rules: Any,
                  date_order: str) -> None:  # fmt: skip
-        self.kind: dict[int, str | None] = {}
-        self.version: dict[int, str | None] = {}
-        self.outcome: dict[int, str | None] = {}
-        self.deadline: dict[int, int | None] = {}
-        self.unverified: dict[int, bool] = {}
-        self.error: dict[int, bool] = {}
+        #: ``(kind, version, cancellation outcome, cancel deadline in µs)`` of each purchase row read
+        #: without error
+        self.row: dict[int, tuple[str | None, str | None, str | None, int | None]] = {}
         bounds = np.cumsum([0, *rows.sizes])
         table_of = np.searchsorted(bounds, distinct, side="right") - 1
         for t, (_, table) in enumerate(arrow):
@@ -59,23 +56,16 @@ class Judged:
             out = batch.evaluate(table.take(local), at=_LATE, rules=rules, date_order=date_order)
             cols = {
                 name: out.column(name).to_pylist()
-                for name in ("kind", "rules_version", "cancellation_outcome", "reasons", "error_code")
+                for name in ("kind", "rules_version", "cancellation_outcome", "error_code")
             }
             keys = mine.tolist()
-            self.kind.update(zip(keys, cols["kind"], strict=True))
-            self.version.update(zip(keys, cols["rules_version"], strict=True))
-            self.outcome.update(zip(keys, cols["cancellation_outcome"], strict=True))
-            self.deadline.update(
-                zip(keys, out.column("cancel_deadline").cast(pa.int64()).to_pylist(), strict=True)
+            deadlines = out.column("cancel_deadline").cast(pa.int64()).to_pylist()
+            facts = zip(
+                cols["kind"], cols["rules_version"], cols["cancellation_outcome"], deadlines, strict=True
             )
-            self.unverified.update(
-                zip(
-                    keys,
-                    ["rules.unverified_after" in (r or "").split() for r in cols["reasons"]],
-                    strict=True,
-                )
+            self.row.update(
+                (p, f) for p, f, e in zip(keys, facts, cols["error_code"], strict=True) if e is None
             )
-            self.error.update(zip(keys, [e is not None for e in cols["error_code"]], strict=True))
 
 
 def versions(rules: Any) -> dict[str, RuleSet]:
@@ -240,22 +230,23 @@ def judge(
     billing_day: int | None,
     running: dict[int, Decimal],
     selecting_us: int,
+    lang: str,
 ) -> _expect.Finding | None:
-    """The finding of a credit that is due, as :func:`._expect.judge` gives it, or None (the scalar path's)."""
+    """The finding of a credit that is due, as :func:`._expect.judge` and :func:`._expect.written` give it,
+    or None (the scalar path's)."""
     cancelled_us = c.cancelled_us
-    if cancelled_us is None or judged.error.get(p, True):
+    known = judged.row.get(p)
+    if cancelled_us is None or known is None:
         return None
-    kind = judged.kind[p]
+    kind, version, far, deadline = known
     purchased_us = b.purchased_us
     if not (b.renewal and kind == _SUBSCRIPTION and b.term_start_us is not None):
         selecting_us = purchased_us if purchased_us is not None else selecting_us
     if cancelled_us < selecting_us:
         return None
-    rs = by_version.get(judged.version[p] or "")
+    rs = by_version.get(version or "")
     if rs is None or kind is None:
         return None
-    far = judged.outcome[p]
-    deadline = judged.deadline[p]
     if far == _SELF:
         inside = deadline is None or cancelled_us < deadline
     elif far == _CLOSED:
@@ -407,7 +398,7 @@ def judge(
         status,
         reasons,
         numbers,
-        facts,
+        _expect.NO_FACTS,
         product_name,
         kind,
         date.fromordinal(_ORDINAL_1970 + purchased_us // _DAY_US),
@@ -422,6 +413,9 @@ def judge(
         plan.rounding,
         difference,
         expected_invoice,
+        None,
+        None,
+        _expect.sentence_of(reasons, facts, None, lang),
     )
 
 
