@@ -120,6 +120,10 @@ class Finding(NamedTuple):
     error: CspRulesError | None = None
     explain: Any = None  # a decision whose explanation follows the status sentence
     text: str | None = None  # the explanation, once written (the facts are then dropped)
+    #: the six amounts (paid, credited, expected, line_half_up, unit_down, difference) in units of
+    #: 0.0001 (None: no amount), when the columnar path knows them (the report's columns are built
+    #: from them)
+    units: tuple[int | None, ...] | None = None
 
 
 def _quantity(value: Any, field: str) -> int | None:
@@ -497,7 +501,9 @@ def written(finding: Finding, lang: str) -> Finding:
     """The finding with its explanation written, its facts dropped (they are only for the sentence)."""
     if finding.error is not None:
         return finding
-    return Finding._make((*finding[:3], NO_FACTS, *finding[4:19], None, sentence(finding, lang)))
+    return Finding._make(
+        (*finding[:3], NO_FACTS, *finding[4:19], None, sentence(finding, lang), finding.units)
+    )
 
 
 NO_FACTS: Final[Mapping[str, Any]] = MappingProxyType({})

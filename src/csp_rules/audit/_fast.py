@@ -386,6 +386,18 @@ def judge(
             facts["invoice_date"] = invoice
             if (status == "ok" or status == "ok_rounding") and invoice > expected_invoice:
                 status = "late_invoice"
+    units4: tuple[int | None, ...] | None = None
+    if digits <= 4:
+        s4 = _TEN[4 - digits]
+        expected4 = mine * s4 if expected is mine_d else int(expected.scaleb(4))
+        units4 = (
+            units * s4,
+            got * s4,
+            expected4,
+            line * s4,
+            None if unit is None else unit * s4,
+            got * s4 - expected4,
+        )
     numbers = plan.rule_numbers
     if when.unverified:
         reasons: tuple[str, ...] = (_STATUS_CODES[status], reason, "rules.unverified_after")
@@ -416,6 +428,7 @@ def judge(
         None,
         None,
         _expect.sentence_of(reasons, facts, None, lang),
+        units4,
     )
 
 
@@ -433,4 +446,5 @@ def _other_version_gives(
     return found is not None
 
 
+_TEN: Final = (1, 10, 100, 1000, 10000)
 _STATUS_CODES: Final = {s: f"audit.{s}" for s in _expect.STATUSES}

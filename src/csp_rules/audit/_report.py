@@ -192,6 +192,10 @@ class AuditReport:
             "error_code": codes,
             "error_message": messages,
         }
+        known = [f.units for f in findings]
+        if any(u is not None for u in known):
+            for k, name in enumerate(_AMOUNTS):
+                columns[name] = [v if u is None else u[k] for v, u in zip(columns[name], known, strict=True)]
         arrays = [
             _decimals(columns[field.name])
             if field.type == _AMOUNT
@@ -249,6 +253,7 @@ class AuditReport:
 
 
 _LIMIT: Final = 2**63 - 1
+_AMOUNTS: Final = ("paid", "credited", "expected", "line_half_up", "unit_down", "difference")
 _DATE: Final = pa.date32()
 _ORDINAL_1970: Final = date(1970, 1, 1).toordinal()
 
@@ -261,29 +266,40 @@ def _dates(values: list[Any]) -> pa.Array:
     return pa.array(days, pa.int32()).cast(_DATE)
 
 
-def _decimals(values: list[Decimal | None]) -> pa.Array:
+def _as_decimals(values: list[Decimal | int | None]) -> list[Decimal | None]:
+    """The values as Decimals (an int is a number of units of 0.0001)."""
+    return [Decimal(v).scaleb(-4) if type(v) is int else v for v in values]  # type: ignore[misc]
+
+
+def _decimals(values: list[Decimal | int | None]) -> pa.Array:
     """A ``decimal128(38, 4)`` column, built from its 64-bit units (``pa.array`` of Decimals is slow: ~8 µs
-    each); values past 64 bits or with more than 4 decimals go through ``pa.array``."""
+    each); values past 64 bits or with more than 4 decimals go through ``pa.array``. An int is a number of
+    units of 0.0001 (the columnar path knows them)."""
     import numpy as np
 
     n = len(values)
-    units = np.zeros(n, dtype=np.int64)
-    valid = np.ones(n, dtype=np.bool_)
+    whole: list[int] = [0] * n
+    valid = [True] * n
     for i, v in enumerate(values):
         if v is None:
             valid[i] = False
-            continue
-        scaled = v.scaleb(4)
-        whole = int(scaled)
-        if whole != scaled or not -_LIMIT <= whole <= _LIMIT:
-            return pa.array(values, _AMOUNT)
-        units[i] = whole
+        elif type(v) is int:  # already in units of 0.0001 (the columnar path's)
+            whole[i] = v
+        else:
+            scaled = v.scaleb(4)  # type: ignore[union-attr]
+            whole[i] = int(scaled)
+            if whole[i] != scaled:
+                return pa.array(_as_decimals(values), _AMOUNT)
+    if n and not -_LIMIT <= min(whole) <= max(whole) <= _LIMIT:
+        return pa.array(_as_decimals(values), _AMOUNT)
+    units = np.array(whole, dtype=np.int64) if n else np.zeros(0, dtype=np.int64)
+    valid_mask = np.array(valid, dtype=np.bool_)
     words = np.empty((n, 2), dtype=np.int64)
     words[:, 0] = units
     words[:, 1] = np.where(units < 0, -1, 0)
-    validity = None if valid.all() else pa.py_buffer(np.packbits(valid, bitorder="little"))
+    validity = None if valid_mask.all() else pa.py_buffer(np.packbits(valid_mask, bitorder="little"))
     return pa.Array.from_buffers(
-        _AMOUNT, n, [validity, pa.py_buffer(words.tobytes())], null_count=int(n - valid.sum())
+        _AMOUNT, n, [validity, pa.py_buffer(words.tobytes())], null_count=int(n - valid_mask.sum())
     )
 
 
