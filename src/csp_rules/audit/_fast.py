@@ -356,24 +356,7 @@ def judge(
     when = _dating(rules, selecting_us // _DAY_US)
     running[p] = total
     cancelled_on = date.fromordinal(_ORDINAL_1970 + cancelled_us // _DAY_US)
-    facts: dict[str, Any] = {
-        "order_id": order_id,
-        "product_name": product_name,
-        "credited": _Amount(credited, currency),
-        "paid": _Amount(paid, currency),
-        "ruleset": plan.version,
-        "cancelled_on": cancelled_on,
-        "quantity": q_c,
-        "rounding": plan.rounding,
-        "other_rounding": plan.other_rounding,
-        "expected": _Amount(expected, currency),
-    }
-    if other_d is not None:
-        facts["other_expected"] = _Amount(other_d, currency)
     difference = credited - expected
-    facts["difference"] = _Amount(difference, currency)
-    if status == "over_credit":
-        facts["credited_total"] = _Amount(total, currency)
     expected_invoice: date | None = None
     invoice = c.invoice
     day = billing_day if billing_day is not None else (
@@ -381,11 +364,37 @@ def judge(
     )  # fmt: skip
     if day is not None:
         expected_invoice = billing.next_invoice_date(cancelled_on, day)
+        if invoice is not None and (status == "ok" or status == "ok_rounding") and invoice > expected_invoice:
+            status = "late_invoice"
+    code = _STATUS_CODES[status]
+    # the facts of the status sentence (the only message of these facts: the invoice one names none)
+    needs = _NEEDS.get((code, lang)) or _expect._needs(code, lang)
+    facts: dict[str, Any] = {
+        "order_id": order_id,
+        "product_name": product_name,
+        "ruleset": plan.version,
+        "cancelled_on": cancelled_on,
+        "quantity": q_c,
+        "rounding": plan.rounding,
+        "other_rounding": plan.other_rounding,
+    }
+    if "credited" in needs:
+        facts["credited"] = _Amount(credited, currency)
+    if "paid" in needs:
+        facts["paid"] = _Amount(paid, currency)
+    if "expected" in needs:
+        facts["expected"] = _Amount(expected, currency)
+    if other_d is not None and "other_expected" in needs:
+        facts["other_expected"] = _Amount(other_d, currency)
+    if "difference" in needs:
+        facts["difference"] = _Amount(difference, currency)
+    if status == "over_credit":
+        facts["credited_total"] = _Amount(total, currency)
+    if day is not None:
         facts["expected_invoice"] = expected_invoice
         if invoice is not None:
             facts["invoice_date"] = invoice
-            if (status == "ok" or status == "ok_rounding") and invoice > expected_invoice:
-                status = "late_invoice"
+    text = _expect._message(code, lang, facts)
     units4: tuple[int | None, ...] | None = None
     if digits <= 4:
         s4 = _TEN[4 - digits]
@@ -400,12 +409,13 @@ def judge(
         )
     numbers = plan.rule_numbers
     if when.unverified:
-        reasons: tuple[str, ...] = (_STATUS_CODES[status], reason, "rules.unverified_after")
+        reasons: tuple[str, ...] = (code, reason, "rules.unverified_after")
         numbers = (*numbers, "R11.4")
     else:
-        reasons = (_STATUS_CODES[status], reason)
+        reasons = (code, reason)
     if day is None or invoice is None:
         reasons = (*reasons, "audit.invoice_not_checked")
+        text = text + " " + _expect._message("audit.invoice_not_checked", lang, facts)
     return _expect.Finding(
         status,
         reasons,
@@ -427,7 +437,7 @@ def judge(
         expected_invoice,
         None,
         None,
-        _expect.sentence_of(reasons, facts, None, lang),
+        text,  # sentence_of(reasons, facts, None, lang): no other version, no decision
         units4,
     )
 
@@ -447,4 +457,5 @@ def _other_version_gives(
 
 
 _TEN: Final = (1, 10, 100, 1000, 10000)
+_NEEDS: Final = _expect._NEEDS
 _STATUS_CODES: Final = {s: f"audit.{s}" for s in _expect.STATUSES}
