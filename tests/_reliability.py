@@ -598,7 +598,8 @@ def _calls() -> Iterator[Call]:
 
 
 def _audit(lang: str) -> Any:
-    """An audit of a purchase and its credit (R8.4's 10 seats at 10.08) and a credit with no purchase."""
+    """An audit of a purchase and its credit (R8.4's 10 seats at 10.08), a credit with no purchase, and a
+    credit the rules give (its sentence counts seats)."""
     import pyarrow as pa
 
     from csp_rules import audit
@@ -611,7 +612,11 @@ def _audit(lang: str) -> Any:
         row, ChargeType="Cancel", Quantity=-10, Subtotal="-94.20", ChargeStartDate="2022-11-03T00:00:00"
     )
     other = dict(credit, OrderId="O-2", Subtotal="-94.30")
-    report = audit.audit(pa.Table.from_pylist([row, credit, other]), lang=lang)
+    ok = [
+        dict(row, OrderId="O-3", SubscriptionId="S-3"),
+        dict(credit, OrderId="O-3", SubscriptionId="S-3", Subtotal="-94.30"),
+    ]
+    report = audit.audit(pa.Table.from_pylist([row, credit, other, *ok]), lang=lang)
     return report.table.to_pylist(), report
 
 

@@ -217,6 +217,7 @@ def _run(
     ps, psk = p_start.tolist(), p_start_ok.tolist()
     pe, pek = p_end.tolist(), p_end_ok.tolist()
     pr = p_renewal.tolist()
+    Bought = _expect.Bought
     for p, i, values in zip(
         matched.tolist(), where.tolist(), zip(*(bought_values[f] for f in fields), strict=True), strict=True
     ):
@@ -236,10 +237,13 @@ def _run(
             billable,
             sub,
         ) = values
-        bought[p] = _expect.Bought(
+        bought[p] = Bought(
             order_id, product, sku, kind, roi, term, meter, has_end,
-            po[i] if pok[i] else None, ps[i] if psk[i] else None, pe[i] if pek[i] else None,
-            end_raw, pr[i], _first(price, total), currency, _first(qty, billable), sub,
+            po[i] if pok[i] else None, ps[i] if psk[i] else None, pe[i] if pek[i] else None, end_raw, pr[i],
+            price if price is not None and (type(price) is not str or price.strip()) else _first(price, total),
+            currency,
+            qty if qty is not None and (type(qty) is not str or qty.strip()) else _first(qty, billable),
+            sub,
         )  # fmt: skip
     findings: list[_expect.Finding | None] = [None] * n
     running: dict[int, Decimal] = {}
@@ -251,31 +255,42 @@ def _run(
         p_sel[np.searchsorted(distinct_p, np.maximum(chosen, 0))].tolist() if len(distinct_p) else [0] * n
     )
     line = _match.lines(rows, credits)
+    order_ids, currencies, invoice_list = credit_values["order_id"], credit_values["currency"], invoices
+    amounts = [
+        a if a is not None and (type(a) is not str or a.strip()) else _first(a, t)
+        for a, t in zip(credit_values["price"], credit_values["total"], strict=True)
+    ]
+    quantities = [
+        q if q is not None and (type(q) is not str or q.strip()) else _first(q, b)
+        for q, b in zip(credit_values["quantity"], credit_values["billable_quantity"], strict=True)
+    ]
+    chosen_list, cancel_list, cancel_ok_list = chosen.tolist(), cancel_us.tolist(), cancel_ok.tolist()
+    field_list = ["term_start" if h else "purchased_at" for h in has_start.tolist()]
+    Credit, fast_judge, write = _expect.Credit, _fast.judge, _expect.written
     for c in np.lexsort((np.arange(n), np.where(cancel_ok, cancel_us, 0))).tolist():
-        p = int(chosen[c])
+        p = chosen_list[c]
         if p < 0:
-            findings[c] = _expect.written(_unmatched(credit_values, c, line[c]), lang)
+            findings[c] = write(_unmatched(credit_values, c, line[c]), lang)
             continue
-        credit = _expect.Credit(
-            order_id=credit_values["order_id"][c],
-            amount=_first(credit_values["price"][c], credit_values["total"][c]),
-            currency=credit_values["currency"][c],
-            quantity=_first(credit_values["quantity"][c], credit_values["billable_quantity"][c]),
-            cancelled_us=_same_day(int(cancel_us[c]), bought[p].purchased_us) if cancel_ok[c] else None,
-            invoice=invoices[c],
-            field="term_start" if has_start[c] else "purchased_at",
+        b = bought[p]
+        credit = Credit(
+            order_ids[c],
+            amounts[c],
+            currencies[c],
+            quantities[c],
+            _same_day(cancel_list[c], b.purchased_us) if cancel_ok_list[c] else None,
+            invoice_list[c],
+            field_list[c],
         )
         if judged is not None:
-            found = _fast.judge(
-                credit, bought[p], p, judged, by_version, rules, billing_day, running, selecting[c]
+            found = fast_judge(
+                credit, b, p, judged, by_version, rules, billing_day, running, selecting[c], lang
             )
             if found is not None:
-                findings[c] = _expect.written(found, lang)
+                findings[c] = found  # written
                 continue
         try:
-            findings[c] = _expect.written(
-                _expect.judge(credit, bought[p], rules, billing_day, running, p), lang
-            )
+            findings[c] = write(_expect.judge(credit, b, rules, billing_day, running, p), lang)
         except CspRulesError as exc:
             findings[c] = _expect.Finding(None, (), (), {}, error=exc)
     credit_names, credit_rows = _match.locate(rows, credits)
@@ -290,8 +305,8 @@ def _run(
         lines=line,
         charge_types=credit_values["charge_type"],
         cancelled=[
-            _expect.instant(int(u)).date() if ok else None
-            for u, ok in zip(cancel_us.tolist(), cancel_ok.tolist(), strict=True)
+            date.fromordinal(_ORDINAL_1970 + u // _DAY_US) if ok else None
+            for u, ok in zip(cancel_list, cancel_ok_list, strict=True)
         ],
         invoice_numbers=credit_values["invoice_number"],
         invoices=invoices,
@@ -300,6 +315,10 @@ def _run(
         lang=lang,
         billing_day=billing_day,
     )
+
+
+_ORDINAL_1970: Final = date(1970, 1, 1).toordinal()
+_DAY_US: Final = 86_400_000_000
 
 
 def _unmatched(values: dict[str, list[Any]], c: int, line: str | None) -> _expect.Finding:

@@ -120,6 +120,10 @@ class Finding(NamedTuple):
     error: CspRulesError | None = None
     explain: Any = None  # a decision whose explanation follows the status sentence
     text: str | None = None  # the explanation, once written (the facts are then dropped)
+    #: the six amounts (paid, credited, expected, line_half_up, unit_down, difference) in units of
+    #: 0.0001 (None: no amount), when the columnar path knows them (the report's columns are built
+    #: from them)
+    units: tuple[int | None, ...] | None = None
 
 
 def _quantity(value: Any, field: str) -> int | None:
@@ -425,7 +429,36 @@ class _Filled(dict[str, str]):
         return "{" + key + "}"
 
 
-_TEMPLATES: dict[tuple[str, str], str] = {}
+_TEMPLATES: dict[tuple[str, str], tuple[str, tuple[str, ...], tuple[str, ...]]] = {}
+_PLURALED: dict[tuple[Any, ...], str] = {}
+_FORMATTED: dict[tuple[type, Any, str], str] = {}
+
+
+def _template(code: str, lang: str) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
+    """The template of a code, the facts it names and the facts its plural selections read (kept)."""
+    key = (code, lang)
+    found = _TEMPLATES.get(key)
+    if found is None:
+        texts = decision.messages()[code]
+        template = texts[_l10n.language(lang)]
+        parts = decision._selections(template) or ()
+        plural = tuple(dict.fromkeys(p[0] for p in parts if not isinstance(p, str)))
+        found = _TEMPLATES[key] = (template, tuple(sorted(_needs(code, lang))), plural)
+    return found
+
+
+def _format(v: Any, lang: str) -> str:
+    """:func:`csp_rules.decision.format_value` of a fact (kept for whole numbers and dates)."""
+    kind = type(v)
+    if kind is int or kind is date:
+        key = (kind, v, lang)
+        text = _FORMATTED.get(key)
+        if text is None:
+            text = decision.format_value(v, lang)
+            if len(_FORMATTED) < 1 << 14:
+                _FORMATTED[key] = text
+        return text
+    return decision.format_value(v, lang)
 
 
 def _message(code: str, lang: str, facts: Mapping[str, Any]) -> str:
@@ -438,12 +471,19 @@ def _message(code: str, lang: str, facts: Mapping[str, Any]) -> str:
         if text is None:
             text = _PLAIN[key] = decision.message(code, lang, {})
         return text
-    template = _TEMPLATES.get(key)
-    if template is None:
-        texts = decision.messages()[code]
-        template = _TEMPLATES[key] = texts[_l10n.language(lang)]
+    template, names, plural = _TEMPLATES.get(key) or _template(code, lang)
+    if plural:
+        pkey = (code, lang, *((type(v), v) for v in map(facts.get, plural)))
+        chosen = _PLURALED.get(pkey)
+        if chosen is None:
+            chosen = decision._plurals(template, facts, lang)
+            if len(_PLURALED) < 1 << 14:
+                _PLURALED[pkey] = chosen
+    else:
+        chosen = template
     named = _Filled()
-    for k in needs:
+    money = _text.money
+    for k in names:
         v = facts.get(k)
         if v is None:
             continue
@@ -451,31 +491,38 @@ def _message(code: str, lang: str, facts: Mapping[str, Any]) -> str:
         if kind is str:
             named[k] = v
         elif kind is Amount:
-            named[k] = _text.money(v.amount, v.currency, lang)
+            named[k] = money(v.amount, v.currency, lang)
         else:
-            named[k] = decision.format_value(v, lang)
-    return decision._plurals(template, facts, lang).format_map(named)
+            named[k] = _format(v, lang)
+    return chosen.format_map(named)
 
 
 def written(finding: Finding, lang: str) -> Finding:
     """The finding with its explanation written, its facts dropped (they are only for the sentence)."""
     if finding.error is not None:
         return finding
-    return finding._replace(facts=_NO_FACTS, explain=None, text=sentence(finding, lang))
+    return Finding._make(
+        (*finding[:3], NO_FACTS, *finding[4:19], None, sentence(finding, lang), finding.units)
+    )
 
 
-_NO_FACTS: Final[Mapping[str, Any]] = MappingProxyType({})
+NO_FACTS: Final[Mapping[str, Any]] = MappingProxyType({})
 
 
 def sentence(finding: Finding, lang: str) -> str:
     """The explanation of a finding: its status sentence, then what the rules said, in ``lang``."""
     if finding.text is not None:
         return finding.text
-    parts = [_message(finding.reasons[0], lang, finding.facts)]
-    if "audit.matches_other_version" in finding.reasons:
-        parts.append(_message("audit.matches_other_version", lang, finding.facts))
-    if finding.explain is not None:
-        parts.append(finding.explain.explain(lang))
-    if "audit.invoice_not_checked" in finding.reasons:
-        parts.append(_message("audit.invoice_not_checked", lang, finding.facts))
+    return sentence_of(finding.reasons, finding.facts, finding.explain, lang)
+
+
+def sentence_of(reasons: tuple[str, ...], facts: Mapping[str, Any], explain: Any, lang: str) -> str:
+    """:func:`sentence` of a finding's reasons, facts and decision."""
+    parts = [_message(reasons[0], lang, facts)]
+    if "audit.matches_other_version" in reasons:
+        parts.append(_message("audit.matches_other_version", lang, facts))
+    if explain is not None:
+        parts.append(explain.explain(lang))
+    if "audit.invoice_not_checked" in reasons:
+        parts.append(_message("audit.invoice_not_checked", lang, facts))
     return " ".join(parts)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timezone
 from decimal import Decimal
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 import numpy as np
 import pyarrow as pa
@@ -27,7 +27,7 @@ from .. import batch, billing, rulesets
 from ..billing import CreditOutcome
 from ..cancellation import Outcome
 from ..errors import CspRulesError
-from ..facts import ProductKind, clean_text, currency_digits, to_decimal
+from ..facts import Money, ProductKind, clean_text, currency_digits, to_decimal
 from ..rulesets import CreditRounding, CreditRule, RuleChain, RuleSet
 from . import _expect, _match
 
@@ -43,12 +43,9 @@ class Judged:
 
     def __init__(self, arrow: list[tuple[str, pa.Table]], rows: _match.Rows, distinct: Any, rules: Any,
                  date_order: str) -> None:  # fmt: skip
-        self.kind: dict[int, str | None] = {}
-        self.version: dict[int, str | None] = {}
-        self.outcome: dict[int, str | None] = {}
-        self.deadline: dict[int, int | None] = {}
-        self.unverified: dict[int, bool] = {}
-        self.error: dict[int, bool] = {}
+        #: ``(kind, version, cancellation outcome, cancel deadline in µs)`` of each purchase row read
+        #: without error
+        self.row: dict[int, tuple[str | None, str | None, str | None, int | None]] = {}
         bounds = np.cumsum([0, *rows.sizes])
         table_of = np.searchsorted(bounds, distinct, side="right") - 1
         for t, (_, table) in enumerate(arrow):
@@ -59,19 +56,16 @@ class Judged:
             out = batch.evaluate(table.take(local), at=_LATE, rules=rules, date_order=date_order)
             cols = {
                 name: out.column(name).to_pylist()
-                for name in ("kind", "rules_version", "cancellation_outcome", "reasons", "error_code")
+                for name in ("kind", "rules_version", "cancellation_outcome", "error_code")
             }
-            deadline = out.column("cancel_deadline")
-            dl = np.asarray(deadline.cast(pa.int64()).fill_null(-1), dtype=np.int64)
-            has = np.asarray(deadline.is_valid())
-            for k, p in enumerate(mine.tolist()):
-                self.kind[p] = cols["kind"][k]
-                self.version[p] = cols["rules_version"][k]
-                self.outcome[p] = cols["cancellation_outcome"][k]
-                self.deadline[p] = int(dl[k]) if has[k] else None
-                reasons = cols["reasons"][k] or ""
-                self.unverified[p] = "rules.unverified_after" in reasons.split()
-                self.error[p] = cols["error_code"][k] is not None
+            keys = mine.tolist()
+            deadlines = out.column("cancel_deadline").cast(pa.int64()).to_pylist()
+            facts = zip(
+                cols["kind"], cols["rules_version"], cols["cancellation_outcome"], deadlines, strict=True
+            )
+            self.row.update(
+                (p, f) for p, f, e in zip(keys, facts, cols["error_code"], strict=True) if e is None
+            )
 
 
 def versions(rules: Any) -> dict[str, RuleSet]:
@@ -181,6 +175,51 @@ def _dating(rules: Any, day: int) -> rulesets.Dating:
     return kept[1]
 
 
+class _Plan(NamedTuple):
+    """What a version says of a self-service credit of one kind, read once."""
+
+    rs: RuleSet
+    due: bool
+    prorated: bool
+    offset: int
+    line_mine: bool
+    rounding: str
+    other_rounding: str
+    rule_numbers: tuple[str, ...]
+    version: str
+
+
+_PLANS: dict[tuple[int, str], _Plan] = {}
+
+
+def _plan(rs: RuleSet, kind: str) -> _Plan:
+    key = (id(rs), kind)
+    found = _PLANS.get(key)
+    if found is None or found.rs is not rs:
+        verdict = _verdict(rs, kind)
+        method = rs.credits.rounding_method
+        found = _Plan(
+            rs,
+            verdict.outcome is _FULL or verdict.outcome is _PRORATED,
+            verdict.outcome is _PRORATED,
+            0 if rs.credits.cancellation_day_credited else 1,
+            method is _LINE,
+            method.value,
+            _expect.OTHER_ROUNDING[method].value,
+            tuple(verdict.rule_numbers),
+            rs.version,
+        )
+        if len(_PLANS) >= 4096:
+            _PLANS.clear()
+        _PLANS[key] = found
+    return found
+
+
+_ZERO: Final = Decimal(0)
+_prorate: Final = billing.prorate
+_Amount: Final = _expect.Amount
+
+
 def judge(
     c: _expect.Credit,
     b: _expect.Bought,
@@ -191,153 +230,232 @@ def judge(
     billing_day: int | None,
     running: dict[int, Decimal],
     selecting_us: int,
+    lang: str,
 ) -> _expect.Finding | None:
-    """The finding of a credit that is due, as :func:`._expect.judge` gives it, or None (the scalar path's)."""
-    if c.cancelled_us is None or judged.error.get(p, True):
+    """The finding of a credit that is due, as :func:`._expect.judge` and :func:`._expect.written` give it,
+    or None (the scalar path's)."""
+    cancelled_us = c.cancelled_us
+    known = judged.row.get(p)
+    if cancelled_us is None or known is None:
         return None
-    version = judged.version[p]
-    kind = judged.kind[p]
+    kind, version, far, deadline = known
+    purchased_us = b.purchased_us
     if not (b.renewal and kind == _SUBSCRIPTION and b.term_start_us is not None):
-        selecting_us = b.purchased_us if b.purchased_us is not None else selecting_us
-    if c.cancelled_us < selecting_us:
+        selecting_us = purchased_us if purchased_us is not None else selecting_us
+    if cancelled_us < selecting_us:
         return None
     rs = by_version.get(version or "")
     if rs is None or kind is None:
         return None
-    far = judged.outcome[p]
-    deadline = judged.deadline[p]
     if far == _SELF:
-        inside = deadline is None or c.cancelled_us < deadline
+        inside = deadline is None or cancelled_us < deadline
     elif far == _CLOSED:
-        inside = deadline is not None and c.cancelled_us < deadline
+        inside = deadline is not None and cancelled_us < deadline
     else:
         return None
     if not inside:
         return None
-    verdict = _verdict(rs, kind)
-    if verdict.outcome is not _FULL and verdict.outcome is not _PRORATED:
+    plan = _PLANS.get((id(rs), kind))
+    if plan is None or plan.rs is not rs:
+        plan = _plan(rs, kind)
+    if not plan.due:
         return None
-    currency = b.currency.strip() if isinstance(b.currency, str) else None
-    credit_currency = c.currency.strip() if isinstance(c.currency, str) else None
-    if currency is None or currency != credit_currency:
+    currency = b.currency.strip() if type(b.currency) is str else None
+    if currency is None or currency != (c.currency.strip() if type(c.currency) is str else None):
         return None
-    try:
-        digits = _digits(currency)
-    except CspRulesError:
-        return None
+    digits = _DIGITS.get(currency)
+    if digits is None:
+        try:
+            digits = _digits(currency)
+        except CspRulesError:
+            return None
     units = _units(b.price, digits)
     got = _units(c.amount, digits)
     if units is None or got is None or units < 0:
         return None
-    got = abs(got)
+    if got < 0:
+        got = -got
     q_p = _quantity(b.quantity)
     q_c = _quantity(c.quantity)
     if q_p is False or q_c is False:
         return None
     q_p = q_p or 1
     q_c = q_c or q_p
-    q = min(q_c, q_p)
-    cancel_day = c.cancelled_us // _DAY_US
-    if verdict.outcome is _PRORATED:
+    q = q_c if q_c < q_p else q_p
+    if plan.prorated:
         if b.term_start_us is None or b.term_end_us is None:
             return None
         start, end = b.term_start_us // _DAY_US, b.term_end_us // _DAY_US + 1
         if end <= start:
             return None
-        offset = 0 if rs.credits.cancellation_day_credited else 1
-        _, unused, term = billing.proration_days(cancel_day, start, end, offset)
+        _, unused, term = billing.proration_days(cancelled_us // _DAY_US, start, end, plan.offset)
         reason = "billing.credit_prorated" if unused else "billing.credit_nothing_unused"
     else:
         unused, term = 1, 1
         reason = "billing.credit_full"
-    line = int(billing.prorate(units * q, unused, term * q_p))
+    line = int(_prorate(units * q, unused, term * q_p))
     unit = (
-        int(billing.prorate(units // q_p * q, unused, term, quantity=q, method=_UNIT))
-        if units % q_p == 0
-        else None
+        int(_prorate(units // q_p * q, unused, term, quantity=q, method=_UNIT)) if units % q_p == 0 else None
     )
-    method = rs.credits.rounding_method
-    mine, other = (line, unit) if method is _LINE else (unit, line)
+    mine: int | None
+    other: int | None
+    if plan.line_mine:
+        mine, other = line, unit
+    else:
+        mine, other = unit, line
     if mine is None:
         return None
-    try:
-        order_id = _clean(b.order_id, "order_id")
-        product_name = _clean(b.product_name, "product_name")
-    except (TypeError, CspRulesError):
-        return None
-    if order_id is None or product_name is None or b.purchased_us is None:
+    order_id = b.order_id
+    product_name = b.product_name
+    if type(order_id) is not str or type(product_name) is not str:
+        try:
+            order_id = _clean(order_id, "order_id")
+            product_name = _clean(product_name, "product_name")
+        except (TypeError, CspRulesError):
+            return None
+    else:
+        order_id = _CLEAN.get(order_id, _CLEAN)
+        if order_id is _CLEAN:
+            try:
+                order_id = _clean(b.order_id, "order_id")
+            except (TypeError, CspRulesError):
+                return None
+        product_name = _CLEAN.get(product_name, _CLEAN)
+        if product_name is _CLEAN:
+            try:
+                product_name = _clean(b.product_name, "product_name")
+            except (TypeError, CspRulesError):
+                return None
+    if order_id is None or product_name is None or purchased_us is None:
         return None
     paid = Decimal(units).scaleb(-digits)
     credited = Decimal(got).scaleb(-digits)
-    expected = Decimal(mine).scaleb(-digits)
-    total = running.get(p, Decimal(0)) + credited
-    when = _dating(rules, selecting_us // _DAY_US)
+    mine_d = Decimal(mine).scaleb(-digits)
+    other_d = None if other is None else (mine_d if other == mine else Decimal(other).scaleb(-digits))
+    expected = mine_d
+    before = running.get(p, _ZERO)
+    total = before + credited
     if total > paid:
         status = "over_credit"
-        expected = min(expected, max(paid - (total - credited), Decimal(0)))  # left after earlier credits
+        left = paid - before
+        if left < _ZERO:
+            left = _ZERO
+        if expected > left:
+            expected = left  # left after earlier credits
     elif got == mine:
         status = "ok"
     elif got == other:
         status = "ok_rounding"
     else:
-        if when.other is not None:
-            return None  # the other version may give it: the scalar path says
+        when = _dating(rules, selecting_us // _DAY_US)
+        if when.other is not None and _other_version_gives(
+            when, b, cancelled_us, got, digits, currency, q_p, q
+        ):
+            return None  # the other version gives it: the scalar path says
         status = "wrong_amount"
+    when = _dating(rules, selecting_us // _DAY_US)
     running[p] = total
-    cancelled_on = date.fromordinal(_ORDINAL_1970 + c.cancelled_us // _DAY_US)
-    facts: dict[str, Any] = {
-        "order_id": order_id,
-        "product_name": product_name,
-        "credited": _expect.Amount(credited, currency),
-        "paid": _expect.Amount(paid, currency),
-        "ruleset": rs.version,
-        "cancelled_on": cancelled_on,
-        "quantity": q_c,
-        "rounding": method.value,
-        "other_rounding": _expect.OTHER_ROUNDING[method].value,
-        "expected": _expect.Amount(expected, currency),
-    }
-    if other is not None:
-        facts["other_expected"] = _expect.Amount(Decimal(other).scaleb(-digits), currency)
+    cancelled_on = date.fromordinal(_ORDINAL_1970 + cancelled_us // _DAY_US)
     difference = credited - expected
-    facts["difference"] = _expect.Amount(difference, currency)
-    if status == "over_credit":
-        facts["credited_total"] = _expect.Amount(total, currency)
     expected_invoice: date | None = None
+    invoice = c.invoice
     day = billing_day if billing_day is not None else (
-        None if c.invoice is None else _expect.invoice_billing_day(c.invoice)
+        None if invoice is None else _expect.invoice_billing_day(invoice)
     )  # fmt: skip
     if day is not None:
         expected_invoice = billing.next_invoice_date(cancelled_on, day)
+        if invoice is not None and (status == "ok" or status == "ok_rounding") and invoice > expected_invoice:
+            status = "late_invoice"
+    code = _STATUS_CODES[status]
+    # the facts of the status sentence (the only message of these facts: the invoice one names none)
+    needs = _NEEDS.get((code, lang)) or _expect._needs(code, lang)
+    facts: dict[str, Any] = {
+        "order_id": order_id,
+        "product_name": product_name,
+        "ruleset": plan.version,
+        "cancelled_on": cancelled_on,
+        "quantity": q_c,
+        "rounding": plan.rounding,
+        "other_rounding": plan.other_rounding,
+    }
+    if "credited" in needs:
+        facts["credited"] = _Amount(credited, currency)
+    if "paid" in needs:
+        facts["paid"] = _Amount(paid, currency)
+    if "expected" in needs:
+        facts["expected"] = _Amount(expected, currency)
+    if other_d is not None and "other_expected" in needs:
+        facts["other_expected"] = _Amount(other_d, currency)
+    if "difference" in needs:
+        facts["difference"] = _Amount(difference, currency)
+    if status == "over_credit":
+        facts["credited_total"] = _Amount(total, currency)
+    if day is not None:
         facts["expected_invoice"] = expected_invoice
-        if c.invoice is not None:
-            facts["invoice_date"] = c.invoice
-            if status in ("ok", "ok_rounding") and c.invoice > expected_invoice:
-                status = "late_invoice"
-    reasons: tuple[str, ...] = (f"audit.{status}", reason)
-    numbers = verdict.rule_numbers
+        if invoice is not None:
+            facts["invoice_date"] = invoice
+    text = _expect._message(code, lang, facts)
+    units4: tuple[int | None, ...] | None = None
+    if digits <= 4:
+        s4 = _TEN[4 - digits]
+        expected4 = mine * s4 if expected is mine_d else int(expected.scaleb(4))
+        units4 = (
+            units * s4,
+            got * s4,
+            expected4,
+            line * s4,
+            None if unit is None else unit * s4,
+            got * s4 - expected4,
+        )
+    numbers = plan.rule_numbers
     if when.unverified:
-        reasons = (*reasons, "rules.unverified_after")
+        reasons: tuple[str, ...] = (code, reason, "rules.unverified_after")
         numbers = (*numbers, "R11.4")
-    if day is None or c.invoice is None:
+    else:
+        reasons = (code, reason)
+    if day is None or invoice is None:
         reasons = (*reasons, "audit.invoice_not_checked")
+        text = text + " " + _expect._message("audit.invoice_not_checked", lang, facts)
     return _expect.Finding(
         status,
         reasons,
         numbers,
-        facts,
-        product_name=product_name,
-        kind=kind,
-        purchased_on=date.fromordinal(_ORDINAL_1970 + b.purchased_us // _DAY_US),
-        version=rs.version,
-        paid=paid,
-        credited=credited,
-        currency=currency,
-        quantity=q_c,
-        expected=expected,
-        line_half_up=Decimal(line).scaleb(-digits),
-        unit_down=None if unit is None else Decimal(unit).scaleb(-digits),
-        rounding=method.value,
-        difference=difference,
-        expected_invoice=expected_invoice,
+        _expect.NO_FACTS,
+        product_name,
+        kind,
+        date.fromordinal(_ORDINAL_1970 + purchased_us // _DAY_US),
+        plan.version,
+        paid,
+        credited,
+        currency,
+        q_c,
+        expected,
+        mine_d if plan.line_mine else (other_d if other_d is not None else Decimal(line).scaleb(-digits)),
+        None if unit is None else (mine_d if not plan.line_mine else other_d),
+        plan.rounding,
+        difference,
+        expected_invoice,
+        None,
+        None,
+        text,  # sentence_of(reasons, facts, None, lang): no other version, no decision
+        units4,
     )
+
+
+def _other_version_gives(
+    when: rulesets.Dating, b: _expect.Bought, cancelled_us: int, got: int, digits: int, currency: str, q_p: int,
+    q: int,
+) -> bool:  # fmt: skip
+    """Whether the other version of an R11.3 span may give the credit (then the scalar path writes the row)."""
+    try:
+        purchase, _ = _expect.purchase_of(b)
+        credited = Money(Decimal(got).scaleb(-digits), currency)
+        found = _expect._other_version(when, purchase, _expect.instant(cancelled_us), credited, q_p, q)
+    except CspRulesError:
+        return True
+    return found is not None
+
+
+_TEN: Final = (1, 10, 100, 1000, 10000)
+_NEEDS: Final = _expect._NEEDS
+_STATUS_CODES: Final = {s: f"audit.{s}" for s in _expect.STATUSES}

@@ -5,6 +5,7 @@ Private; :class:`AuditReport` is public through :mod:`csp_rules.audit`.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Sequence
 from datetime import date
 from decimal import Context, Decimal, localcontext
@@ -73,6 +74,27 @@ class Totals(NamedTuple):
     not_judged: Money
     expected: Money
     difference: Money
+
+
+_FIELDS: Final = ("product_name", "kind", "purchased_on", "version", "paid", "credited", "currency", "quantity",
+                   "expected", "line_half_up", "unit_down", "rounding", "difference", "expected_invoice",
+                   "status")  # fmt: skip
+
+
+def _fields_of(findings: Sequence[_expect.Finding]) -> dict[str, list[Any]]:
+    """The report columns the findings hold (amounts the columnar path knows as units of 0.0001)."""
+    at = [_expect.Finding._fields.index(name) for name in _FIELDS]
+    if not findings:
+        return {("rules_version" if name == "version" else name): [] for name in _FIELDS}
+    pick = operator.itemgetter(*at)
+    rows = [pick(f) for f in findings]
+    found = {name: list(values) for name, values in zip(_FIELDS, zip(*rows, strict=True), strict=True)}
+    known = [f.units for f in findings]
+    if any(u is not None for u in known):
+        for k, name in enumerate(_AMOUNTS):
+            found[name] = [v if u is None else u[k] for v, u in zip(found[name], known, strict=True)]
+    found["rules_version"] = found.pop("version")
+    return found
 
 
 def _text(value: Any) -> str | None:
@@ -169,21 +191,7 @@ class AuditReport:
             "invoice_date": invoices,
             "purchase_source": purchase_sources,
             "purchase_row": purchase_rows,
-            "product_name": [f.product_name for f in findings],
-            "kind": [f.kind for f in findings],
-            "purchased_on": [f.purchased_on for f in findings],
-            "rules_version": [f.version for f in findings],
-            "currency": [f.currency for f in findings],
-            "quantity": [f.quantity for f in findings],
-            "paid": [f.paid for f in findings],
-            "credited": [f.credited for f in findings],
-            "expected": [f.expected for f in findings],
-            "line_half_up": [f.line_half_up for f in findings],
-            "unit_down": [f.unit_down for f in findings],
-            "rounding": [f.rounding for f in findings],
-            "difference": [f.difference for f in findings],
-            "expected_invoice": [f.expected_invoice for f in findings],
-            "status": [f.status for f in findings],
+            **_fields_of(findings),
             "reasons": [" ".join(f.reasons) if f.error is None else None for f in findings],
             "rule_numbers": [
                 " ".join(dict.fromkeys(f.rule_numbers)) if f.error is None else None for f in findings
@@ -195,6 +203,8 @@ class AuditReport:
         arrays = [
             _decimals(columns[field.name])
             if field.type == _AMOUNT
+            else _dates(columns[field.name])
+            if field.type == _DATE
             else pa.array(columns[field.name], field.type)
             for field in REPORT_SCHEMA
         ]
@@ -247,31 +257,74 @@ class AuditReport:
 
 
 _LIMIT: Final = 2**63 - 1
+_NONE: Final = type(None)
+_UNITS_ONLY: Final = frozenset({int, _NONE})
+_AMOUNTS: Final = ("paid", "credited", "expected", "line_half_up", "unit_down", "difference")
+_DATE: Final = pa.date32()
+_ORDINAL_1970: Final = date(1970, 1, 1).toordinal()
 
 
-def _decimals(values: list[Decimal | None]) -> pa.Array:
+def _dates(values: list[Any]) -> pa.Array:
+    """A ``date32`` column, built from the days' ordinals (``pa.array`` of dates is slow: ~5 µs each)."""
+    if not all(type(v) is date for v in values if v is not None):
+        return pa.array(values, _DATE)
+    days = [None if v is None else v.toordinal() - _ORDINAL_1970 for v in values]
+    return pa.array(days, pa.int32()).cast(_DATE)
+
+
+def _as_decimals(values: list[Decimal | int | None]) -> list[Decimal | None]:
+    """The values as Decimals (an int is a number of units of 0.0001)."""
+    return [Decimal(v).scaleb(-4) if type(v) is int else v for v in values]  # type: ignore[misc]
+
+
+def _decimals(values: list[Decimal | int | None]) -> pa.Array:
     """A ``decimal128(38, 4)`` column, built from its 64-bit units (``pa.array`` of Decimals is slow: ~8 µs
-    each); values past 64 bits or with more than 4 decimals go through ``pa.array``."""
+    each); values past 64 bits or with more than 4 decimals go through ``pa.array``. An int is a number of
+    units of 0.0001 (the columnar path knows them)."""
     import numpy as np
 
     n = len(values)
-    units = np.zeros(n, dtype=np.int64)
-    valid = np.ones(n, dtype=np.bool_)
+    kinds = set(map(type, values))
+    if n and kinds <= _UNITS_ONLY:  # the columnar path's units (and nulls): no Python loop
+        valid_mask = np.array([v is not None for v in values], dtype=np.bool_) if _NONE in kinds else None
+        try:
+            units = np.array(values if valid_mask is None else [v or 0 for v in values], dtype=np.int64)
+        except OverflowError:
+            return pa.array(_as_decimals(values), _AMOUNT)
+        if int(units.min()) < -_LIMIT:
+            return pa.array(_as_decimals(values), _AMOUNT)
+        return _from_units(units, valid_mask)
+    whole: list[int] = [0] * n
+    valid = [True] * n
     for i, v in enumerate(values):
         if v is None:
             valid[i] = False
-            continue
-        scaled = v.scaleb(4)
-        whole = int(scaled)
-        if whole != scaled or not -_LIMIT <= whole <= _LIMIT:
-            return pa.array(values, _AMOUNT)
-        units[i] = whole
+        elif type(v) is int:  # already in units of 0.0001 (the columnar path's)
+            whole[i] = v
+        else:
+            scaled = v.scaleb(4)  # type: ignore[union-attr]
+            whole[i] = int(scaled)
+            if whole[i] != scaled:
+                return pa.array(_as_decimals(values), _AMOUNT)
+    if n and not -_LIMIT <= min(whole) <= max(whole) <= _LIMIT:
+        return pa.array(_as_decimals(values), _AMOUNT)
+    units = np.array(whole, dtype=np.int64) if n else np.zeros(0, dtype=np.int64)
+    return _from_units(units, np.array(valid, dtype=np.bool_))
+
+
+def _from_units(units: Any, valid_mask: Any) -> pa.Array:
+    """The ``decimal128(38, 4)`` column of 64-bit units (``valid_mask`` None: no nulls)."""
+    import numpy as np
+
+    n = len(units)
+    if valid_mask is None:
+        valid_mask = np.ones(n, dtype=np.bool_)
     words = np.empty((n, 2), dtype=np.int64)
     words[:, 0] = units
     words[:, 1] = np.where(units < 0, -1, 0)
-    validity = None if valid.all() else pa.py_buffer(np.packbits(valid, bitorder="little"))
+    validity = None if valid_mask.all() else pa.py_buffer(np.packbits(valid_mask, bitorder="little"))
     return pa.Array.from_buffers(
-        _AMOUNT, n, [validity, pa.py_buffer(words.tobytes())], null_count=int(n - valid.sum())
+        _AMOUNT, n, [validity, pa.py_buffer(words.tobytes())], null_count=int(n - valid_mask.sum())
     )
 
 
