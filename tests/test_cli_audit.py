@@ -123,7 +123,7 @@ def test_the_html_report_is_one_page_with_its_tables(
     )
     assert counts == report.counts
     _, head, rows = page.tables[3]
-    assert head[:2] == ["Row (from 0)", "Order"] and "Status" in head and "Difference" in head
+    assert head[:2] == ["File, row (from 0)", "Order"] and "Status" in head and "Difference" in head
     assert len(rows) == len(report)
     statuses = [r[head.index("Status")] for r in rows]
     assert statuses == report.table.column("status").to_pylist()

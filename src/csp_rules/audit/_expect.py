@@ -350,20 +350,12 @@ def judge(
             extra = ("rules.change_date_uncertain", "audit.matches_other_version")
             facts.update(found)
             numbers.append("R11.3")
-    expected_invoice = None
-    day = (
-        billing_day
-        if billing_day is not None
-        else (None if c.invoice is None else invoice_billing_day(c.invoice))
-    )
-    if day is not None:
-        expected_invoice = billing.next_invoice_date(cancelled, day)
+    status, expected_invoice = invoice_check(status, cancelled, c.invoice, billing_day)
+    if expected_invoice is not None:
         facts["expected_invoice"] = expected_invoice
         if c.invoice is not None:
             facts["invoice_date"] = c.invoice
-            if status in ("ok", "ok_rounding") and c.invoice > expected_invoice:
-                status = "late_invoice"
-    checked = day is not None and c.invoice is not None
+    checked = expected_invoice is not None and c.invoice is not None
     reasons = [r for r in reasons if r not in ("billing.next_invoice", "billing.invoice_on")]
     if not checked:
         extra = (*extra, "audit.invoice_not_checked")
@@ -375,6 +367,25 @@ def judge(
         expected_invoice=expected_invoice,
         **common,
     )
+
+
+def invoice_check(
+    status: str, cancelled: date, invoice: date | None, billing_day: int | None
+) -> tuple[str, date | None]:
+    """R8.4's invoice check of a credit: ``(status, the invoice the credit is due on)``. The billing
+    day is ``billing_day``, else the day of the month of the credit's invoice date; with neither
+    there is no check (``None``). A credit of the right amount on a later invoice is ``late_invoice``."""
+    day = (
+        billing_day
+        if billing_day is not None
+        else (None if invoice is None else invoice_billing_day(invoice))
+    )
+    if day is None:
+        return status, None
+    expected = billing.next_invoice_date(cancelled, day)
+    if invoice is not None and status in ("ok", "ok_rounding") and invoice > expected:
+        return "late_invoice", expected
+    return status, expected
 
 
 def _digits(currency: str) -> int:

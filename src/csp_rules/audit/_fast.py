@@ -357,15 +357,8 @@ def judge(
     running[p] = total
     cancelled_on = date.fromordinal(_ORDINAL_1970 + cancelled_us // _DAY_US)
     difference = credited - expected
-    expected_invoice: date | None = None
     invoice = c.invoice
-    day = billing_day if billing_day is not None else (
-        None if invoice is None else _expect.invoice_billing_day(invoice)
-    )  # fmt: skip
-    if day is not None:
-        expected_invoice = billing.next_invoice_date(cancelled_on, day)
-        if invoice is not None and (status == "ok" or status == "ok_rounding") and invoice > expected_invoice:
-            status = "late_invoice"
+    status, expected_invoice = _expect.invoice_check(status, cancelled_on, invoice, billing_day)
     code = _STATUS_CODES[status]
     # the facts of the status sentence (the only message of these facts: the invoice one names none)
     needs = _NEEDS.get((code, lang)) or _expect._needs(code, lang)
@@ -390,7 +383,7 @@ def judge(
         facts["difference"] = _Amount(difference, currency)
     if status == "over_credit":
         facts["credited_total"] = _Amount(total, currency)
-    if day is not None:
+    if expected_invoice is not None:
         facts["expected_invoice"] = expected_invoice
         if invoice is not None:
             facts["invoice_date"] = invoice
@@ -413,7 +406,7 @@ def judge(
         numbers = (*numbers, "R11.4")
     else:
         reasons = (code, reason)
-    if day is None or invoice is None:
+    if expected_invoice is None or invoice is None:
         reasons = (*reasons, "audit.invoice_not_checked")
         text = text + " " + _expect._message("audit.invoice_not_checked", lang, facts)
     return _expect.Finding(

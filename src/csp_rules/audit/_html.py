@@ -20,8 +20,8 @@ _WORDS: Final[dict[str, dict[str, str]]] = {
     "title": {"en": "Credit audit", "fr": "Contrôle des crédits"},
     "credits": {"en": "credit rows", "fr": "lignes de crédit"},
     "credit_one": {"en": "credit row", "fr": "ligne de crédit"},
-    "not_judged": {"en": "not judged", "fr": "non jugé"},
-    "row_of": {"en": "row {row} (from 0)", "fr": "ligne {row} (depuis 0)"},
+    "not_judged": {"en": "Not judged", "fr": "Non jugé"},
+    "row_of": {"en": "row {row} (from 0)", "fr": "enregistrement {row} (depuis 0)"},
     "status": {"en": "Status", "fr": "Statut"},
     "count": {"en": "Credits", "fr": "Crédits"},
     "errors": {
@@ -35,15 +35,15 @@ _WORDS: Final[dict[str, dict[str, str]]] = {
     "difference": {"en": "Difference", "fr": "Écart"},
     "largest": {"en": "Largest differences", "fr": "Plus grands écarts"},
     "findings": {"en": "Findings", "fr": "Constats"},
-    "row": {"en": "Row (from 0)", "fr": "Ligne (depuis 0)"},
+    "row": {"en": "File, row (from 0)", "fr": "Fichier, enregistrement (depuis 0)"},
     "order": {"en": "Order", "fr": "Commande"},
     "product": {"en": "Product", "fr": "Produit"},
     "cancelled": {"en": "Cancelled", "fr": "Annulé le"},
     "version": {"en": "Rules", "fr": "Règles"},
     "explanation": {"en": "Explanation", "fr": "Explication"},
     "sort": {
-        "en": "click a column's title to sort by it",
-        "fr": "cliquez sur le titre d'une colonne pour trier",
+        "en": "Click a column's title to sort by it",
+        "fr": "Cliquez sur le titre d'une colonne pour trier",
     },
     "unseen": {
         "en": "Purchases cancelled without any credit row are not in these files as cancellations: they cannot be seen.",
@@ -183,7 +183,7 @@ def _summary_html(report: AuditReport, lang: str) -> str:
                      f"<th>{_e(_w('difference', lang))}</th></tr></thead><tbody>")  # fmt: skip
         for r in largest:
             parts.append(
-                f"<tr><td>{_e(_short(r['source']))}:{r['row']}</td><td>{_e(r['order_id'])}</td><td>{_e(r['status'])}</td>"
+                f"<tr><td>{_e(_short(r['source']))} #{r['row']}</td><td>{_e(r['order_id'])}</td><td>{_e(r['status'])}</td>"
                 f'<td class="n">{_e(_amount(r["difference"], r["currency"], lang))}</td></tr>'
             )
         parts.append("</tbody></table>")
@@ -212,7 +212,7 @@ def _findings_html(report: AuditReport, lang: str, limit: int | None) -> str:
         status = r["status"] or "error"
         rank = _STATUS_RANK.get(status, len(_STATUS_RANK))
         cells = [
-            f'<td data-sort="{_e(r["source"])}:{r["row"]:09d}">{_e(_short(r["source"]))}:{r["row"]}</td>',
+            f'<td data-sort="{_e(r["source"])}:{r["row"]:09d}">{_e(_short(r["source"]))} #{r["row"]}</td>',
             f"<td>{_e(r['order_id'])}</td>",
             f"<td>{_e(r['product_name'])}</td>",
             f'<td class="v">{_e(r["cancelled_on"])}</td>',
