@@ -215,3 +215,30 @@ def test_totals_add_up() -> None:
     for t in report.totals.values():
         assert t.credited.amount - t.not_judged.amount - t.expected.amount == t.difference.amount, t
         assert t.not_judged.amount > 0  # the examples hold unmatched and support-request credits
+
+
+def test_o_naming_an_input_is_refused_before_reading(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """The audit never overwrites its input: the same file, a symlink or a hard link to it."""
+    source = tmp_path / "month.csv"
+    shutil.copyfile(MONTHS[0], source)
+    before = source.read_bytes()
+    (tmp_path / "link.csv").symlink_to(source)
+    (tmp_path / "hard.csv").hardlink_to(source)
+    for target in ("month.csv", "link.csv", "hard.csv"):
+        status, _, err = run(capsys, "audit", str(source), "-o", str(tmp_path / target))
+        assert status == 2 and "never overwrites its input" in err, (target, err)
+    assert source.read_bytes() == before
+
+
+def test_the_report_file_has_the_mode_of_a_file_written_by_open(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    import os
+
+    umask = os.umask(0)
+    os.umask(umask)
+    out = tmp_path / "report.csv"
+    status, _, _ = run(capsys, "audit", *MONTHS, "-o", str(out), "--quiet")
+    assert status == 0 and out.stat().st_mode & 0o777 == 0o666 & ~umask

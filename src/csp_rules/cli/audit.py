@@ -156,6 +156,15 @@ def run(args: argparse.Namespace) -> int:
         raise InvalidInputError(
             f"-o: write to a .csv, .parquet or .html file (got {args.output})", field="-o", value=args.output
         )
+    if output is not None and output.exists():
+        for path in args.files:
+            with contextlib.suppress(OSError):
+                if os.path.samefile(path, output):  # same file, also through a symlink or a hard link
+                    raise InvalidInputError(
+                        f"-o: {args.output} is the input file {path}: the audit never overwrites its input",
+                        field="-o",
+                        value=args.output,
+                    )
     progress = _Progress(not args.quiet and not args.json and sys.stderr.isatty())
     total = len(args.files) + 1 + (output is not None)
     tables: dict[str, Any] = {}
@@ -234,6 +243,9 @@ def _write(report: Any, output: Path, lang: str) -> None:
                 pq.write_table(report.arrow, fh)
             else:
                 pcsv.write_csv(report.arrow, fh)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temp, 0o666 & ~umask)  # the mode of a file written by open(), not mkstemp's 0600
         os.replace(temp, output)
     except BaseException:
         with contextlib.suppress(OSError):
