@@ -9,31 +9,69 @@ only the ratio is a target. Every report shows the machine's load average when i
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import json
 import os
 import statistics
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
+
+
+@contextlib.contextmanager
+def _no_gc() -> Iterator[None]:
+    """The garbage collector off while timing (it would add pauses to whichever run it falls in)."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+def rss() -> int:
+    """This process's resident set size in bytes (Linux ``/proc/self/statm``)."""
+    with open("/proc/self/statm") as fh:
+        return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def peak_rss_during(fn: Callable[[], Any]) -> tuple[int, Any]:
+    """``(peak RSS above the RSS before the call, in bytes; fn's result)``, sampled every millisecond
+    by a thread while ``fn`` runs, and once more after it."""
+    import threading
+
+    base = rss()
+    peak = [base]
+    running = [True]
+
+    def sample() -> None:
+        while running[0]:
+            peak[0] = max(peak[0], rss())
+            time.sleep(0.001)
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    try:
+        result = fn()
+    finally:
+        running[0] = False
+        sampler.join()
+    return max(peak[0], rss()) - base, result
 
 
 def per_call(fn: Callable[[], Any], *, number: int = 1000, repeat: int = 15) -> float:
     """Median seconds per call of ``fn`` over ``repeat`` runs of ``number`` calls each."""
     fn()  # warm up
     samples = []
-    gc_was = gc.isenabled()
-    gc.disable()
-    try:
+    with _no_gc():
         for _ in range(repeat):
             start = time.perf_counter()
             for _ in range(number):
                 fn()
             samples.append((time.perf_counter() - start) / number)
-    finally:
-        if gc_was:
-            gc.enable()
     return statistics.median(samples)
 
 
@@ -44,18 +82,13 @@ def paired(
     fn()
     floor()
     samples: tuple[list[float], list[float]] = ([], [])
-    gc_was = gc.isenabled()
-    gc.disable()
-    try:
+    with _no_gc():
         for _ in range(repeat):
             for out, call in zip(samples, (fn, floor), strict=True):
                 start = time.perf_counter()
                 for _ in range(number):
                     call()
                 out.append((time.perf_counter() - start) / number)
-    finally:
-        if gc_was:
-            gc.enable()
     return statistics.median(samples[0]), statistics.median(samples[1])
 
 
@@ -65,18 +98,13 @@ def paired_batches(
     """Like :func:`paired` for work that must be fresh each run: ``make()`` (not timed) gives a batch
     that ``fn`` and ``floor`` each go through once per run; the result is seconds per batch item."""
     samples: tuple[list[float], list[float]] = ([], [])
-    gc_was = gc.isenabled()
-    gc.disable()
-    try:
+    with _no_gc():
         for _ in range(repeat):
             for out, call in zip(samples, (fn, floor), strict=True):
                 batch = make()
                 start = time.perf_counter()
                 call(batch)
                 out.append((time.perf_counter() - start) / len(batch))
-    finally:
-        if gc_was:
-            gc.enable()
     return statistics.median(samples[0]), statistics.median(samples[1])
 
 

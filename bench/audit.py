@@ -124,33 +124,18 @@ def make_tables(n: int, credits: int, seed: int = 1) -> tuple[pa.Table, pa.Table
 
 
 MEMORY_SCRIPT = textwrap.dedent("""
-    import os, sys, threading, time, pyarrow as pa
+    import sys, pyarrow as pa
     pa.set_cpu_count(1)
     sys.path.insert(0, sys.argv[2])
     from csp_rules import audit
     import audit as bench  # bench/audit.py: a small table with credits, for the warm-up
-    page = os.sysconf("SC_PAGE_SIZE")
-    def rss():
-        with open("/proc/self/statm") as fh:
-            return int(fh.read().split()[1]) * page
+    from _util import peak_rss_during
     with pa.memory_map(sys.argv[1]) as source:
         table = pa.ipc.open_file(source).read_all()
     table = pa.concat_tables([table]).combine_chunks()  # owned buffers in memory, not the map
     audit.audit(bench.make_tables(5000, 500, seed=2)[1])  # warm-up: imports, rule sets, babel's data
-    base = rss()
-    peak = [base]
-    running = [True]
-    def sample():
-        while running[0]:
-            peak[0] = max(peak[0], rss())
-            time.sleep(0.001)
-    sampler = threading.Thread(target=sample)
-    sampler.start()
-    report = audit.audit(table)
-    running[0] = False
-    sampler.join()
-    peak[0] = max(peak[0], rss())
-    print(table.nbytes, peak[0] - base, len(report))
+    extra, report = peak_rss_during(lambda: audit.audit(table))
+    print(table.nbytes, extra, len(report))
 """)
 
 

@@ -271,34 +271,20 @@ def time_batch(table: pa.Table, repeat: int = 3) -> float:
 
 
 MEMORY_SCRIPT = textwrap.dedent("""
-    import os, sys, threading, time, pyarrow as pa
+    import sys, pyarrow as pa
     pa.set_cpu_count(1)
     from datetime import datetime, timezone
+    sys.path.insert(0, sys.argv[2])
     from csp_rules import batch
-    page = os.sysconf("SC_PAGE_SIZE")
-    def rss():
-        with open("/proc/self/statm") as fh:
-            return int(fh.read().split()[1]) * page
+    from _util import peak_rss_during
     with pa.memory_map(sys.argv[1]) as source:
         table = pa.ipc.open_file(source).read_all()
     table = pa.Table.from_batches([b.copy() if hasattr(b, "copy") else b for b in table.to_batches()])
     table = pa.concat_tables([table]).combine_chunks()  # owned buffers in memory, not the map
     at = datetime(2021, 12, 1, tzinfo=timezone.utc)
     batch.evaluate(table.slice(0, 5000), at=at)
-    base = rss()
-    peak = [base]
-    running = [True]
-    def sample():
-        while running[0]:
-            peak[0] = max(peak[0], rss())
-            time.sleep(0.001)
-    sampler = threading.Thread(target=sample)
-    sampler.start()
-    out = batch.evaluate(table, at=at)
-    running[0] = False
-    sampler.join()
-    peak[0] = max(peak[0], rss())
-    print(table.nbytes, peak[0] - base, out.nbytes)
+    extra, out = peak_rss_during(lambda: batch.evaluate(table, at=at))
+    print(table.nbytes, extra, out.nbytes)
 """)
 
 
@@ -309,7 +295,10 @@ def peak_memory(table: pa.Table) -> tuple[int, int, int]:
     with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
         writer.write_table(table)
     done = subprocess.run(
-        [sys.executable, "-c", MEMORY_SCRIPT, str(path)], capture_output=True, text=True, check=True
+        [sys.executable, "-c", MEMORY_SCRIPT, str(path), str(HERE)],
+        capture_output=True,
+        text=True,
+        check=True,
     )
     size, extra, out = (int(x) for x in done.stdout.split())
     return size, extra, out
