@@ -189,33 +189,19 @@ def run(args: argparse.Namespace) -> int:
 
 
 class _LineFinder:
-    """The line an editor shows for a row of a CSV file given (its records counted with the csv
-    module, so quoted line breaks count): read only as far as the rows asked for, once per file."""
+    """The line an editor shows for a row (from 0) of a CSV file given: evaluate's own row scan
+    (quoted line breaks and blank lines counted as Arrow reads them), once per file and row."""
 
     def __init__(self, files: list[str], tables: dict[str, Any]) -> None:
         self.paths = {name: Path(f) for name, f in zip(tables, files, strict=True)}
-        self.starts: dict[str, list[int]] = {}
 
     def __call__(self, source: str, row: int) -> int | None:
+        from .evaluate import _lines_of_rows, sniff_delimiter
+
         path = self.paths.get(source)
         if path is None or path.suffix.lower() in (".parquet", ".json", ".jsonl"):
             return None
-        starts = self.starts.setdefault(source, [])
-        if len(starts) <= row:
-            starts.clear()
-            with path.open(encoding="utf-8-sig", newline="") as fh:
-                first = fh.readline()
-                delimiter = max(",;\t", key=first.count)
-                fh.seek(0)
-                reader = csv.reader(fh, delimiter=delimiter)
-                line = 1
-                for k, _ in enumerate(reader):
-                    if k:
-                        starts.append(line)
-                    line = reader.line_num + 1
-                    if len(starts) > row:
-                        break
-        return starts[row] if row < len(starts) else None
+        return _lines_of_rows(path, [row + 1], sniff_delimiter(path)).get(row + 1)
 
 
 def _unique(path: str, seen: dict[str, Any]) -> str:
